@@ -1,0 +1,1 @@
+"""The command line: the same core, engine and models as the GUI, scriptable with --json."""

@@ -1,0 +1,41 @@
+"""Logging for the CLI and the GUI: everything to a rotating file, warnings (or all, with -v) to stderr.
+
+The log file is where tracebacks go; the screen only ever gets sentences.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from satori_desktop.core import paths
+
+_configured = False
+
+
+def log_file_path() -> Path:
+    return paths.log_dir() / "satori-desktop.log"
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(console)
+    try:
+        log_file_path().parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_file_path(), maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+        )
+    except OSError:
+        return  # a read-only home must not stop the app; stderr still gets warnings
+    file_handler.setLevel(logging.DEBUG)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)

@@ -1,0 +1,86 @@
+"""Plain data that crosses the engine's boundary: what to load, what to generate, what came out.
+
+These are the only things the engine hands to the CLI and the GUI (signals carry them as plain data), so
+they hold no llama.cpp objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+FinishReason = Literal["stop", "length", "cancelled", "error"]
+Backend = Literal["CUDA", "Metal", "Vulkan", "CPU"]
+
+DEFAULT_MAX_NEW_TOKENS = 4096
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    model_path: Path
+    # None: enough for a prompt plus DEFAULT_MAX_NEW_TOKENS, capped at the model's trained context.
+    n_ctx: int | None = None
+    # None: all layers when the build offloads and the model fits, else what free VRAM allows.
+    gpu_layers: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    model_path: Path
+    backend: Backend
+    gpu_layers: int
+    total_layers: int
+    n_ctx: int
+    n_ctx_train: int
+    architecture: str
+    is_satori: bool
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["model_path"] = str(self.model_path)
+        return data
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str  # full chat-formatted text; special tokens are written as text
+    max_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    temperature: float = 0.0  # 0 means greedy, as the model card recommends
+    top_p: float = 1.0
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    reused_prompt_tokens: int
+    generated_tokens: int
+    ttft_s: float | None
+    decode_tok_s: float | None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+TextCallback = Callable[[str], None]
+
+
+class Engine(Protocol):
+    """What the CLI and the GUI's engine worker need from an engine (real or scripted)."""
+
+    @property
+    def load_report(self) -> LoadReport | None: ...
+
+    def load(self, options: LoadOptions) -> LoadReport: ...
+
+    def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult: ...
+
+    def cancel(self) -> None: ...
+
+    def unload(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Qt-free conversation history (SQLite)."""

@@ -1,0 +1,1 @@
+"""Qt-free model management: catalog and discovery, resumable verified download, local store."""
