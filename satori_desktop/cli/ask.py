@@ -1,0 +1,143 @@
+"""`satori-desktop ask`: solve one problem in the terminal, streaming the steps as the model writes them.
+
+Ctrl+C cancels the generation cooperatively (the engine stops within a token, or aborts prompt
+processing) and the partial solution is still shown; a second Ctrl+C exits at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from satori_desktop.cli.terminal import TerminalTranscript
+from satori_desktop.core.coat import CoatParser, TraceBuilder, TranscriptEvent
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.prompt import problem_prompt
+from satori_desktop.engine.types import DEFAULT_MAX_NEW_TOKENS, GenerationRequest, LoadOptions
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "ask",
+        help="solve a math problem in the terminal",
+        description="Solve a math problem with Satori, streaming its reasoning steps.",
+    )
+    parser.add_argument("question", help="the problem, in plain text or LaTeX")
+    parser.add_argument("--model", type=Path, help="a GGUF file (default: the default installed model)")
+    parser.add_argument("--max-tokens", type=_positive_int, default=DEFAULT_MAX_NEW_TOKENS)
+    parser.add_argument("--temperature", type=float, default=0.0, help="0 (the default) is greedy")
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--n-ctx", type=_positive_int, default=None, help="context size in tokens")
+    parser.add_argument("--gpu-layers", type=int, default=None, help="layers to offload (default: auto)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.set_defaults(handler=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def resolve_model_path(explicit: Path | None) -> Path:
+    """The model to use: the one given, else the default installed one, else a sentence saying how to get one."""
+    if explicit is not None:
+        return explicit
+    from satori_desktop.models.store import ModelStore
+
+    installed = ModelStore().default_model()
+    if installed is None:
+        raise UserFacingError(
+            "No model is installed: run `satori-desktop models download Q4_K_M` (or `satori-desktop models "
+            "import PATH` for a GGUF you already have), or pass --model PATH."
+        )
+    return Path(installed.path)
+
+
+class _CancelOnInterrupt:
+    """While active, the first Ctrl+C cancels the engine; the second one interrupts for real."""
+
+    def __init__(self, cancel: Any) -> None:
+        self._cancel = cancel
+        self._previous: Any = None
+        self.interrupted = False
+
+    def __enter__(self) -> _CancelOnInterrupt:
+        self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self._cancel()
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.question.strip():
+        raise UserFacingError("The question is empty: write the problem after `ask`.")
+    model_path = resolve_model_path(args.model)
+
+    from satori_desktop.engine.llama_engine import LlamaEngine
+
+    engine = LlamaEngine()
+    report = engine.load(LoadOptions(model_path, n_ctx=args.n_ctx, gpu_layers=args.gpu_layers))
+    for warning in report.warnings:
+        print(f"satori-desktop: note: {warning}", file=sys.stderr)
+
+    parser = CoatParser()
+    builder = TraceBuilder()
+    terminal = None if args.json else TerminalTranscript()
+
+    def show(events: list[TranscriptEvent]) -> None:
+        builder.apply(events)
+        if terminal is not None:
+            terminal.write_events(events)
+
+    request = GenerationRequest(
+        prompt=problem_prompt(args.question),
+        max_tokens=args.max_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+    )
+    with _CancelOnInterrupt(engine.cancel):
+        result = engine.generate(request, on_text=lambda text: show(parser.feed(text)))
+    show(parser.finish())
+    trace = builder.result()
+    engine.unload()
+
+    if result.finish_reason == "error":
+        raise UserFacingError(f"The model stopped with an error: {result.error}")
+    if args.json:
+        payload = {
+            "question": args.question,
+            **trace.to_dict(),
+            "finish_reason": result.finish_reason,
+            "tokens": {"prompt": result.prompt_tokens, "generated": result.generated_tokens},
+            "timing": {"ttft_s": result.ttft_s, "decode_tok_s": result.decode_tok_s},
+            "backend": {"name": report.backend, "gpu_layers": report.gpu_layers},
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    assert terminal is not None
+    terminal.write_answer()
+    notes = {"length": "stopped at the token limit (--max-tokens)", "cancelled": "cancelled"}
+    speed = f"{result.decode_tok_s:.1f} tok/s" if result.decode_tok_s else "n/a"
+    print(
+        f"[{result.generated_tokens} tokens, {speed}, {report.backend}"
+        f"{f' {report.gpu_layers} layers' if report.gpu_layers else ''}"
+        f"{'; ' + notes[result.finish_reason] if result.finish_reason in notes else ''}]",
+        file=sys.stderr,
+    )
+    return 130 if result.finish_reason == "cancelled" else 0

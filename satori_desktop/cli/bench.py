@@ -1,0 +1,21 @@
+"""`satori-desktop bench engine|ui|download`: the benchmarks, each a ratio measured side by side."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_BENCHMARKS = {
+    "engine": "decode speed of the app's engine vs a bare llama-cpp-python loop and llama-bench",
+    "ui": "how fast the window takes streamed tokens, event-loop stalls, cold start",
+    "download": "download throughput with verification vs curl, and resume overhead",
+}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("bench", help="run a benchmark", description="Run a benchmark.")
+    benches = parser.add_subparsers(title="benchmarks", metavar="BENCHMARK", required=True)
+    for name, help_text in _BENCHMARKS.items():
+        bench_parser = benches.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(f"satori_desktop.bench.{name}")
+        module.register(bench_parser)

@@ -1,0 +1,62 @@
+"""Showing a COAT solution in a terminal: a marker line per step, the text, then the answer.
+
+Shared by `ask` (streaming) and `parse` (a finished trace) so both look the same.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from satori_desktop.core.coat import (
+    AnswerFound,
+    StepAction,
+    StepStarted,
+    TextAppended,
+    TranscriptEvent,
+)
+
+STEP_LABELS = {
+    StepAction.START: "Solution",
+    StepAction.CONTINUE: "Next step",
+    StepAction.REFLECT: "Checking the work (reflect)",
+    StepAction.EXPLORE: "Trying another way (explore)",
+}
+
+
+class TerminalTranscript:
+    """Writes transcript events to a text stream as they come."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self._out = out or sys.stdout
+        self._at_line_start = True
+        self._strip_leading = False
+        self.answer: str | None = None
+
+    def write_events(self, events: list[TranscriptEvent]) -> None:
+        for event in events:
+            if isinstance(event, StepStarted):
+                if not self._at_line_start:
+                    self._out.write("\n")
+                self._out.write(f"\n── {STEP_LABELS[event.action]} ──\n")
+                self._at_line_start = True
+                self._strip_leading = True  # the model puts a newline after each meta token
+            elif isinstance(event, TextAppended):
+                text = event.text.lstrip("\n") if self._strip_leading else event.text
+                if text:
+                    self._strip_leading = False
+                    self._out.write(text)
+                    self._at_line_start = text.endswith("\n")
+            elif isinstance(event, AnswerFound):
+                self.answer = event.latex
+        self._out.flush()
+
+    def write_answer(self) -> None:
+        if not self._at_line_start:
+            self._out.write("\n")
+        if self.answer is None:
+            self._out.write("\nNo final answer (no \\boxed{} in the output).\n")
+        else:
+            self._out.write(f"\nAnswer: {self.answer}\n")
+        self._at_line_start = True
+        self._out.flush()

@@ -1,0 +1,69 @@
+"""Prompts in the format Satori was trained on, and multi-turn conversations in Qwen chat format.
+
+A new problem uses the model card's prompt exactly (see DESIGN.md). A follow-up ("why is step 2 true?")
+is appended as a plain user turn after the previous answer, so the whole conversation stays one growing
+text: the engine then finds the previous turns already in its KV cache and evaluates only the new part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SATORI_INSTRUCTION = (
+    "Solve the following math problem efficiently and clearly.\n"
+    "Please reason step by step, and put your final answer within \\boxed{}.\n"
+    "Problem: "
+)
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+
+
+def problem_prompt(question: str) -> str:
+    """The official Satori prompt for a new problem."""
+    return f"{IM_START}user\n{SATORI_INSTRUCTION}{question}{IM_END}\n{IM_START}assistant\n"
+
+
+def _user_turn(text: str) -> str:
+    return f"{IM_START}user\n{text}{IM_END}\n{IM_START}assistant\n"
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str | None = None  # the model's raw output (meta tokens included); None while pending
+
+
+@dataclass
+class Conversation:
+    """The turns of one conversation; renders the prompt for the next answer."""
+
+    turns: list[Turn] = field(default_factory=list)
+
+    def ask(self, question: str) -> str:
+        """Add a question and return the full prompt the engine should continue."""
+        if self.turns and self.turns[-1].answer is None:
+            raise ValueError("the previous question has no answer yet")
+        self.turns.append(Turn(question))
+        return self.prompt()
+
+    def record_answer(self, raw_output: str) -> None:
+        """Store the model's output for the open question (also a cancelled, partial one)."""
+        if not self.turns or self.turns[-1].answer is not None:
+            raise ValueError("there is no open question to answer")
+        self.turns[-1].answer = raw_output
+
+    def prompt(self) -> str:
+        parts: list[str] = []
+        for number, turn in enumerate(self.turns):
+            parts.append(problem_prompt(turn.question) if number == 0 else _user_turn(turn.question))
+            if turn.answer is not None:
+                parts.append(f"{_strip_end(turn.answer)}{IM_END}\n")
+        return "".join(parts)
+
+
+def _strip_end(output: str) -> str:
+    # The engine stops at <|im_end|> and does not include it; a pasted output might. Either way the turn is
+    # closed exactly once.
+    for token in (IM_END, "<|endoftext|>"):
+        output = output.split(token, 1)[0]
+    return output
