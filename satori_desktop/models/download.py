@@ -1,0 +1,419 @@
+"""Resumable, verified download of one model file from the hub.
+
+`hf_hub_download` neither resumes across restarts nor checks more than the size, and a 4.7 GB file on a
+school network will be interrupted. So the bytes go into `<name>.part` next to the final file, with a
+small `<name>.part.json` saying which hub file (repo, commit, sha256, size) they belong to. A restart,
+even after SIGKILL, hashes what the part already holds and asks the server for the rest with an HTTP
+Range. The sha256 is computed while streaming and compared with the hub's LFS sha256; only a match gets
+the final name, by an atomic rename, so a file under its final name is always a verified one. A mismatch
+deletes the part: nothing loadable is left behind.
+
+Qt-free and thread-agnostic: progress goes to a callback, and a `DownloadControl` (pause / cancel,
+callable from any thread) is checked between chunks, so the CLI and a GUI worker drive it the same way.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.hardware import format_bytes
+from satori_desktop.models import hub
+from satori_desktop.models.hub import RemoteFile
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+# Kept free beyond the file itself, so finishing a download never leaves the disk completely full.
+DISK_MARGIN_BYTES = 64 * 1024 * 1024
+_HASH_READ = 8 * 1024 * 1024
+_RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+Phase = Literal["checking", "hashing-part", "downloading", "verifying", "done"]
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    phase: Phase
+    done_bytes: int
+    total_bytes: int
+    bytes_per_second: float | None  # over the last few seconds of this session; None before it is known
+    eta_seconds: float | None
+    resumed_from: int  # bytes already on disk when this session started
+
+    @property
+    def fraction(self) -> float:
+        return self.done_bytes / self.total_bytes if self.total_bytes else 1.0
+
+
+ProgressCallback = Callable[[DownloadProgress], None]
+
+
+class DownloadPaused(Exception):
+    """The download stopped on request; the .part stays and the next run resumes it."""
+
+
+class DownloadCancelled(Exception):
+    """The download stopped on request and its .part was deleted."""
+
+
+class DownloadControl:
+    """Pause or cancel a running download from any thread; takes effect within one chunk."""
+
+    def __init__(self) -> None:
+        self._pause = threading.Event()
+        self._cancel = threading.Event()
+
+    def pause(self) -> None:
+        self._pause.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise DownloadCancelled()
+        if self._pause.is_set():
+            raise DownloadPaused()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8  # consecutive failures without progress before giving up
+    first_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.max_delay_s, self.first_delay_s * (2 ** max(0, failures - 1)))
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    sha256: str | None
+    size: int
+    resumed_from: int
+    downloaded_bytes: int  # bytes received in this session (resume overhead = this - (size - resumed_from))
+    reused_from_cache: bool = False
+
+
+class _Speed:
+    """Bytes per second over a sliding window, so the ETA follows the connection as it changes."""
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self.window_s = window_s
+        self.samples: list[tuple[float, int]] = []
+
+    def add(self, now: float, total: int) -> float | None:
+        self.samples.append((now, total))
+        while len(self.samples) > 2 and now - self.samples[0][0] > self.window_s:
+            self.samples.pop(0)
+        first_time, first_total = self.samples[0]
+        elapsed = now - first_time
+        return (total - first_total) / elapsed if elapsed > 0.2 else None
+
+
+def part_paths(destination: Path) -> tuple[Path, Path]:
+    return destination.with_name(destination.name + ".part"), destination.with_name(
+        destination.name + ".part.json"
+    )
+
+
+def check_free_space(directory: Path, needed_bytes: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(directory).free
+    if free < needed_bytes + DISK_MARGIN_BYTES:
+        raise UserFacingError(
+            f"Not enough free disk space in {directory}: the download needs {format_bytes(needed_bytes)} "
+            f"(plus {format_bytes(DISK_MARGIN_BYTES)} spare) and {format_bytes(free)} is free; "
+            "free some space or choose another models folder, then try again."
+        )
+
+
+def _disk_full_error(directory: Path, remaining: int) -> UserFacingError:
+    free = shutil.disk_usage(directory).free if directory.exists() else 0
+    return UserFacingError(
+        f"The download stopped: the disk is full ({format_bytes(remaining)} still needed, "
+        f"{format_bytes(free)} free in {directory}); free some space and run the download again to resume."
+    )
+
+
+def sha256_of_file(
+    path: Path, *, on_bytes: Callable[[int], None] | None = None, control: DownloadControl | None = None
+) -> str:
+    digest = hashlib.sha256()
+    done = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_READ):
+            digest.update(chunk)
+            done += len(chunk)
+            if on_bytes is not None:
+                on_bytes(done)
+            if control is not None:
+                control.check()
+    return digest.hexdigest()
+
+
+def _read_sidecar(sidecar: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_sidecar(sidecar: Path, remote: RemoteFile) -> None:
+    tmp = sidecar.with_name(sidecar.name + ".tmp")
+    tmp.write_text(json.dumps(remote.to_dict(), indent=2), encoding="utf-8")
+    os.replace(tmp, sidecar)
+
+
+def discard_partial(destination: Path) -> None:
+    for path in part_paths(destination):
+        path.unlink(missing_ok=True)
+
+
+def download_file(
+    remote: RemoteFile,
+    destination: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    control: DownloadControl | None = None,
+    retry: RetryPolicy | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> DownloadResult:
+    """Bring `remote` to `destination`, resuming a `.part` left by an earlier run; verify; rename.
+
+    Raises UserFacingError for everything a user can act on (offline, 401/403, 404, disk full, checksum
+    mismatch, a network that stays down), DownloadPaused / DownloadCancelled when `control` asks.
+    """
+    retry = retry or RetryPolicy()
+    control = control or DownloadControl()
+    report = progress or (lambda _p: None)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    part, sidecar = part_paths(destination)
+
+    # A part belongs to exactly one hub file: if the hub now has another file there, start over.
+    recorded = _read_sidecar(sidecar)
+    if part.exists() and (
+        recorded is None
+        or recorded.get("sha256") != remote.sha256
+        or recorded.get("size") != remote.size
+        or part.stat().st_size > remote.size
+    ):
+        log.info("discarding %s: it belongs to another version of the file", part)
+        discard_partial(destination)
+    _write_sidecar(sidecar, remote)
+
+    have = part.stat().st_size if part.exists() else 0
+    check_free_space(destination.parent, remote.size - have)
+
+    digest = hashlib.sha256()
+    if have:
+        # Hash what is already on disk, so the final check covers every byte of the file.
+        digest, have = _hash_part(part, report, control)
+    resumed_from = have
+    received = 0
+    failures = 0
+    speed = _Speed()
+    url = hub.file_url(remote.repo_id, remote.filename, remote.revision)
+    client = hub.http_client()
+    while have < remote.size:
+        control.check()
+        hub.require_online()
+        headers = hub.auth_headers()
+        headers["Accept-Encoding"] = "identity"  # the bytes on disk must be the bytes the hub hashed
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        try:
+            with client.stream("GET", url, headers=headers, follow_redirects=True, timeout=30.0) as response:
+                status = response.status_code
+                if status in _RETRYABLE_STATUS:
+                    raise _Transient(f"HTTP {status}")
+                if status >= 400:
+                    from huggingface_hub.utils import hf_raise_for_status
+
+                    response.read()
+                    with hub.hub_errors(f"{remote.repo_id}/{remote.filename}"):
+                        hf_raise_for_status(response)
+                    raise UserFacingError(
+                        f"The hub answered HTTP {status} for {remote.filename}: try again later."
+                    )
+                if have and status == 200:
+                    # The server ignored the Range: start the file again rather than append a second copy.
+                    log.warning("server ignored Range; restarting %s from zero", remote.filename)
+                    have, digest = 0, hashlib.sha256()
+                    part.unlink(missing_ok=True)
+                writer = _PartWriter(
+                    part,
+                    append=bool(have),
+                    digest=digest,
+                    have=have,
+                    total=remote.size,
+                    chunk_size=chunk_size,
+                )
+                try:
+                    for piece in response.iter_raw():
+                        if writer.add(piece):
+                            have = writer.have
+                            failures = 0
+                            rate = speed.add(time.monotonic(), have)
+                            eta = (remote.size - have) / rate if rate else None
+                            report(
+                                DownloadProgress("downloading", have, remote.size, rate, eta, resumed_from)
+                            )
+                        control.check()
+                finally:
+                    # Whatever arrived is good data: keep it on disk even when the connection dropped, the
+                    # user paused or pressed Ctrl+C, so a resume re-downloads nothing that was received.
+                    writer.close()
+                    have, digest = writer.have, writer.digest
+                    received += writer.received_total
+            if have < remote.size:
+                raise _Transient("connection closed before the end of the file")
+        except (DownloadPaused, DownloadCancelled, UserFacingError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if not _is_transient(exc):
+                raise
+            on_disk = part.stat().st_size if part.exists() else 0
+            if on_disk != have:  # a write that did not complete: trust only what the disk holds
+                digest, have = _hash_part(part, report, control) if on_disk else (hashlib.sha256(), 0)
+            failures += 1
+            if failures > retry.attempts:
+                raise UserFacingError(
+                    f"The download of {remote.filename} keeps failing ({exc}); {format_bytes(have)} of "
+                    f"{format_bytes(remote.size)} are kept: check the connection and run it again to resume."
+                ) from exc
+            wait = retry.delay(failures)
+            log.info("transient error (%s); retry %d in %.1fs from byte %d", exc, failures, wait, have)
+            _sleep_checking(wait, control)
+
+    report(DownloadProgress("verifying", have, remote.size, None, None, resumed_from))
+    actual = digest.hexdigest()
+    if have != remote.size or (remote.sha256 is not None and actual != remote.sha256):
+        discard_partial(destination)
+        raise UserFacingError(
+            f"The downloaded {remote.filename} does not match the hub's checksum (sha256 {actual[:12]}... "
+            f"instead of {(remote.sha256 or '?')[:12]}...), so it was deleted and nothing was installed; "
+            "run the download again."
+        )
+    _commit(part, destination)
+    sidecar.unlink(missing_ok=True)
+    report(DownloadProgress("done", have, remote.size, None, 0.0, resumed_from))
+    return DownloadResult(
+        path=destination, sha256=actual, size=have, resumed_from=resumed_from, downloaded_bytes=received
+    )
+
+
+def _hash_part(part: Path, report: ProgressCallback, control: DownloadControl) -> tuple[Any, int]:
+    """sha256 state and length of what a .part holds, reporting progress (a 4 GB part takes seconds)."""
+    size = part.stat().st_size
+    digest = hashlib.sha256()
+    done = 0
+    report(DownloadProgress("hashing-part", 0, size, None, None, size))
+    with open(part, "rb") as handle:
+        while chunk := handle.read(_HASH_READ):
+            digest.update(chunk)
+            done += len(chunk)
+            report(DownloadProgress("hashing-part", done, size, None, None, size))
+            control.check()
+    return digest, done
+
+
+class _PartWriter:
+    """Appends to a .part through a 1 MiB buffer, hashing exactly the bytes that reach the file."""
+
+    def __init__(
+        self, part: Path, *, append: bool, digest: Any, have: int, total: int, chunk_size: int
+    ) -> None:
+        self.file = open(part, "ab" if append else "wb", buffering=0)  # noqa: SIM115 (closed in close())
+        self.digest = digest
+        self.have = have
+        self.received_total = 0
+        self.chunk_size = chunk_size
+        self.pending = bytearray()
+        self.directory = part.parent
+        self.total = total
+        self.disk_full = False
+
+    def add(self, piece: bytes) -> bool:
+        """Buffer `piece`; returns True when a chunk went to disk (time to report progress)."""
+        self.pending += piece
+        self.received_total += len(piece)
+        if len(self.pending) >= self.chunk_size:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        if not self.pending or self.disk_full:
+            return
+        view = memoryview(self.pending)
+        written = 0
+        try:
+            while written < len(view):
+                written += self.file.write(view[written:]) or 0
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                self.disk_full = True
+                # Keep the part consistent with the digest: drop the half-written tail.
+                self.file.truncate(self.have)
+                raise _disk_full_error(self.directory, self.total - self.have) from exc
+            raise
+        finally:
+            view.release()
+        self.digest.update(self.pending)
+        self.have += len(self.pending)
+        self.pending.clear()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.file.close()
+
+
+class _Transient(Exception):
+    """A failure worth retrying from where the part ends."""
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, _Transient):
+        return True
+    try:
+        import httpx2 as httpx_module
+    except ImportError:
+        import httpx as httpx_module  # type: ignore[no-redef]
+    return isinstance(exc, (httpx_module.TransportError, ConnectionError, TimeoutError))
+
+
+def _sleep_checking(seconds: float, control: DownloadControl) -> None:
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        control.check()
+        time.sleep(min(0.1, left))
+
+
+def _commit(part: Path, destination: Path) -> None:
+    """Make the verified bytes durable, then give them the final name in one atomic step."""
+    with open(part, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(part, destination)
+    if hasattr(os, "O_DIRECTORY"):
+        directory = os.open(destination.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
