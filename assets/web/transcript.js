@@ -1,0 +1,417 @@
+/*
+ * The transcript page of Satori Desktop.
+ *
+ * Python (satori_desktop/ui/transcript) turns the COAT events into small "ops" and calls
+ * `satori.apply(ops)` at most once per frame. Markdown arrives as HTML made by markdown-it with raw HTML
+ * disabled (everything the model wrote is escaped); math arrives as `span.math[data-tex]` elements that
+ * this file typesets with KaTeX (trust: false). Every other piece of model or user text goes through
+ * textContent, never innerHTML.
+ *
+ * Streaming: a step holds finished blocks, which are typeset once and never touched again, and one open
+ * block, which is replaced on each update. Its KaTeX output comes from a cache, so re-showing a formula
+ * that was typeset in the previous frame costs a string copy, not a new layout.
+ */
+"use strict";
+
+(function () {
+  const KATEX_OPTIONS = {
+    throwOnError: true, // we catch and show the source instead of KaTeX's red error text
+    trust: false, // no \href, \url, \includegraphics, \htmlClass...: model text gets no links or ids
+    strict: "ignore",
+    output: "htmlAndMathml", // MathML is what word processors turn into equations on paste
+    maxSize: 20,
+    maxExpand: 1000,
+  };
+  const CACHE_LIMIT = 3000;
+  const PREVIEW_CHARS = 110;
+
+  const LABELS = {
+    reflect: "Checking the work",
+    explore: "Trying another way",
+  };
+
+  // Our own constant markup (never model text), so building it with innerHTML is safe.
+  const ICONS = {
+    reflect:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="8.5" cy="8.5" r="5.5" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.8"/><path d="M12.6 12.6 17 17" stroke="currentColor" ' +
+      'stroke-width="2" stroke-linecap="round"/><path d="M6 8.7l1.8 1.8 3.1-3.4" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    explore:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M4 17V11c0-3 2-4.5 5-4.5h6" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M12.5 3.5 15.5 6.5 ' +
+      '12.5 9.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" ' +
+      'stroke-linejoin="round"/><circle cx="4" cy="17" r="1.6" fill="currentColor"/></svg>',
+    answer:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.8"/><path d="M6.3 10.2l2.5 2.5 5-5.3" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.9" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    chevron:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M7.5 5l5 5-5 5" fill="none" ' +
+      'stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+  };
+
+  const katexReady = typeof window.katex !== "undefined";
+  const texCache = new Map();
+  let keepSectionsOpen = false;
+  let currentTurn = null;
+
+  function el(tag, className) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function renderTex(tex, display) {
+    const key = (display ? "D" : "I") + tex;
+    let entry = texCache.get(key);
+    if (entry === undefined) {
+      try {
+        entry = { html: window.katex.renderToString(tex, Object.assign({ displayMode: display }, KATEX_OPTIONS)) };
+      } catch (err) {
+        entry = { error: String((err && err.message) || err) };
+      }
+      if (texCache.size >= CACHE_LIMIT) texCache.delete(texCache.keys().next().value);
+      texCache.set(key, entry);
+    }
+    return entry;
+  }
+
+  /* Typeset every `span.math` under root that is not typeset yet. */
+  function typeset(root) {
+    if (!katexReady) return;
+    for (const span of root.querySelectorAll("span.math:not(.typeset):not(.math-error)")) {
+      const display = span.classList.contains("math-display");
+      const result = renderTex(span.getAttribute("data-tex") || "", display);
+      if (result.html !== undefined) {
+        span.innerHTML = result.html; // KaTeX output (trust: false), not model text
+        span.classList.add("typeset");
+      } else {
+        // Keep the source the span already shows (as text), styled; the reason goes in a tooltip.
+        span.classList.add("math-error");
+        span.title = "This formula could not be typeset: " + result.error;
+      }
+    }
+  }
+
+  function showNotice(text) {
+    const notice = document.getElementById("notice");
+    notice.textContent = text;
+    notice.hidden = false;
+  }
+
+  /* ---------- turns and steps ---------- */
+
+  function newTurn(questionHtml) {
+    const turn = {
+      el: el("article", "turn"),
+      stepsEl: el("div", "steps"),
+      summaryEl: el("button", "turn-summary"),
+      answerEl: null,
+      footerEl: el("div", "turn-footer"),
+      steps: new Map(),
+      counts: { steps: 0, reflect: 0, explore: 0 },
+    };
+    if (questionHtml) {
+      const q = el("div", "question markup");
+      q.innerHTML = questionHtml; // markdown-it output with raw HTML disabled
+      typeset(q);
+      turn.el.appendChild(q);
+    }
+    turn.summaryEl.type = "button";
+    turn.summaryEl.hidden = true;
+    turn.summaryEl.addEventListener("click", () => toggleAll(turn));
+    turn.footerEl.hidden = true;
+    turn.el.append(turn.summaryEl, turn.stepsEl, turn.footerEl);
+    document.getElementById("transcript").appendChild(turn.el);
+    currentTurn = turn;
+    return turn;
+  }
+
+  function ensureTurn() {
+    return currentTurn || newTurn("");
+  }
+
+  function foldable(action) {
+    return action === "reflect" || action === "explore";
+  }
+
+  function setOpen(step, open) {
+    if (!step.fold) return;
+    step.el.classList.toggle("is-open", open);
+    step.headEl.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) step.previewEl.textContent = previewText(step);
+  }
+
+  /* A one-line taste of a folded section: its text, with each formula as its TeX. */
+  function previewText(step) {
+    let out = "";
+    const walk = (node) => {
+      if (out.length > PREVIEW_CHARS) return;
+      if (node.nodeType === Node.TEXT_NODE) {
+        out += node.nodeValue;
+      } else if (node.nodeType === Node.ELEMENT_NODE) {
+        if (node.classList.contains("math")) {
+          out += " " + (node.getAttribute("data-tex") || "").trim() + " ";
+        } else {
+          for (const child of node.childNodes) walk(child);
+          if (/^(P|LI|DIV|H\d|BR)$/.test(node.tagName)) out += " ";
+        }
+      }
+    };
+    walk(step.bodyEl);
+    out = out.replace(/\s+/g, " ").trim();
+    return out.length > PREVIEW_CHARS ? out.slice(0, PREVIEW_CHARS).trimEnd() + "…" : out;
+  }
+
+  function newStep(turn, index, action) {
+    const step = { action: action, fold: foldable(action), el: el("section", "step step-" + action) };
+    step.el.dataset.index = String(index);
+    step.bodyEl = el("div", "step-body");
+    step.openEl = el("div", "block markup open-block");
+    step.bodyEl.appendChild(step.openEl);
+    if (step.fold) {
+      step.el.classList.add("fold", "is-open");
+      step.headEl = el("button", "fold-head");
+      step.headEl.type = "button";
+      const icon = el("span", "fold-icon");
+      icon.innerHTML = ICONS[action];
+      const label = el("span", "fold-label");
+      label.textContent = LABELS[action];
+      step.previewEl = el("span", "fold-preview");
+      const chevron = el("span", "fold-chevron");
+      chevron.innerHTML = ICONS.chevron;
+      step.headEl.append(icon, label, step.previewEl, chevron);
+      step.headEl.setAttribute("aria-expanded", "true");
+      step.headEl.addEventListener("click", () => {
+        setOpen(step, !step.el.classList.contains("is-open"));
+        updateSummary(turn);
+      });
+      step.el.append(step.headEl, step.bodyEl);
+    } else {
+      step.el.appendChild(step.bodyEl);
+    }
+    // A new step folds the section that was streaming before it.
+    if (!keepSectionsOpen) {
+      for (const other of turn.steps.values()) {
+        if (other.fold && other.streaming) setOpen(other, false);
+      }
+    }
+    for (const other of turn.steps.values()) other.streaming = false;
+    step.streaming = true;
+    turn.steps.set(index, step);
+    turn.stepsEl.appendChild(step.el);
+    turn.counts.steps += 1;
+    if (step.fold) turn.counts[action] += 1;
+    updateSummary(turn);
+    return step;
+  }
+
+  function getStep(turn, index) {
+    return turn.steps.get(index) || newStep(turn, index, "continue");
+  }
+
+  function appendBlocks(step, htmlList) {
+    for (const html of htmlList) {
+      const block = el("div", "block markup");
+      block.innerHTML = html; // markdown-it output with raw HTML disabled
+      typeset(block);
+      step.bodyEl.insertBefore(block, step.openEl);
+    }
+  }
+
+  function setOpenBlock(step, html) {
+    step.openEl.innerHTML = html; // markdown-it output with raw HTML disabled
+    typeset(step.openEl);
+  }
+
+  function endStep(turn, step) {
+    step.openEl.remove();
+    step.ended = true;
+    if (step.fold && !step.el.classList.contains("is-open")) step.previewEl.textContent = previewText(step);
+  }
+
+  function plural(n, one, many) {
+    return n + " " + (n === 1 ? one : many);
+  }
+
+  function updateSummary(turn) {
+    const c = turn.counts;
+    if (c.steps === 0) return;
+    const parts = [plural(c.steps, "step", "steps")];
+    parts.push(plural(c.reflect, "check", "checks"));
+    parts.push(plural(c.explore, "change of approach", "changes of approach"));
+    const sections = [...turn.steps.values()].filter((s) => s.fold);
+    let action = "";
+    if (sections.length) {
+      action = sections.some((s) => !s.el.classList.contains("is-open")) ? "Show all" : "Fold all";
+    }
+    turn.summaryEl.textContent = "";
+    const text = el("span", "summary-text");
+    text.textContent = parts.join(" · ");
+    turn.summaryEl.appendChild(text);
+    if (action) {
+      const link = el("span", "summary-action");
+      link.textContent = action;
+      turn.summaryEl.appendChild(link);
+    }
+    turn.summaryEl.disabled = !sections.length;
+    turn.summaryEl.hidden = false;
+  }
+
+  function toggleAll(turn) {
+    const sections = [...turn.steps.values()].filter((s) => s.fold);
+    const open = sections.some((s) => !s.el.classList.contains("is-open"));
+    for (const s of sections) setOpen(s, open);
+    updateSummary(turn);
+  }
+
+  function setAnswer(turn, latex) {
+    if (!turn.answerEl) {
+      turn.answerEl = el("div", "answer-card");
+      const head = el("div", "answer-head");
+      const icon = el("span", "answer-icon");
+      icon.innerHTML = ICONS.answer;
+      const label = el("span", "answer-label");
+      label.textContent = "Answer";
+      head.append(icon, label);
+      turn.answerMathEl = el("div", "answer-math");
+      turn.answerSourceEl = el("code", "answer-source");
+      turn.answerEl.append(head, turn.answerMathEl, turn.answerSourceEl);
+      turn.el.insertBefore(turn.answerEl, turn.footerEl); // after the steps, so it stays at the end
+    }
+    turn.answerSourceEl.textContent = latex;
+    // The source line helps copying into LaTeX or Markdown; for a plain number it would only repeat it.
+    turn.answerSourceEl.hidden = /^[\w\s.,+-]*$/.test(latex);
+    turn.answerMathEl.textContent = "";
+    const span = el("span", "math math-display");
+    span.setAttribute("data-tex", latex);
+    span.textContent = latex;
+    turn.answerMathEl.appendChild(span);
+    typeset(turn.answerMathEl);
+  }
+
+  function endTurn(turn, summary) {
+    for (const step of turn.steps.values()) {
+      if (!step.ended) endStep(turn, step);
+      step.streaming = false;
+      if (!keepSectionsOpen) setOpen(step, false);
+    }
+    updateSummary(turn);
+    const lines = [];
+    const reason = summary.finish_reason;
+    if (reason === "length") lines.push(["warn", "Stopped: the answer reached the length limit before it finished."]);
+    else if (reason === "cancelled") lines.push(["warn", "Stopped before the answer was finished."]);
+    else if (reason === "error") lines.push(["error", "Generation failed: " + (summary.error || "unknown error") + "."]);
+    if (!turn.answerEl && turn.counts.steps && reason !== "cancelled" && reason !== "error") {
+      lines.push(["warn", "No final answer in \\boxed{} was given."]);
+    }
+    const stats = [];
+    if (typeof summary.generated_tokens === "number") stats.push(plural(summary.generated_tokens, "token", "tokens"));
+    if (typeof summary.decode_tok_s === "number" && summary.decode_tok_s > 0) stats.push(summary.decode_tok_s.toFixed(1) + " tokens/s");
+    if (typeof summary.elapsed_s === "number") stats.push(summary.elapsed_s.toFixed(1) + " s");
+    if (stats.length) lines.push(["stats", stats.join(" · ")]);
+    turn.footerEl.textContent = "";
+    for (const [kind, text] of lines) {
+      const line = el("div", "footer-" + kind);
+      line.textContent = text;
+      turn.footerEl.appendChild(line);
+    }
+    turn.footerEl.hidden = lines.length === 0;
+    turn.ended = true;
+  }
+
+  /* ---------- the API Python calls ---------- */
+
+  function applyOp(op) {
+    switch (op.op) {
+      case "turn":
+        newTurn(op.question_html || "");
+        break;
+      case "step": {
+        const turn = ensureTurn();
+        if (!turn.steps.has(op.index)) newStep(turn, op.index, op.action);
+        break;
+      }
+      case "blocks":
+        appendBlocks(getStep(ensureTurn(), op.index), op.html);
+        break;
+      case "open":
+        setOpenBlock(getStep(ensureTurn(), op.index), op.html);
+        break;
+      case "step_end": {
+        const turn = ensureTurn();
+        const step = getStep(turn, op.index);
+        if (!step.ended) endStep(turn, step);
+        break;
+      }
+      case "answer":
+        setAnswer(ensureTurn(), op.latex);
+        break;
+      case "end":
+        endTurn(ensureTurn(), op.summary || {});
+        break;
+      case "clear":
+        document.getElementById("transcript").textContent = "";
+        currentTurn = null;
+        break;
+      case "keep_open":
+        keepSectionsOpen = !!op.value;
+        if (keepSectionsOpen) {
+          for (const section of document.querySelectorAll(".step.fold")) section.classList.add("is-open");
+          for (const head of document.querySelectorAll(".fold-head")) head.setAttribute("aria-expanded", "true");
+          if (currentTurn) updateSummary(currentTurn);
+        }
+        break;
+      default:
+        console.error("satori: unknown op " + String(op.op));
+    }
+  }
+
+  function nearBottom() {
+    const root = document.scrollingElement;
+    return root.scrollHeight - root.scrollTop - window.innerHeight < 48;
+  }
+
+  window.satori = {
+    /* "ok", or "katex-missing" when the page runs without KaTeX (the notice says what to do). */
+    status() {
+      return katexReady ? "ok" : "katex-missing";
+    },
+    apply(ops) {
+      const follow = nearBottom();
+      for (const op of ops) applyOp(op);
+      if (follow) window.scrollTo(0, document.scrollingElement.scrollHeight);
+      return ops.length;
+    },
+    setPreview(html) {
+      const box = document.getElementById("preview");
+      box.innerHTML = html; // markdown-it output with raw HTML disabled
+      typeset(box);
+      return Math.ceil(document.documentElement.getBoundingClientRect().height);
+    },
+    /* The rendered transcript (typeset, no scripts) for a standalone HTML export. */
+    exportHtml() {
+      const copy = document.getElementById("transcript").cloneNode(true);
+      for (const button of copy.querySelectorAll("button")) {
+        const div = el("div", button.className);
+        while (button.firstChild) div.appendChild(button.firstChild);
+        button.replaceWith(div);
+      }
+      for (const open of copy.querySelectorAll(".open-block")) open.remove();
+      return copy.outerHTML;
+    },
+    contentHeight() {
+      return Math.ceil(document.documentElement.getBoundingClientRect().height);
+    },
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!katexReady) {
+      showNotice(
+        "The app's web assets are missing (KaTeX), so formulas show as source. " +
+          "Run `python packaging/fetch_web_assets.py` in the source folder, or reinstall the app."
+      );
+    }
+  });
+})();

@@ -1,0 +1,113 @@
+"""Fetch the transcript page's npm dependencies and install them where the app loads them from.
+
+KaTeX is a build-time dependency taken from the npm registry, pinned by `assets/package.json` and by the
+integrity hash in `assets/package-lock.json`; it is never committed. This script runs `npm ci` in
+`assets/` (which checks that hash) and copies what the page needs from `node_modules/katex/dist` (the
+script, the stylesheet and every font), together with our own page from `assets/web/`, into
+`satori_desktop/_assets/` (git-ignored, shipped as package data).
+
+It is idempotent and quick when already done: a stamp records the lockfile's hash, so `npm ci` only runs
+again when the lockfile changed or a file is missing. Stdlib only, so any Python can run it:
+
+    python packaging/fetch_web_assets.py            # install (or check and skip)
+    python packaging/fetch_web_assets.py --force    # run npm ci again and recopy everything
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ASSETS_SRC = REPO / "assets"
+WEB_SRC = ASSETS_SRC / "web"
+DEST = REPO / "satori_desktop" / "_assets"
+KATEX_DIST = ASSETS_SRC / "node_modules" / "katex" / "dist"
+STAMP = DEST / "katex" / ".installed-from-lock"
+
+# What the page loads from KaTeX's dist folder; fonts/ is copied whole.
+KATEX_FILES = ("katex.min.js", "katex.min.css")
+
+
+def _lock_digest() -> str:
+    return hashlib.sha256((ASSETS_SRC / "package-lock.json").read_bytes()).hexdigest()
+
+
+def _katex_installed() -> bool:
+    if not STAMP.is_file() or STAMP.read_text().strip() != _lock_digest():
+        return False
+    return all((DEST / "katex" / name).is_file() for name in KATEX_FILES) and any(
+        (DEST / "katex" / "fonts").glob("*.woff2")
+    )
+
+
+def _npm_ci() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit(
+            "fetch_web_assets: npm was not found; install Node.js (which brings npm) and run this again."
+        )
+    # --ignore-scripts: KaTeX needs no install step, and no package should run code on our machine.
+    cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    result = subprocess.run(cmd, cwd=ASSETS_SRC, check=False)
+    if result.returncode != 0:
+        sys.exit(
+            f"fetch_web_assets: `{' '.join(cmd[1:])}` failed in {ASSETS_SRC} (exit {result.returncode})."
+        )
+
+
+def _copy_katex() -> None:
+    target = DEST / "katex"
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "fonts").mkdir(parents=True)
+    for name in KATEX_FILES:
+        shutil.copy2(KATEX_DIST / name, target / name)
+    for font in (KATEX_DIST / "fonts").iterdir():
+        shutil.copy2(font, target / "fonts" / font.name)
+    version = json.loads((ASSETS_SRC / "node_modules" / "katex" / "package.json").read_text())["version"]
+    (target / "VERSION").write_text(version + "\n")
+    STAMP.write_text(_lock_digest() + "\n")
+
+
+def _sync_web() -> int:
+    """Mirror assets/web into _assets/web, rewriting only files that changed; returns how many did."""
+    target = DEST / "web"
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(WEB_SRC) for p in WEB_SRC.rglob("*") if p.is_file()}
+    for stale in [p for p in target.rglob("*") if p.is_file() and p.relative_to(target) not in wanted]:
+        stale.unlink()
+    changed = 0
+    for rel in sorted(wanted):
+        src, dst = WEB_SRC / rel, target / rel
+        if dst.is_file() and dst.read_bytes() == src.read_bytes():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+        changed += 1
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="run npm ci and copy again even if up to date")
+    args = parser.parse_args(argv)
+    if args.force or not _katex_installed():
+        _npm_ci()
+        _copy_katex()
+        katex_state = "installed"
+    else:
+        katex_state = "already up to date"
+    changed = _sync_web()
+    version = (DEST / "katex" / "VERSION").read_text().strip()
+    print(f"fetch_web_assets: KaTeX {version} {katex_state}; page files updated: {changed}; in {DEST}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""`TranscriptView`: the conversation as a web page, fed with COAT events while the model streams.
+
+The window calls `begin_turn(question)`, then `apply_events(events)` as often as batches arrive, then
+`end_turn(summary)`. Events are only queued here; a frame timer turns what arrived into page ops
+(`TranscriptFeed`) and sends them in one `runJavaScript` call, at most one per frame and never while the
+page is still busy with the previous one, so a fast model cannot flood the page: text piles up in Python
+and goes over in the next batch instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QMenu, QWidget
+
+from satori_desktop.ui.transcript.feed import TranscriptFeed
+from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 16
+
+
+def restricted_context_menu(view: QWebEngineView, event: QContextMenuEvent) -> None:
+    """Copy and Select all only: no Back, Reload, View source or Inspect on the app's pages."""
+    menu = QMenu(view)
+    for action in (QWebEnginePage.WebAction.Copy, QWebEnginePage.WebAction.SelectAll):
+        menu.addAction(view.pageAction(action))
+    menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    menu.popup(event.globalPos())
+
+
+class TranscriptView(QWebEngineView):
+    """The transcript page. Signals: `page_ready()` once the page can take updates, `page_updated(int)`
+    after each batch the page applied (the number of ops in it)."""
+
+    page_ready = Signal()
+    page_updated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._page = AppPage(self)
+        self.setPage(self._page)
+        self._feed = TranscriptFeed()
+        self._ready = False
+        self._in_flight = False
+        self.katex_available = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._flush)
+        self._page.loadFinished.connect(self._on_page_load_finished)
+        self.setUrl(QUrl(TRANSCRIPT_URL))
+
+    # ----- the API of the window -----
+
+    def begin_turn(self, question: str) -> None:
+        """Start a new turn showing the user's question; earlier turns stay above it."""
+        self._feed.begin_turn(question)
+        self._schedule()
+
+    def apply_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Queue transcript event dicts (`core.coat.event_to_dict`); shown at the next frame."""
+        self._feed.add_events(events)
+        self._schedule()
+
+    def end_turn(self, summary: Mapping[str, Any]) -> None:
+        """Close the turn. `summary` may hold `finish_reason` ("stop" | "length" | "cancelled" | "error"),
+        `error` (a sentence), `generated_tokens`, `decode_tok_s`, `elapsed_s`; other keys are ignored."""
+        self._feed.end_turn(summary)
+        self._schedule()
+
+    def clear(self) -> None:
+        """Remove every turn (a new conversation)."""
+        self._feed.clear()
+        self._schedule()
+
+    def set_keep_sections_open(self, keep_open: bool) -> None:
+        """When true, reflect/explore sections stay open after they finish (and all open now)."""
+        self._feed.keep_sections_open(keep_open)
+        self._schedule()
+
+    # ----- for tests and benchmarks -----
+
+    @property
+    def is_page_ready(self) -> bool:
+        return self._ready
+
+    def is_idle(self) -> bool:
+        """True when the page is loaded and has applied everything queued so far."""
+        return self._ready and not self._in_flight and not self._feed.has_pending()
+
+    def app_page(self) -> AppPage:
+        return self._page
+
+    # ----- internals -----
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        restricted_context_menu(self, event)
+
+    def _schedule(self) -> None:
+        if self._ready and not self._in_flight and not self._timer.isActive():
+            self._timer.start()
+
+    def _on_page_load_finished(self, ok: bool) -> None:
+        if not ok:
+            log.error("the transcript page did not load")
+            return
+        self._page.runJavaScript("window.satori ? satori.status() : 'no-script'", 0, self._on_status)
+
+    def _on_status(self, status: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.katex_available = status == "ok"
+        if status != "ok":
+            log.error("the transcript page runs without its assets (%s)", status)
+        if status == "no-script":
+            # The page is the missing-assets notice: nothing to update, but the window can go on.
+            self.page_ready.emit()
+            return
+        self._ready = True
+        self.page_ready.emit()
+        self._schedule()
+
+    def _flush(self) -> None:
+        if not self._ready or self._in_flight:
+            return
+        ops = self._feed.take_ops()
+        if not ops:
+            return
+        self._in_flight = True
+        script = "satori.apply(" + json.dumps(ops, ensure_ascii=True) + ")"
+        self._page.runJavaScript(script, 0, self._on_applied)
+
+    def _on_applied(self, result: object) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._in_flight = False
+        self.page_updated.emit(int(result) if isinstance(result, (int, float)) else 0)
+        if self._feed.has_pending():
+            self._timer.start()
