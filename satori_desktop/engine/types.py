@@ -24,6 +24,8 @@ class LoadOptions:
     n_ctx: int | None = None
     # None: all layers when the build offloads and the model fits, else what free VRAM allows.
     gpu_layers: int | None = None
+    # None: one thread per physical core (a guess from the logical count) for decoding.
+    n_threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class GenerationRequest:
     temperature: float = 0.0  # 0 means greedy, as the model card recommends
     top_p: float = 1.0
     seed: int | None = None
+    # A GBNF grammar the output must follow (tests use it to script a trace through the real engine).
+    grammar: str | None = None
+    # Keep generating through end-of-generation tokens (benchmarks need exactly max_tokens tokens).
+    ignore_eog: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,9 @@ class Engine(Protocol):
 
     def load(self, options: LoadOptions) -> LoadReport: ...
 
-    def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult: ...
+    def generate(
+        self, request: GenerationRequest, on_text: TextCallback | None = None
+    ) -> GenerationResult: ...
 
     def cancel(self) -> None: ...
 

@@ -95,6 +95,7 @@ COMMON_PIECES = (
 )
 
 _BIAS_SPECIAL = -100.0  # control tokens and padding: never chosen unless a grammar demands them
+_BIAS_IM_END = -50.0
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -103,7 +104,11 @@ def bytes_to_unicode() -> dict[int, str]:
     Printable Latin-1 bytes map to themselves; the others (controls, space, ...) are shifted to code points
     from 256 upwards in byte order, so that a space is written `Ġ` and a newline `Ċ`.
     """
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
     mapping: dict[int, str] = {b: chr(b) for b in printable}
     shift = 0
     for b in range(256):
@@ -153,7 +158,8 @@ def build_vocabulary(
     for special in specials:
         tokens.append(special)
         types.append(3)
-        biases.append(_BIAS_SPECIAL)
+        # When a grammar allows only end-of-generation tokens, <|im_end|> (Satori's stop) must win.
+        biases.append(_BIAS_IM_END if special == IM_END else _BIAS_SPECIAL)
     return tokens, types, merges, biases
 
 
@@ -303,19 +309,24 @@ def _gbnf_literal(text: str) -> str:
 def script_grammar(script: str) -> str:
     """A GBNF grammar that allows exactly `script`; special tokens in it must come out as those tokens.
 
-    Special token spellings (`<|reflect|>`, `<|im_end|>`, ...) become token references, so the grammar
-    accepts only the CONTROL token itself, never its characters spelt out. Once the script is complete
-    llama.cpp allows nothing but end-of-generation tokens; end the script with `<|im_end|>` to stop there.
+    Special token spellings (`<|reflect|>`, ...) become token references, so the grammar accepts only the
+    CONTROL token itself, never its characters spelt out. End-of-generation tokens cannot be referenced
+    (llama.cpp's grammar masks them until the grammar is complete), so a script may end with `<|im_end|>`
+    but not contain it elsewhere: once the script is complete llama.cpp allows nothing but
+    end-of-generation tokens, and the scripted model's bias makes that `<|im_end|>`.
     """
+    body = script.removesuffix(IM_END)
+    if IM_END in body or ENDOFTEXT in body:
+        raise ValueError("end-of-generation tokens can only end a script")
     parts: list[str] = []
     position = 0
-    for match in _SPECIAL_PATTERN.finditer(script):
+    for match in _SPECIAL_PATTERN.finditer(body):
         if match.start() > position:
-            parts.append(_gbnf_literal(script[position : match.start()]))
+            parts.append(_gbnf_literal(body[position : match.start()]))
         parts.append(match.group(0))
         position = match.end()
-    if position < len(script):
-        parts.append(_gbnf_literal(script[position:]))
+    if position < len(body):
+        parts.append(_gbnf_literal(body[position:]))
     if not parts:
         raise ValueError("the script is empty")
     return "root ::= " + " ".join(parts) + "\n"
@@ -323,7 +334,9 @@ def script_grammar(script: str) -> str:
 
 # An example COAT trace with everything a test needs to see come out intact.
 EXAMPLE_TRACE = (
-    "Let x = 1 + 1." + CONTINUE + "So x = 2, and "
+    "Let x = 1 + 1."
+    + CONTINUE
+    + "So x = 2, and "
     + SPLIT_CHARACTER
     + " of nothing is 0."
     + REFLECT

@@ -1,0 +1,525 @@
+"""The real engine: Satori (or any GGUF) run by llama.cpp through llama-cpp-python's low-level API.
+
+Why not `Llama.create_completion`: it detokenizes with special=False (the COAT tokens vanish), re-decodes the
+whole completion on every token (O(n^2)), and `Llama.detokenize` cuts pieces longer than 32 bytes. So this
+module runs its own loop on the C API: tokenize with special=True, one `llama_decode` per token on a batch
+that is allocated once, llama.cpp's sampler chain, pieces with special=True through a buffer that grows,
+and an incremental UTF-8 decoder so a character split across tokens is never broken.
+
+The loop is the hot path (it must stay within a few percent of llama.cpp's own decode speed): every per-token
+step is a direct ctypes call bound to a local name, pieces are cached per token id, and nothing in it copies
+the logits. The abort callback (which llama.cpp's CPU backend calls once per graph node) is installed only
+while the prompt is processed; between generated tokens a plain flag is checked instead.
+
+Threading: every method except `cancel()` must be called from the one thread that owns the engine.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine._gguf_header import GgufHeader, read_gguf_header
+from satori_desktop.engine.types import (
+    DEFAULT_MAX_NEW_TOKENS,
+    Backend,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+    LoadOptions,
+    LoadReport,
+    TextCallback,
+)
+
+log = logging.getLogger(__name__)
+
+COAT_TOKEN_TEXTS = ("<|continue|>", "<|reflect|>", "<|explore|>")
+STOP_TOKEN_TEXTS = ("<|im_end|>", "<|endoftext|>")
+SATORI_ARCHITECTURE = "qwen2"
+# Prompt tokens per llama_decode call (and per micro-batch): also how often a cancel is noticed at the
+# latest while a long prompt is processed on a GPU backend, which does not call the abort callback.
+PROMPT_BATCH = 512
+# Cap of the default context for models trained on very long contexts: memory for the KV cache grows with it.
+DEFAULT_N_CTX_CAP = 8192
+_PIECE_BUFFER_START = 64
+
+_llama: Any = None  # the llama_cpp module, imported on first load (it loads a large native library)
+_log_callback: Any = None  # kept alive: llama.cpp holds a raw pointer to it
+
+
+def _llama_cpp() -> Any:
+    """Import llama_cpp once and route llama.cpp's log lines into our log instead of stderr."""
+    global _llama, _log_callback
+    if _llama is None:
+        import llama_cpp
+
+        native_log = logging.getLogger("llama.cpp")
+
+        # ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continues the previous line's level.
+        levels = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
+        last_level = [logging.DEBUG]
+
+        def forward(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+            python_level = last_level[0] if level == 5 else levels.get(level, logging.DEBUG)
+            last_level[0] = python_level
+            if native_log.isEnabledFor(python_level):
+                native_log.log(python_level, "%s", text.decode("utf-8", errors="replace").rstrip())
+
+        _log_callback = llama_cpp.llama_log_callback(forward)
+        llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+        llama_cpp.llama_backend_init()
+        _llama = llama_cpp
+    return _llama
+
+
+def default_n_threads() -> int:
+    """Decode threads: one per physical core. Hyper-threads slow llama.cpp's decode, and Python cannot see
+    the physical count portably, so assume two logical CPUs per core on machines with four or more."""
+    logical = os.cpu_count() or 1
+    return max(1, logical // 2 if logical >= 4 else logical)
+
+
+def backend_name(gpu_layers: int) -> Backend:
+    """The backend the weights run on: the build's GPU backend when any layer is offloaded, else CPU."""
+    if gpu_layers <= 0:
+        return "CPU"
+    info = _llama_cpp().llama_print_system_info().decode("utf-8", errors="replace")
+    for name, marker in (("CUDA", "CUDA"), ("Metal", "METAL"), ("Metal", "MTL"), ("Vulkan", "VULKAN")):
+        if marker in info.upper():
+            return name  # type: ignore[return-value]
+    return "CPU"
+
+
+def choose_gpu_layers(header: GgufHeader, path: Path, n_ctx: int, requested: int | None) -> int:
+    """llama.cpp's n_gpu_layers for this model: all layers when they fit, else what free VRAM allows.
+
+    The switch point for the offload policy; the estimates live in `engine.memory` and the machine's
+    figures in `engine.hardware`. Without offload support in the build the answer is always 0.
+    """
+    llama = _llama_cpp()
+    if not llama.llama_supports_gpu_offload():
+        return 0
+    n_layers = header.arch_int("block_count")
+    if requested is not None:
+        return max(0, min(requested, n_layers + 1))
+    try:
+        from satori_desktop.engine.hardware import probe_hardware
+        from satori_desktop.engine.memory import ModelShape, layers_that_fit
+    except ImportError:  # the estimates are optional; without them, try everything and fall back on failure
+        return n_layers + 1
+    n_embd = header.arch_int("embedding_length")
+    n_head = max(1, header.arch_int("attention.head_count", 1))
+    shape = ModelShape(
+        architecture=header.architecture,
+        n_layers=n_layers,
+        n_embd=n_embd,
+        n_head=n_head,
+        n_head_kv=header.arch_int("attention.head_count_kv", n_head),
+        head_dim=header.arch_int("attention.key_length", n_embd // n_head),
+        n_vocab=header.arch_int("vocab_size", 0),
+        n_ctx_train=header.arch_int("context_length"),
+        file_size_bytes=path.stat().st_size,
+        repeating_bytes=header.repeating_bytes,
+        output_bytes=header.output_bytes,
+        embedding_bytes=header.embedding_bytes,
+    )
+    free_vram = probe_hardware().usable_vram_bytes
+    if free_vram is None:  # no figure (e.g. no NVML): try a full offload, the OOM fallback catches a miss
+        return n_layers + 1
+    return layers_that_fit(shape, n_ctx, free_vram)
+
+
+@dataclass
+class _Loaded:
+    model: Any  # llama_model_p
+    ctx: Any  # llama_context_p
+    vocab: Any  # llama_vocab_p
+    n_ctx: int
+    stop_ids: frozenset[int]
+
+
+class LlamaEngine:
+    """Loads one GGUF model and generates from it with its own token loop (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._loaded: _Loaded | None = None
+        self._report: LoadReport | None = None
+        self._cancel = threading.Event()
+        # Tokens whose K/V are in the context's memory, position i at index i (for prefix reuse).
+        self._evaluated: list[int] = []
+        self._pieces: dict[int, bytes] = {}
+        self._piece_buf = ctypes.create_string_buffer(_PIECE_BUFFER_START)
+        self._abort_callback: Any = None
+
+    # -- loading ---------------------------------------------------------------------------------------
+
+    @property
+    def load_report(self) -> LoadReport | None:
+        return self._report
+
+    def load(self, options: LoadOptions) -> LoadReport:
+        """Load a model (replacing the current one); bad files and out-of-memory raise UserFacingError."""
+        path = Path(options.model_path).expanduser()
+        header = read_gguf_header(path)
+        self.unload()
+        llama = _llama_cpp()
+        n_ctx_train = header.arch_int("context_length")
+        n_ctx = options.n_ctx or (
+            min(n_ctx_train, DEFAULT_N_CTX_CAP) if n_ctx_train > 0 else DEFAULT_MAX_NEW_TOKENS
+        )
+        warnings: list[str] = []
+        if n_ctx_train > 0 and n_ctx > n_ctx_train:
+            warnings.append(
+                f"The context ({n_ctx} tokens) is longer than the model was trained for ({n_ctx_train}); "
+                "answers may degrade past that point."
+            )
+        wanted_layers = choose_gpu_layers(header, path, n_ctx, options.gpu_layers)
+        n_threads = options.n_threads or default_n_threads()
+
+        model = ctx = None
+        gpu_layers = wanted_layers
+        for attempt in _offload_attempts(wanted_layers):
+            gpu_layers = attempt
+            model, ctx = self._try_load(llama, path, n_ctx, gpu_layers, n_threads)
+            if ctx is not None:
+                break
+        if model is None or ctx is None:
+            if header.architecture not in _known_architectures():
+                raise UserFacingError(
+                    f"This version of llama.cpp cannot run {path.name} "
+                    f"(architecture '{header.architecture}'); "
+                    "choose a model of a supported architecture such as qwen2."
+                )
+            raise UserFacingError(
+                f"llama.cpp could not load {path.name} (the file may be damaged, or the computer is out of "
+                "memory); download it again or close other programs and retry."
+            )
+        if gpu_layers < wanted_layers:
+            where = f"{gpu_layers} layers on the GPU" if gpu_layers > 0 else "the CPU only"
+            warnings.append(
+                f"The GPU ran out of memory for {wanted_layers} layers, so the model runs with {where}: "
+                "generation will be slower."
+            )
+
+        vocab = llama.llama_model_get_vocab(model)
+        self._loaded = _Loaded(model=model, ctx=ctx, vocab=vocab, n_ctx=n_ctx, stop_ids=frozenset())
+        stop_ids = {ids[0] for ids in map(self._tokenize, STOP_TOKEN_TEXTS) if len(ids) == 1}
+        self._loaded.stop_ids = frozenset(stop_ids)
+        is_satori = all(self._is_single_control_token(text) for text in COAT_TOKEN_TEXTS)
+        architecture = header.architecture
+        if architecture != SATORI_ARCHITECTURE or not is_satori:
+            warnings.append(
+                f"This model ({architecture}"
+                + ("" if is_satori else ", without the COAT tokens")
+                + ") is not Satori: answers work, but the reasoning steps are shown only for "
+                "Satori-7B-Round2."
+            )
+        total_layers = int(llama.llama_model_n_layer(model))
+        self._report = LoadReport(
+            model_path=path,
+            backend=backend_name(gpu_layers),
+            gpu_layers=min(gpu_layers, total_layers + 1),
+            total_layers=total_layers,
+            n_ctx=int(llama.llama_n_ctx(ctx)),
+            n_ctx_train=int(llama.llama_model_n_ctx_train(model)),
+            architecture=architecture,
+            is_satori=is_satori,
+            warnings=warnings,
+        )
+        log.info("loaded %s: %s", path, self._report.to_dict())
+        return self._report
+
+    @staticmethod
+    def _try_load(llama: Any, path: Path, n_ctx: int, gpu_layers: int, n_threads: int) -> tuple[Any, Any]:
+        model_params = llama.llama_model_default_params()
+        model_params.n_gpu_layers = gpu_layers
+        model = llama.llama_model_load_from_file(str(path).encode("utf-8"), model_params)
+        if not model:
+            return None, None
+        ctx_params = llama.llama_context_default_params()
+        ctx_params.n_ctx = n_ctx
+        ctx_params.n_batch = PROMPT_BATCH
+        ctx_params.n_ubatch = PROMPT_BATCH
+        ctx_params.n_threads = n_threads
+        ctx_params.n_threads_batch = max(n_threads, os.cpu_count() or 1)
+        ctx_params.no_perf = True
+        ctx = llama.llama_init_from_model(model, ctx_params)
+        if not ctx:
+            llama.llama_model_free(model)
+            return None, None
+        return model, ctx
+
+    def unload(self) -> None:
+        loaded, self._loaded = self._loaded, None
+        self._report = None
+        self._evaluated = []
+        self._pieces = {}
+        if loaded is not None:
+            llama = _llama_cpp()
+            llama.llama_free(loaded.ctx)
+            llama.llama_model_free(loaded.model)
+
+    def __del__(self) -> None:
+        # Native memory must not outlive the engine when the owner forgets unload().
+        with contextlib.suppress(Exception):  # at interpreter exit llama_cpp may already be gone
+            self.unload()
+
+    # -- tokens ----------------------------------------------------------------------------------------
+
+    def _tokenize(self, text: str) -> list[int]:
+        loaded = self._require_loaded()
+        llama = _llama_cpp()
+        data = text.encode("utf-8")
+        capacity = len(data) + 8
+        while True:
+            buf = (llama.llama_token * capacity)()
+            n = llama.llama_tokenize(loaded.vocab, data, len(data), buf, capacity, False, True)
+            if n >= 0:
+                return list(buf[:n])
+            capacity = -n
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of `text`, special tokens written as text included (for callers that count tokens)."""
+        return self._tokenize(text)
+
+    def _is_single_control_token(self, text: str) -> bool:
+        ids = self._tokenize(text)
+        return len(ids) == 1 and self._piece(ids[0]) == text.encode("utf-8")
+
+    def _piece(self, token: int) -> bytes:
+        """The bytes of one token, special tokens spelt out; the buffer grows when a piece does not fit."""
+        loaded = self._require_loaded()
+        llama = _llama_cpp()
+        buf = self._piece_buf
+        n = llama.llama_token_to_piece(loaded.vocab, token, buf, len(buf), 0, True)
+        if n < 0:
+            self._piece_buf = buf = ctypes.create_string_buffer(-n)
+            n = llama.llama_token_to_piece(loaded.vocab, token, buf, len(buf), 0, True)
+        return buf.raw[: max(n, 0)]
+
+    def _require_loaded(self) -> _Loaded:
+        if self._loaded is None:
+            raise UserFacingError("No model is loaded; load a GGUF model first.")
+        return self._loaded
+
+    # -- generation ------------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the running generation within one token (or during prompt processing). Any thread."""
+        self._cancel.set()
+
+    def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult:
+        loaded = self._require_loaded()
+        llama = _llama_cpp()
+        t_start = time.perf_counter()
+        self._cancel.clear()
+        prompt = self._tokenize(request.prompt)
+        if not prompt:
+            raise UserFacingError("The question is empty; type a question first.")
+        if len(prompt) >= loaded.n_ctx:
+            raise UserFacingError(
+                f"The question is too long: it takes {len(prompt)} tokens and the model's context holds "
+                f"{loaded.n_ctx}; shorten it or start a new conversation."
+            )
+        sampler = self._make_sampler(request)
+        try:
+            return self._run(loaded, llama, sampler, prompt, request, on_text, t_start)
+        finally:
+            llama.llama_sampler_free(sampler)
+
+    def _make_sampler(self, request: GenerationRequest) -> Any:
+        llama = _llama_cpp()
+        loaded = self._require_loaded()
+        chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+        if request.grammar is not None:
+            grammar = llama.llama_sampler_init_grammar(loaded.vocab, request.grammar.encode("utf-8"), b"root")
+            if not grammar:
+                llama.llama_sampler_free(chain)
+                raise ValueError("the grammar could not be parsed (see the llama.cpp log)")
+            llama.llama_sampler_chain_add(chain, grammar)
+        if request.temperature <= 0.0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+        else:
+            if request.top_p < 1.0:
+                llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_top_p(request.top_p, 1))
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_temp(request.temperature))
+            seed = request.seed if request.seed is not None else llama.LLAMA_DEFAULT_SEED
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+        return chain
+
+    def _reuse_prefix(self, llama: Any, loaded: _Loaded, prompt: Sequence[int]) -> int:
+        """Keep the K/V of the longest common prefix with what was evaluated last; drop the rest."""
+        previous = self._evaluated
+        limit = min(len(previous), len(prompt) - 1)  # the last prompt token is always evaluated (logits)
+        common = 0
+        while common < limit and previous[common] == prompt[common]:
+            common += 1
+        memory = llama.llama_get_memory(loaded.ctx)
+        if not llama.llama_memory_seq_rm(memory, 0, common, -1):
+            llama.llama_memory_clear(memory, True)  # memory that cannot drop a suffix (recurrent models)
+            common = 0
+        del self._evaluated[common:]
+        return common
+
+    def _forget_unevaluated(self, llama: Any, loaded: _Loaded) -> None:
+        """After an abort or error, make the memory hold exactly `self._evaluated` again."""
+        memory = llama.llama_get_memory(loaded.ctx)
+        if not llama.llama_memory_seq_rm(memory, 0, len(self._evaluated), -1):
+            llama.llama_memory_clear(memory, True)
+            self._evaluated = []
+
+    def _evaluate_prompt(self, llama: Any, loaded: _Loaded, tokens: Sequence[int]) -> int:
+        """Decode prompt tokens in batches with the abort callback installed; llama_decode's status."""
+        cancel_flag = self._cancel
+
+        def should_abort(_data: ctypes.c_void_p) -> bool:
+            return self._should_abort(cancel_flag)
+
+        self._abort_callback = llama.ggml_abort_callback(should_abort)
+        llama.llama_set_abort_callback(loaded.ctx, self._abort_callback, None)
+        try:
+            for start in range(0, len(tokens), PROMPT_BATCH):
+                if cancel_flag.is_set():
+                    return 2
+                chunk = tokens[start : start + PROMPT_BATCH]
+                array = (llama.llama_token * len(chunk))(*chunk)
+                status = int(llama.llama_decode(loaded.ctx, llama.llama_batch_get_one(array, len(chunk))))
+                if status != 0:
+                    return status
+                self._evaluated.extend(chunk)
+            return 0
+        finally:
+            llama.llama_set_abort_callback(loaded.ctx, llama.ggml_abort_callback(), None)
+            self._abort_callback = None
+
+    def _should_abort(self, cancel_flag: threading.Event) -> bool:
+        """Asked by llama.cpp (on its compute thread) while the prompt is processed."""
+        return cancel_flag.is_set()
+
+    def _run(
+        self,
+        loaded: _Loaded,
+        llama: Any,
+        sampler: Any,
+        prompt: list[int],
+        request: GenerationRequest,
+        on_text: TextCallback | None,
+        t_start: float,
+    ) -> GenerationResult:
+        reused = self._reuse_prefix(llama, loaded, prompt)
+        status = self._evaluate_prompt(llama, loaded, prompt[reused:])
+        if status != 0:
+            self._forget_unevaluated(llama, loaded)
+            if status == 2 or self._cancel.is_set():
+                return GenerationResult("", "cancelled", len(prompt), reused, 0, None, None)
+            return self._failed(prompt, reused, status)
+
+        limit = min(request.max_tokens, loaded.n_ctx - len(prompt))
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        parts: list[str] = []
+        finish: FinishReason = "length"
+        error: str | None = None
+        generated = 0
+        t_first: float | None = None
+        t_last = t_start
+
+        # The hot loop: local names for everything it touches per token.
+        ctx, vocab = loaded.ctx, loaded.vocab
+        sample = llama.llama_sampler_sample
+        decode = llama.llama_decode
+        is_eog = llama.llama_vocab_is_eog
+        stop_ids = loaded.stop_ids
+        check_eog = not request.ignore_eog
+        cancelled = self._cancel.is_set
+        pieces = self._pieces
+        piece_of = self._piece
+        decode_text = decoder.decode
+        append_text = parts.append
+        evaluated = self._evaluated
+        remember = evaluated.append
+        token_buf = (llama.llama_token * 1)()
+        batch = llama.llama_batch_get_one(token_buf, 1)
+        clock = time.perf_counter
+
+        while generated < limit:
+            if cancelled():
+                finish = "cancelled"
+                break
+            token = sample(sampler, ctx, -1)
+            if t_first is None:
+                t_first = clock()
+            if check_eog and (token in stop_ids or is_eog(vocab, token)):
+                finish = "stop"
+                break
+            generated += 1
+            piece = pieces.get(token)
+            if piece is None:
+                piece = pieces[token] = piece_of(token)
+            text = decode_text(piece)
+            if text:
+                append_text(text)
+                if on_text is not None:
+                    on_text(text)
+            if generated >= limit:
+                break  # this token's K/V is not needed: no one reads the logits after it
+            token_buf[0] = token
+            status = decode(ctx, batch)
+            if status != 0:
+                finish, error = "error", f"llama_decode failed with status {status}"
+                self._forget_unevaluated(llama, loaded)
+                break
+            remember(token)
+        t_last = clock()
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            parts.append(tail)
+            if on_text is not None:
+                on_text(tail)
+        if finish == "length" and self._cancel.is_set() and generated < limit:
+            finish = "cancelled"
+        decode_rate = None
+        if t_first is not None and generated > 1 and t_last > t_first:
+            decode_rate = (generated - 1) / (t_last - t_first)
+        return GenerationResult(
+            text="".join(parts),
+            finish_reason=finish,
+            prompt_tokens=len(prompt),
+            reused_prompt_tokens=reused,
+            generated_tokens=generated,
+            ttft_s=None if t_first is None else t_first - t_start,
+            decode_tok_s=decode_rate,
+            error=error,
+        )
+
+    def _failed(self, prompt: list[int], reused: int, status: int) -> GenerationResult:
+        message = (
+            "The model's memory is full (no room in the context for the prompt)"
+            if status == 1
+            else f"llama.cpp failed to process the prompt (status {status})"
+        )
+        return GenerationResult("", "error", len(prompt), reused, 0, None, None, error=message)
+
+
+def _offload_attempts(wanted: int) -> list[int]:
+    """GPU layer counts to try in order: the choice, then half, then CPU only (out-of-memory fallback)."""
+    attempts = [wanted]
+    if wanted > 1:
+        attempts.append(wanted // 2)
+    if wanted > 0:
+        attempts.append(0)
+    return attempts
+
+
+def _known_architectures() -> frozenset[str]:
+    # A short list of what every recent llama.cpp runs; anything else may be the reason a load failed.
+    return frozenset({"qwen2", "qwen3", "llama", "mistral", "gemma", "gemma2", "gemma3", "phi3", "qwen2moe"})
