@@ -1,0 +1,163 @@
+"""Where the student writes the problem: a multi-line box, Send/Stop, and a live KaTeX preview.
+
+Enter sends and Shift+Enter starts a new line, as in chat apps; the preview shows the problem typeset as
+it is typed (throttled, so fast typing does not re-render on every key). The Stop button is always
+reachable while an answer is being worked on: it replaces nothing and never waits on the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from satori_desktop.ui.qt_compat import emit
+
+# Re-typeset the preview this long after the last key press; short enough to feel live.
+PREVIEW_DELAY_MS = 150
+
+
+class PreviewWidget(Protocol):
+    """What the composer needs from `ui.transcript.ProblemPreview` (a QWebEngineView)."""
+
+    def set_text(self, text: str) -> None: ...
+
+    def setVisible(self, visible: bool) -> None: ...
+
+
+class ProblemEdit(QPlainTextEdit):
+    """A plain-text box where Enter submits and Shift+Enter inserts a line break."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            modifiers = event.modifiers()
+            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+                # Shift+Enter: a real line break (Qt would insert a paragraph separator for Shift+Return).
+                self.insertPlainText("\n")
+                event.accept()
+                return
+            if not (modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
+                event.accept()
+                emit(self.submitted)
+                return
+        super().keyPressEvent(event)
+
+
+class Composer(QWidget):
+    """The problem box with Send and Stop. Signals: `question_submitted(str)`, `stop_requested()`."""
+
+    question_submitted = Signal(str)
+    stop_requested = Signal()
+
+    def __init__(self, preview: PreviewWidget | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._busy = False
+        self._accepting = True
+        self.editor = ProblemEdit(self)
+        self.editor.setObjectName("problemEditor")
+        self.editor.setPlaceholderText(
+            "Type a math problem, e.g. Solve x^2 - 5x + 6 = 0. LaTeX like $\\frac{1}{2}$ works. "
+            "Enter sends, Shift+Enter starts a new line."
+        )
+        self.editor.setTabChangesFocus(True)
+        self.editor.setMaximumHeight(120)
+        self.send_button = QPushButton("Solve", self)
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setToolTip("Send the problem (Enter)")
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setToolTip("Stop the answer being written (Esc)")
+        self.stop_button.setEnabled(False)
+
+        self._preview = preview
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.editor, 1)
+        row.addLayout(buttons)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        if isinstance(preview, QWidget):
+            preview.setMaximumHeight(90)
+            preview.setVisible(False)
+            column.addWidget(preview)
+        column.addLayout(row)
+
+        self.editor.submitted.connect(self._on_editor_submitted)
+        self.editor.textChanged.connect(self._on_editor_text_changed)
+        self.editor.installEventFilter(self)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self._preview_timer.timeout.connect(self._on_preview_timer_timeout)
+
+    # -- state the window drives -------------------------------------------------------------------------
+
+    def set_busy(self, busy: bool) -> None:
+        """While an answer is being written: Send is off, Stop is on (and the reverse afterwards)."""
+        self._busy = busy
+        self._update_buttons()
+
+    def set_accepting(self, accepting: bool) -> None:
+        """Whether a question can be sent at all (not before a model is loaded)."""
+        self._accepting = accepting
+        self._update_buttons()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.editor.setPlainText(text)
+
+    # -- slots ---------------------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Esc in the problem box stops the answer, as the Stop button does.
+        if watched is self.editor and event.type() == QEvent.Type.KeyPress and self._busy:
+            key_event = event if isinstance(event, QKeyEvent) else None
+            if key_event is not None and key_event.key() == Qt.Key.Key_Escape:
+                emit(self.stop_requested)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_editor_submitted(self) -> None:
+        self._submit()
+
+    def _on_send_button_clicked(self) -> None:
+        self._submit()
+
+    def _on_stop_button_clicked(self) -> None:
+        emit(self.stop_requested)
+
+    def _on_editor_text_changed(self) -> None:
+        self._update_buttons()
+        if self._preview is not None:
+            self._preview_timer.start()
+
+    def _on_preview_timer_timeout(self) -> None:
+        if self._preview is None:
+            return
+        text = self.text().strip()
+        self._preview.setVisible(bool(text))
+        if text:
+            self._preview.set_text(text)
+
+    def _submit(self) -> None:
+        question = self.text().strip()
+        if not question or self._busy or not self._accepting:
+            return
+        self.editor.clear()
+        emit(self.question_submitted, question)
+
+    def _update_buttons(self) -> None:
+        self.send_button.setEnabled(self._accepting and not self._busy and bool(self.text().strip()))
+        self.stop_button.setEnabled(self._busy)

@@ -1,0 +1,187 @@
+"""The engine worker: one thread owns the engine, plain data comes back, cancel and shutdown are clean."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from satori_desktop.core.coat import CoatParser, event_to_dict, parse_trace
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.logging_setup import log_file_path
+from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine, synthetic_trace
+from satori_desktop.engine.types import (
+    GenerationRequest,
+    GenerationResult,
+    LoadOptions,
+    LoadReport,
+    TextCallback,
+)
+from satori_desktop.ui.engine_worker import EngineWorker, merge_text_events
+
+
+class ThreadRecordingEngine(ScriptedEngine):
+    """The scripted engine, noting which thread each call runs on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.threads: set[int] = set()
+
+    def load(self, options: LoadOptions) -> LoadReport:
+        self.threads.add(threading.get_ident())
+        return super().load(options)
+
+    def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult:
+        self.threads.add(threading.get_ident())
+        return super().generate(request, on_text)
+
+
+@pytest.fixture
+def make_worker(qtbot: QtBot) -> Any:
+    workers: list[EngineWorker] = []
+
+    def make(engine: ScriptedEngine) -> EngineWorker:
+        worker = EngineWorker(lambda: engine)
+        workers.append(worker)
+        with qtbot.waitSignal(worker.model_loaded, timeout=5000):
+            worker.load(Path("demo.gguf"), n_ctx=16384)
+        return worker
+
+    yield make
+    for worker in workers:
+        assert worker.shutdown(timeout_ms=10_000)
+
+
+def _collect(worker: EngineWorker) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    worker.events_received.connect(events.extend)
+    return events
+
+
+def test_generation_runs_on_the_worker_thread_and_streams_plain_events(
+    qtbot: QtBot, make_worker: Any
+) -> None:
+    engine = ThreadRecordingEngine()
+    worker = make_worker(engine)
+    events = _collect(worker)
+    with qtbot.waitSignal(worker.generation_finished, timeout=10_000) as finished:
+        request_id = worker.generate(GenerationRequest("question"))
+    result = finished.args[0]
+    assert result["request_id"] == request_id
+    assert result["finish_reason"] == "stop" and result["text"] == DEMO_TRACE
+    assert threading.get_ident() not in engine.threads and len(engine.threads) == 1
+    # The events are the parser's own, as plain dicts: replaying them gives the same steps and answer.
+    expected = parse_trace(DEMO_TRACE)
+    kinds = [event["type"] for event in events]
+    assert kinds.count("step_started") == len(expected.steps) == kinds.count("step_finished")
+    assert [e["action"] for e in events if e["type"] == "step_started"] == [
+        s.action.value for s in expected.steps
+    ]
+    assert [e["latex"] for e in events if e["type"] == "answer"][-1] == expected.answer == "5"
+    text = "".join(e["text"] for e in events if e["type"] == "text_appended")
+    assert text == "".join(step.text for step in expected.steps)
+
+
+def test_fast_streams_arrive_in_batches_not_one_signal_per_token(qtbot: QtBot, make_worker: Any) -> None:
+    worker = make_worker(ScriptedEngine([synthetic_trace(4000)]))  # as fast as possible
+    batches: list[int] = []
+    worker.events_received.connect(lambda events: batches.append(len(events)))
+    with qtbot.waitSignal(worker.generation_finished, timeout=20_000) as finished:
+        worker.generate(GenerationRequest("q"))
+    assert finished.args[0]["generated_tokens"] == 4000
+    assert len(batches) < 4000 / 4
+
+
+def test_stop_mid_stream_cancels_and_keeps_the_partial_text(qtbot: QtBot, make_worker: Any) -> None:
+    worker = make_worker(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=300))
+    with qtbot.waitSignal(worker.generation_progressed, timeout=5000):
+        worker.generate(GenerationRequest("q"))
+    with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
+        worker.cancel()
+    result = finished.args[0]
+    assert result["finish_reason"] == "cancelled"
+    assert 0 < result["generated_tokens"] < 3000
+    assert synthetic_trace(3000).startswith(result["text"])
+
+
+def test_stop_before_the_request_starts_cancels_it_too(qtbot: QtBot, make_worker: Any) -> None:
+    worker = make_worker(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=300))
+    results: list[dict[str, Any]] = []
+    worker.generation_finished.connect(results.append)
+    first = worker.generate(GenerationRequest("q1"))
+    second = worker.generate(GenerationRequest("q2"))  # queued behind the first
+    worker.cancel()
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert [r["request_id"] for r in results] == [first, second]
+    assert [r["finish_reason"] for r in results] == ["cancelled", "cancelled"]
+    assert results[1]["generated_tokens"] == 0
+    # A later request is not affected by the earlier Stop.
+    with qtbot.waitSignal(worker.generation_finished, timeout=10_000) as finished:
+        worker.generate(GenerationRequest("q3", max_tokens=20))
+    assert finished.args[0]["finish_reason"] == "length"
+
+
+def test_shutdown_mid_generation_cancels_and_joins(qtbot: QtBot) -> None:
+    engine = ScriptedEngine([synthetic_trace(8000)], tokens_per_second=100)
+    worker = EngineWorker(lambda: engine)
+    with qtbot.waitSignal(worker.model_loaded, timeout=5000):
+        worker.load(Path("demo.gguf"), n_ctx=16384)
+    with qtbot.waitSignal(worker.generation_progressed, timeout=5000):
+        worker.generate(GenerationRequest("q"))
+    assert worker.shutdown(timeout_ms=5000)
+    assert not worker.is_running
+    assert engine.load_report is None  # unloaded, on the worker thread, before it stopped
+    assert worker.shutdown()  # a second call is harmless
+
+
+def test_a_user_facing_load_error_arrives_as_its_sentence(qtbot: QtBot) -> None:
+    class MissingFileEngine(ScriptedEngine):
+        def load(self, options: LoadOptions) -> LoadReport:
+            raise UserFacingError(f"The model file {options.model_path} does not exist.")
+
+    worker = EngineWorker(MissingFileEngine)
+    with qtbot.waitSignal(worker.errored, timeout=5000) as errored:
+        worker.load(Path("/nowhere/model.gguf"))
+    assert errored.args[0] == "The model file /nowhere/model.gguf does not exist."
+    assert worker.shutdown(timeout_ms=5000)
+
+
+def test_a_bug_in_the_engine_becomes_a_sentence_pointing_at_the_log(qtbot: QtBot, make_worker: Any) -> None:
+    class BuggyEngine(ScriptedEngine):
+        def generate(
+            self, request: GenerationRequest, on_text: TextCallback | None = None
+        ) -> GenerationResult:
+            if on_text is not None:
+                on_text("Partial <|reflect|> text")
+            raise RuntimeError("a bug")
+
+    worker = make_worker(BuggyEngine())
+    events = _collect(worker)
+    messages: list[str] = []
+    worker.errored.connect(messages.append)
+    with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
+        worker.generate(GenerationRequest("q"))
+    assert finished.args[0]["finish_reason"] == "error"
+    assert len(messages) == 1 and "log file" in messages[0] and "RuntimeError" not in messages[0]
+    assert str(log_file_path()) in messages[0]
+    assert [e["type"] for e in events][-1] == "step_finished"  # the open step was closed
+
+
+def test_merge_text_events_joins_runs_of_the_same_step_only() -> None:
+    parser = CoatParser()
+    events = [
+        e for piece in ["a", "b", "<|reflect|>", "c", "d"] for e in parser.feed(piece)
+    ] + parser.finish()
+    merged = merge_text_events([event_to_dict(e) for e in events])
+    assert [e["type"] for e in merged] == [
+        "step_started",
+        "text_appended",
+        "step_finished",
+        "step_started",
+        "text_appended",
+        "step_finished",
+    ]
+    assert [e["text"] for e in merged if e["type"] == "text_appended"] == ["ab", "cd"]
