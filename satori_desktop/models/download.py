@@ -130,13 +130,13 @@ def part_paths(destination: Path) -> tuple[Path, Path]:
     )
 
 
-def check_free_space(directory: Path, needed_bytes: int) -> None:
+def check_free_space(directory: Path, needed_bytes: int, margin_bytes: int = DISK_MARGIN_BYTES) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(directory).free
-    if free < needed_bytes + DISK_MARGIN_BYTES:
+    if free < needed_bytes + margin_bytes:
         raise UserFacingError(
             f"Not enough free disk space in {directory}: the download needs {format_bytes(needed_bytes)} "
-            f"(plus {format_bytes(DISK_MARGIN_BYTES)} spare) and {format_bytes(free)} is free; "
+            f"(plus {format_bytes(margin_bytes)} spare) and {format_bytes(free)} is free; "
             "free some space or choose another models folder, then try again."
         )
 
@@ -192,6 +192,7 @@ def download_file(
     control: DownloadControl | None = None,
     retry: RetryPolicy | None = None,
     chunk_size: int = CHUNK_SIZE,
+    disk_margin_bytes: int = DISK_MARGIN_BYTES,
 ) -> DownloadResult:
     """Bring `remote` to `destination`, resuming a `.part` left by an earlier run; verify; rename.
 
@@ -217,7 +218,7 @@ def download_file(
     _write_sidecar(sidecar, remote)
 
     have = part.stat().st_size if part.exists() else 0
-    check_free_space(destination.parent, remote.size - have)
+    check_free_space(destination.parent, remote.size - have, disk_margin_bytes)
 
     digest = hashlib.sha256()
     if have:

@@ -51,6 +51,17 @@ def endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
 
 
+def cache_dir() -> str:
+    """The Hugging Face cache folder now (HF_HUB_CACHE, else HF_HOME/hub, else the library's default)."""
+    from huggingface_hub import constants
+
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.environ["HF_HOME"], "hub")
+    return str(constants.HF_HUB_CACHE)
+
+
 def is_offline() -> bool:
     from huggingface_hub import constants
 

@@ -35,7 +35,7 @@ def cached_file(repo_id: str, filename: str, revision: str = "main") -> Path | N
     """The file's path in the Hugging Face cache, if it is there."""
     from huggingface_hub import try_to_load_from_cache
 
-    found = try_to_load_from_cache(repo_id, filename, revision=revision)
+    found = try_to_load_from_cache(repo_id, filename, cache_dir=hub.cache_dir(), revision=revision)
     return Path(found) if isinstance(found, str) else None
 
 
@@ -152,10 +152,9 @@ def install_offline(store: ModelStore, repo_id: str, filename: str) -> Installed
 
 def cached_gguf_files(repo_id: str) -> list[str]:
     """GGUF file names of a repo found in the Hugging Face cache at the commit `main` points to."""
-    from huggingface_hub import constants
     from huggingface_hub.file_download import repo_folder_name
 
-    repo_dir = Path(constants.HF_HUB_CACHE) / repo_folder_name(repo_id=repo_id, repo_type="model")
+    repo_dir = Path(hub.cache_dir()) / repo_folder_name(repo_id=repo_id, repo_type="model")
     try:
         commit = (repo_dir / "refs" / "main").read_text(encoding="utf-8").strip()
     except OSError:
