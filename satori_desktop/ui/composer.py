@@ -13,8 +13,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from satori_desktop.ui.qt_compat import emit
-
 # Re-typeset the preview this long after the last key press; short enough to feel live.
 PREVIEW_DELAY_MS = 150
 
@@ -42,7 +40,7 @@ class ProblemEdit(QPlainTextEdit):
                 return
             if not (modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)):
                 event.accept()
-                emit(self.submitted)
+                self.submitted.emit()
                 return
         super().keyPressEvent(event)
 
@@ -125,7 +123,7 @@ class Composer(QWidget):
         if watched is self.editor and event.type() == QEvent.Type.KeyPress and self._busy:
             key_event = event if isinstance(event, QKeyEvent) else None
             if key_event is not None and key_event.key() == Qt.Key.Key_Escape:
-                emit(self.stop_requested)
+                self.stop_requested.emit()
                 return True
         return super().eventFilter(watched, event)
 
@@ -136,7 +134,7 @@ class Composer(QWidget):
         self._submit()
 
     def _on_stop_button_clicked(self) -> None:
-        emit(self.stop_requested)
+        self.stop_requested.emit()
 
     def _on_editor_text_changed(self) -> None:
         self._update_buttons()
@@ -156,7 +154,7 @@ class Composer(QWidget):
         if not question or self._busy or not self._accepting:
             return
         self.editor.clear()
-        emit(self.question_submitted, question)
+        self.question_submitted.emit(question)
 
     def _update_buttons(self) -> None:
         self.send_button.setEnabled(self._accepting and not self._busy and bool(self.text().strip()))

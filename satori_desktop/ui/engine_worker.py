@@ -31,7 +31,6 @@ from satori_desktop.core.coat import CoatParser, event_to_dict
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.types import Engine, GenerationRequest, LoadOptions
-from satori_desktop.ui.qt_compat import emit
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +96,13 @@ class _Worker(QObject):
                 )
             )
         except UserFacingError as exc:
-            emit(self.errored, str(exc))
+            self.errored.emit(str(exc))
             return
         except Exception:
             log.exception("loading the model failed")
-            emit(self.errored, _bug_sentence("loading the model"))
+            self.errored.emit(_bug_sentence("loading the model"))
             return
-        emit(self.model_loaded, report.to_dict())
+        self.model_loaded.emit(report.to_dict())
 
     @Slot(int, object)
     def generate(self, request_id: int, request: GenerationRequest) -> None:
@@ -111,9 +110,8 @@ class _Worker(QObject):
         summary_base = {"request_id": request_id}
         if self._cancel_state.is_cancelled(request_id):
             # Stop was pressed before this request got its turn: it never starts.
-            emit(self.events_received, [])
-            emit(
-                self.generation_finished,
+            self.events_received.emit([])
+            self.generation_finished.emit(
                 {
                     **summary_base,
                     "text": "",
@@ -128,8 +126,8 @@ class _Worker(QObject):
             )
             return
         if engine is None or engine.load_report is None:
-            emit(self.errored, "No model is loaded yet: wait for it to finish loading, or choose a model.")
-            emit(self.generation_finished, {**summary_base, "finish_reason": "error", "text": ""})
+            self.errored.emit("No model is loaded yet: wait for it to finish loading, or choose a model.")
+            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
             return
         active: Engine = engine  # the closure below needs the narrowed type
         n_ctx = engine.load_report.n_ctx
@@ -144,13 +142,12 @@ class _Worker(QObject):
             nonlocal last_emit
             last_emit = now
             if pending:
-                emit(self.events_received, merge_text_events(pending))
+                self.events_received.emit(merge_text_events(pending))
                 pending.clear()
             speed = None
             if first_piece_at is not None and pieces > 1 and now > first_piece_at:
                 speed = (pieces - 1) / (now - first_piece_at)
-            emit(
-                self.generation_progressed,
+            self.generation_progressed.emit(
                 {
                     "request_id": request_id,
                     "generated_tokens": pieces,
@@ -178,15 +175,15 @@ class _Worker(QObject):
         except UserFacingError as exc:
             pending.extend(event_to_dict(event) for event in parser.finish())
             flush(time.perf_counter())
-            emit(self.errored, str(exc))
-            emit(self.generation_finished, {**summary_base, "finish_reason": "error", "text": ""})
+            self.errored.emit(str(exc))
+            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
             return
         except Exception:
             log.exception("generation failed")
             pending.extend(event_to_dict(event) for event in parser.finish())
             flush(time.perf_counter())
-            emit(self.errored, _bug_sentence("generating the answer"))
-            emit(self.generation_finished, {**summary_base, "finish_reason": "error", "text": ""})
+            self.errored.emit(_bug_sentence("generating the answer"))
+            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
             return
         finally:
             self._cancel_state.end(request_id)
@@ -203,7 +200,7 @@ class _Worker(QObject):
         }
         if result.finish_reason == "error":
             log.error("generation ended with an error: %s", result.error)
-        emit(self.generation_finished, summary)
+        self.generation_finished.emit(summary)
 
     @Slot()
     def shutdown(self) -> None:
@@ -215,7 +212,7 @@ class _Worker(QObject):
             log.exception("unloading the model failed")
         self._engine = None
         self._cancel_state.set_engine(None)
-        emit(self.unloaded)
+        self.unloaded.emit()
         thread = self.thread()
         if thread is not None:
             thread.quit()
@@ -303,13 +300,13 @@ class EngineWorker(QObject):
     def load(self, model_path: Path, *, n_ctx: int | None = None, gpu_layers: int | None = None) -> None:
         if self._stopped:
             return
-        emit(self._load_requested, {"model_path": str(model_path), "n_ctx": n_ctx, "gpu_layers": gpu_layers})
+        self._load_requested.emit({"model_path": str(model_path), "n_ctx": n_ctx, "gpu_layers": gpu_layers})
 
     def generate(self, request: GenerationRequest) -> int:
         """Queue a generation; returns its request id (`generation_finished` carries it back)."""
         self._next_request_id += 1
         if not self._stopped:
-            emit(self._generate_requested, self._next_request_id, request)
+            self._generate_requested.emit(self._next_request_id, request)
         return self._next_request_id
 
     def cancel(self) -> None:
@@ -322,7 +319,7 @@ class EngineWorker(QObject):
             return not self._thread.isRunning()
         self._stopped = True
         self.cancel()
-        emit(self._shutdown_requested)
+        self._shutdown_requested.emit()
         # The real engine stops within one token (or aborts prompt processing); a model still loading
         # has to finish loading first, which is why the wait is long.
         finished = self._thread.wait(timeout_ms)

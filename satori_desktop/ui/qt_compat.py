@@ -3,9 +3,9 @@
 PySide6 6.12.0 on Python 3.11: `SignalInstance.emit()` returns `True` without taking a reference to it,
 so every emit from Python lowers `True`'s reference count by one. At about 600 emits (a few seconds of
 streaming) the count reaches zero and the interpreter aborts with "Fatal Python error: bool_dealloc".
-(Python 3.12 made `True` immortal, which hides the bug there.) `emit()` below gives the reference back;
-all of our Python-side emits go through it. The probe at import measures whether the bug is present, so
-a fixed PySide6 (or an immortal `True`) turns the compensation off by itself.
+Python 3.12 made `True` immortal, which hides the bug there. `install()` (run when `satori_desktop.ui`
+is imported, so before any of our widgets exist) wraps `emit` to give the reference back. A probe first
+measures whether the bug is present, so a fixed PySide6 or an immortal `True` leaves `emit` untouched.
 """
 
 from __future__ import annotations
@@ -14,18 +14,21 @@ import ctypes
 import sys
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 _py_incref = ctypes.pythonapi.Py_IncRef
 _py_incref.argtypes = [ctypes.py_object]
 _py_incref.restype = None
+
+_installed = False
 
 
 class _Probe(QObject):
     probed = Signal()
 
 
-def _emit_steals_true() -> bool:
+def emit_steals_true() -> bool:
+    """Whether `emit()` drops a reference to the bool it returns (measured, not assumed)."""
     probe = _Probe()
     rounds = 8
     before = sys.getrefcount(True)
@@ -37,12 +40,23 @@ def _emit_steals_true() -> bool:
     return lost >= rounds
 
 
-EMIT_STEALS_TRUE = _emit_steals_true()
+def install() -> bool:
+    """Wrap `SignalInstance.emit` if the bug is present; returns whether it did. Idempotent."""
+    global _installed
+    if _installed:
+        return True
+    if not emit_steals_true():
+        return False
+    original = SignalInstance.emit
 
+    def emit(self: SignalInstance, *args: Any) -> Any:
+        result = original(self, *args)
+        if isinstance(result, bool):
+            # The reference the caller will drop was never taken; take it. One too many on a blocked
+            # emit is harmless (True is never freed); one too few is fatal.
+            _py_incref(result)
+        return result
 
-def emit(signal: Any, *args: Any) -> None:
-    """`signal.emit(*args)`, minus the reference-count bug of the pinned PySide6."""
-    result = signal.emit(*args)
-    if EMIT_STEALS_TRUE and isinstance(result, bool):
-        # One reference too many on a blocked emit is harmless (True is never freed); one too few is fatal.
-        _py_incref(result)
+    SignalInstance.emit = emit  # type: ignore[method-assign]
+    _installed = True
+    return True

@@ -185,3 +185,17 @@ def test_merge_text_events_joins_runs_of_the_same_step_only() -> None:
         "step_finished",
     ]
     assert [e["text"] for e in merged if e["type"] == "text_appended"] == ["ab", "cd"]
+
+
+def test_emitting_signals_does_not_eat_references_to_true() -> None:
+    # PySide6 6.12.0 on Python 3.11 dropped a reference to True on every emit (the interpreter aborts
+    # after ~600); importing satori_desktop.ui repairs it. Thousands of emits must leave the count alone.
+    import sys
+
+    from satori_desktop.ui.qt_compat import _Probe
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(5000):
+        probe.probed.emit()
+    assert abs(sys.getrefcount(True) - before) <= 2

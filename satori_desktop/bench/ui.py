@@ -1,0 +1,459 @@
+"""`satori-desktop bench ui`: how much streamed text the real window takes, and how it starts.
+
+Everything runs through the real window, worker and page; only the model is replaced by the scripted
+engine, which streams a synthetic COAT trace full of math (`engine.scripted.synthetic_trace`) at a chosen
+pace. Figures, each against a target from the issue:
+
+* max sustained tok/s without backlog: the trace is streamed at rising fixed rates; a rate is sustained
+  when the page has caught up within `BACKLOG_LAG_S` of the engine's last token (a consumer slower than
+  the producer would fall further behind with every token, so the lag at the end shows it). The
+  as-fast-as-possible end-to-end throughput is reported beside it.
+* p99 event-loop stall at 500 tok/s: a `QTimer` heartbeat on the GUI thread every `HEARTBEAT_MS`; a stall
+  is how late a beat fires.
+* cost per token, last 1,000 tokens / first 1,000: CPU time of the whole process tree (GUI process and
+  QtWebEngine's renderer) per token in each window, at a fixed rate so both windows see the same pace.
+  Flat (about 1) means appending a token does not get dearer as the transcript grows.
+* cold start: process start to the window shown with its page ready, as a ratio to a bare
+  QWebEngineView hello-world started the same way (`python -m ...`) in the same run, alternating.
+
+With no screen (Linux without DISPLAY/WAYLAND_DISPLAY) it runs on Qt's offscreen platform with
+Chromium's sandbox off, like the GUI tests. It uses a temporary SATORI_DESKTOP_HOME, never the user's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+READY_LINE = "SATORI_READY"  # the same line `ui.app --exit-when-ready` prints
+HEARTBEAT_MS = 5
+BACKLOG_LAG_S = 0.1  # six frames: the page is keeping up
+DEFAULT_LADDER = (1000, 2000, 3000, 4000, 6000, 8000, 12000)
+TARGETS = {
+    "max_sustained_tok_s": ">= 2000",
+    "stall_p99_ms": "< 50",
+    "cost_ratio_last_first": "<= 1.3",
+    "cold_start_s": "< 2.5",
+}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tokens", type=int, default=8000, help="length of the synthetic trace (default 8000)"
+    )
+    parser.add_argument("--rate", type=float, default=500.0, help="fixed pace for the stall figure (tok/s)")
+    parser.add_argument(
+        "--ladder",
+        default=",".join(str(rate) for rate in DEFAULT_LADDER),
+        help="rates (tok/s) tried for the maximum sustained rate, lowest first",
+    )
+    parser.add_argument("--cold-start-runs", type=int, default=3, help="starts of each program (default 3)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run)
+
+
+# -- environment -----------------------------------------------------------------------------------------
+
+
+def headless() -> bool:
+    return sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def prepare_environment(env: dict[str, str]) -> dict[str, str]:
+    """Offscreen Qt and no Chromium sandbox where there is no screen (containers, CI)."""
+    if headless() or env.get("QT_QPA_PLATFORM") == "offscreen":
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+        flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--no-sandbox" not in flags:
+            env["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+    return env
+
+
+# -- cold start ------------------------------------------------------------------------------------------
+
+
+def _time_to_ready(command: list[str], env: dict[str, str], timeout_s: float = 120.0) -> float:
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.strip() == READY_LINE:
+                elapsed = time.perf_counter() - started
+                break
+        else:
+            raise RuntimeError(f"{command[2:]} exited without saying it was ready")
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return elapsed
+
+
+def measure_cold_start(runs: int, env: dict[str, str]) -> dict[str, Any]:
+    app = [sys.executable, "-m", "satori_desktop.ui.app", "--scripted-engine", "--exit-when-ready"]
+    hello = [sys.executable, "-m", "satori_desktop.bench.ui", "--hello-world"]
+    # One unmeasured start of each fills the OS file cache, so neither side pays for a cold disk alone.
+    _time_to_ready(hello, env)
+    _time_to_ready(app, env)
+    app_times: list[float] = []
+    hello_times: list[float] = []
+    for _ in range(runs):
+        hello_times.append(_time_to_ready(hello, env))
+        app_times.append(_time_to_ready(app, env))
+    app_s = statistics.median(app_times)
+    hello_s = statistics.median(hello_times)
+    return {
+        "app_s": round(app_s, 3),
+        "hello_world_s": round(hello_s, 3),
+        "ratio": round(app_s / hello_s, 3),
+        "app_runs_s": [round(t, 3) for t in app_times],
+        "hello_world_runs_s": [round(t, 3) for t in hello_times],
+    }
+
+
+def hello_world_main() -> int:
+    """The reference: a bare QWebEngineView showing a line of HTML, started like the app."""
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    view = QWebEngineView()
+
+    def on_view_load_finished(ok: bool) -> None:
+        print(READY_LINE, flush=True)
+        view.close()
+
+    view.loadFinished.connect(on_view_load_finished)
+    view.setHtml("<!doctype html><p>Hello, world</p>")
+    view.resize(980, 760)
+    view.show()
+    return int(app.exec())
+
+
+# -- streaming into the window -----------------------------------------------------------------------------
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and all its descendants (QtWebEngine's renderer is one)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue  # a helper process that just exited
+    return total
+
+
+@dataclass
+class StreamRun:
+    rate: float | None  # None: as fast as possible
+    tokens: int = 0
+    started_at: float = 0.0
+    engine_done_at: float = 0.0
+    page_done_at: float = 0.0
+    finish_reason: str = ""
+    progress: list[tuple[float, int]] = field(default_factory=list)
+    beats: list[float] = field(default_factory=list)
+    cpu_marks: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    @property
+    def lag_s(self) -> float:
+        return self.page_done_at - self.engine_done_at
+
+    @property
+    def throughput_tok_s(self) -> float:
+        return self.tokens / (self.page_done_at - self.started_at)
+
+    def stalls_ms(self) -> list[float]:
+        gaps = [(b - a) * 1000 for a, b in zip(self.beats, self.beats[1:], strict=False)]
+        return [max(0.0, gap - HEARTBEAT_MS) for gap in gaps]
+
+    def cost_ratio(self) -> float | None:
+        marks = self.cpu_marks
+        if not {"first_start", "first_end", "last_start", "end"} <= marks.keys():
+            return None
+        (t0, c0), (t1, c1) = marks["first_start"], marks["first_end"]
+        (t2, c2), (t3, c3) = marks["last_start"], marks["end"]
+        if t1 <= t0 or t3 <= t2:
+            return None
+        first = (c1 - c0) / (t1 - t0)
+        last = (c3 - c2) / (t3 - t2)
+        return last / first if first > 0 else None
+
+
+class _Harness:
+    """The real window with the scripted engine, plus the instruments."""
+
+    def __init__(self, tokens: int) -> None:
+        from PySide6.QtCore import QEventLoop, Qt, QTimer
+        from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
+        from PySide6.QtWidgets import QApplication
+
+        from satori_desktop.core.settings import Settings
+        from satori_desktop.engine.scripted import ScriptedEngine, synthetic_trace
+        from satori_desktop.ui.engine_worker import EngineWorker
+        from satori_desktop.ui.main_window import MainWindow
+
+        self._QEventLoop = QEventLoop
+        self._QTimer = QTimer
+        existing = QApplication.instance()
+        self.app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+        self.tokens = tokens
+        self.engine = ScriptedEngine([synthetic_trace(tokens)], n_ctx=tokens + 4096)
+        self.worker = EngineWorker(lambda: self.engine)
+        self.window = MainWindow(
+            self.worker, Settings(max_new_tokens=tokens + 16), model_path=Path("bench.gguf")
+        )
+        self.window.show()
+        self.run: StreamRun | None = None
+        self.heartbeat = QTimer()
+        self.heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self._on_heartbeat_timeout)
+        self.worker.generation_progressed.connect(self._on_worker_generation_progressed)
+        self.worker.generation_finished.connect(self._on_worker_generation_finished)
+        self._finished = False
+        self.wait_until(lambda: self.window.is_ready, timeout_s=120)
+
+    def wait_until(self, condition: Callable[[], bool], timeout_s: float) -> None:
+        loop = self._QEventLoop()
+        poll = self._QTimer()
+        poll.setInterval(2)
+        deadline = time.perf_counter() + timeout_s
+
+        def check() -> None:
+            if condition() or time.perf_counter() > deadline:
+                loop.quit()
+
+        poll.timeout.connect(check)
+        poll.start()
+        if not condition():
+            loop.exec()
+        poll.stop()
+        if not condition():
+            raise RuntimeError("the window did not get there in time")
+
+    def page_caught_up(self) -> float:
+        """When the page has run every update sent so far (waits one frame for the view's coalescing)."""
+        done: list[float] = []
+        self._QTimer.singleShot(
+            17,
+            lambda: self.window.transcript.page().runJavaScript(
+                "0", 0, lambda _: done.append(time.perf_counter())
+            ),
+        )
+        self.wait_until(lambda: bool(done), timeout_s=120)
+        return done[0]
+
+    def stream(self, rate: float | None) -> StreamRun:
+        self.window.new_action.trigger()  # a fresh transcript each run
+        self.page_caught_up()
+        self.engine.set_tokens_per_second(rate)
+        run = StreamRun(rate=rate)
+        self.run = run
+        self._finished = False
+        self.heartbeat.start()
+        run.started_at = time.perf_counter()
+        run.cpu_marks["first_start"] = (0, _cpu_seconds())
+        self.window.ask("Benchmark: a long solution with math")
+        self.wait_until(lambda: self._finished, timeout_s=600)
+        run.page_done_at = self.page_caught_up()
+        self.heartbeat.stop()
+        run.cpu_marks["end"] = (run.tokens, _cpu_seconds())
+        self.run = None
+        return run
+
+    def _on_heartbeat_timeout(self) -> None:
+        if self.run is not None:
+            self.run.beats.append(time.perf_counter())
+
+    def _on_worker_generation_progressed(self, progress: dict[str, Any]) -> None:
+        run = self.run
+        if run is None:
+            return
+        n = int(progress["generated_tokens"])
+        run.progress.append((time.perf_counter(), n))
+        if n >= 1000 and "first_end" not in run.cpu_marks:
+            run.cpu_marks["first_end"] = (n, _cpu_seconds())
+        if n >= self.tokens - 1000 and "last_start" not in run.cpu_marks:
+            run.cpu_marks["last_start"] = (n, _cpu_seconds())
+
+    def _on_worker_generation_finished(self, result: dict[str, Any]) -> None:
+        run = self.run
+        if run is None:
+            return
+        run.tokens = int(result.get("generated_tokens", 0))
+        run.finish_reason = str(result.get("finish_reason"))
+        run.engine_done_at = float(result.get("finished_at", time.perf_counter()))
+        self._finished = True
+
+    def close(self) -> None:
+        self.window.close()
+        self.worker.shutdown()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str, Any]:
+    harness = _Harness(tokens)
+    try:
+        harness.stream(None)  # warm-up: page, KaTeX and Python caches
+        fast = harness.stream(None)
+        steps: list[dict[str, Any]] = []
+        sustained: float | None = None
+        for ladder_rate in ladder:
+            run = harness.stream(ladder_rate)
+            ok = run.lag_s <= BACKLOG_LAG_S and run.tokens == tokens
+            steps.append({"rate_tok_s": ladder_rate, "lag_ms": round(run.lag_s * 1000, 1), "kept_up": ok})
+            if not ok:
+                break
+            sustained = ladder_rate
+        paced = harness.stream(rate)
+        stalls = paced.stalls_ms()
+        cost_ratio = paced.cost_ratio()
+        return {
+            "tokens": tokens,
+            "max_sustained_tok_s": sustained,
+            "ladder": steps,
+            "fast": {
+                "end_to_end_tok_s": round(fast.throughput_tok_s, 1),
+                "lag_ms": round(fast.lag_s * 1000, 1),
+                "cost_ratio_last_first": _round(fast.cost_ratio()),
+            },
+            "paced": {
+                "rate_tok_s": rate,
+                "lag_ms": round(paced.lag_s * 1000, 1),
+                "heartbeats": len(paced.beats),
+                "stall_p50_ms": round(_percentile(stalls, 50), 2),
+                "stall_p99_ms": round(_percentile(stalls, 99), 2),
+                "stall_max_ms": round(max(stalls, default=float("nan")), 2),
+                "cost_ratio_last_first": _round(cost_ratio),
+            },
+        }
+    finally:
+        harness.close()
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# -- the command -------------------------------------------------------------------------------------------
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def _machine() -> str:
+    cpus = os.cpu_count() or 0
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} logical CPUs, Python {platform.python_version()}"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from satori_desktop.core.errors import UserFacingError
+
+    if args.tokens < 2500:
+        raise UserFacingError(
+            "Use --tokens 2500 or more: the cost figure compares the first and last 1,000 tokens."
+        )
+    try:
+        ladder = [float(part) for part in args.ladder.split(",") if part.strip()]
+    except ValueError:
+        raise UserFacingError("--ladder takes rates separated by commas, e.g. 1000,2000,4000.") from None
+    with tempfile.TemporaryDirectory(prefix="satori-bench-ui-") as home:
+        os.environ["SATORI_DESKTOP_HOME"] = home
+        prepare_environment(os.environ)  # type: ignore[arg-type]
+        env = dict(os.environ)
+        cold = measure_cold_start(args.cold_start_runs, env) if args.cold_start_runs > 0 else None
+        streaming = measure_streaming(args.tokens, args.rate, ladder)
+    report = {
+        "benchmark": "ui",
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+        "qt_platform": os.environ.get("QT_QPA_PLATFORM", "native"),
+        "commit": _commit(),
+        **streaming,
+        "cold_start": cold,
+        "targets": TARGETS,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def format_report(report: dict[str, Any]) -> str:
+    paced = report["paced"]
+    lines = [
+        f"bench ui — {report['date']}, {report['machine']}, commit {report['commit']}, "
+        f"Qt platform {report['qt_platform']}",
+        f"  max sustained without backlog: {report['max_sustained_tok_s']} tok/s (target >= 2000); "
+        f"as fast as possible end to end: {report['fast']['end_to_end_tok_s']} tok/s",
+        f"  event-loop stall at {paced['rate_tok_s']:.0f} tok/s: p99 {paced['stall_p99_ms']} ms "
+        "(target < 50), "
+        f"max {paced['stall_max_ms']} ms, over {paced['heartbeats']} heartbeats",
+        f"  cost per token, last 1,000 / first 1,000: {paced['cost_ratio_last_first']} at "
+        f"{paced['rate_tok_s']:.0f} tok/s (target <= 1.3); {report['fast']['cost_ratio_last_first']} as fast "
+        "as possible",
+    ]
+    cold = report["cold_start"]
+    if cold:
+        lines.append(
+            f"  cold start to window with page ready: {cold['app_s']} s (target < 2.5); bare QWebEngineView "
+            f"{cold['hello_world_s']} s; ratio {cold['ratio']}"
+        )
+    for step in report["ladder"]:
+        lines.append(
+            f"    {step['rate_tok_s']:>7.0f} tok/s: lag at the end {step['lag_ms']} ms, "
+            f"kept up: {step['kept_up']}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--hello-world"]:
+        raise SystemExit(hello_world_main())
+    parser = argparse.ArgumentParser(prog="python -m satori_desktop.bench.ui")
+    register(parser)
+    parsed = parser.parse_args()
+    raise SystemExit(parsed.handler(parsed))
