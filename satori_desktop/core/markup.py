@@ -9,7 +9,8 @@ Streaming shapes the rules:
 - an opener whose closer has not arrived yet stays plain text, so a half-written formula is never sent to
   KaTeX (no red error flash) and typesets in place once it closes;
 - a dollar amount is not math: a single `$` opens only before a non-space, closes only after a non-space
-  and not before a digit ("$5 and $10" stays text), and `\\$` is a literal dollar;
+  and not before a digit ("$5 and $10" stays text), a "formula" that starts with a digit and holds a word
+  of prose is an amount ("$3.50, not $x$"), and `\\$` is a literal dollar;
 - text is cut into blocks at blank lines (`BlockSplitter`) so the page only re-renders the open block:
   a finished block never changes again, which keeps the cost of a token independent of the answer's length.
 
@@ -72,6 +73,8 @@ _PLACEHOLDER_RE = re.compile(f"{_PH_OPEN}(\\d+){_PH_CLOSE}")
 _BEGIN_RE = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 _PLACEHOLDER_AT_END_RE = re.compile(f"{_PH_OPEN}(\\d+){_PH_CLOSE}$")
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+# A word of prose inside "$3.50, not $": an amount followed by text, not a formula.
+_PROSE_WORD_RE = re.compile(r"(?<![\\{])\s[A-Za-z]{2,}(?=[\s,.;:!?]|$)")
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,8 @@ def scan_math(text: str) -> MathScan:
                 continue
             if i + 1 < n and not text[i + 1].isspace():
                 close = _find_dollar_closer(text, i + 1)
+                if close >= 0 and text[i + 1].isdigit() and _PROSE_WORD_RE.search(text, i + 1, close):
+                    close = -1
                 if close >= 0:
                     add_math(i, close + 1, text[i + 1 : close], False)
                     i = close + 1

@@ -18,7 +18,7 @@ import logging
 import mimetypes
 import threading
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QObject, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QObject, QUrl
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -135,7 +135,8 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
 
 
 class _Profile:
-    """The app's one web profile, created on first use, owned by the QApplication."""
+    """The app's web profile: Qt's default one (off the record), which Qt itself deletes after the last
+    page, so no page can outlive it; set up on first use."""
 
     profile: QWebEngineProfile | None = None
     guard: RequestGuard | None = None
@@ -149,8 +150,9 @@ def app_profile() -> QWebEngineProfile:
                 "satori_desktop.ui.transcript must be imported before the QApplication is created "
                 "(the satori: URL scheme has to be registered first)"
             )
-        app = QCoreApplication.instance()
-        profile = QWebEngineProfile(app)  # no storage name: off the record
+        profile = QWebEngineProfile.defaultProfile()
+        if not profile.isOffTheRecord():
+            log.warning("the default web profile keeps data on disk; the transcript stores nothing there")
         profile.setSpellCheckEnabled(False)
         guard = RequestGuard(profile)
         handler = AppSchemeHandler(profile)
