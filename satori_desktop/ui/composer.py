@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLay
 
 # Re-typeset the preview this long after the last key press; short enough to feel live.
 PREVIEW_DELAY_MS = 150
+# The preview grows with what it shows, within these bounds (pixels); beyond, it scrolls.
+PREVIEW_MIN_HEIGHT = 36
+PREVIEW_MAX_HEIGHT = 140
 
 
 class PreviewWidget(Protocol):
@@ -62,7 +65,7 @@ class Composer(QWidget):
             "Enter sends, Shift+Enter starts a new line."
         )
         self.editor.setTabChangesFocus(True)
-        self.editor.setMaximumHeight(120)
+        self.editor.setMaximumHeight(84)
         self.send_button = QPushButton("Solve", self)
         self.send_button.setObjectName("sendButton")
         self.send_button.setToolTip("Send the problem (Enter)")
@@ -86,9 +89,12 @@ class Composer(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         if isinstance(preview, QWidget):
-            preview.setMaximumHeight(90)
+            preview.setFixedHeight(PREVIEW_MIN_HEIGHT)
             preview.setVisible(False)
             column.addWidget(preview)
+            height_changed = getattr(preview, "content_height_changed", None)
+            if height_changed is not None:
+                height_changed.connect(self._on_preview_content_height_changed)
         column.addLayout(row)
 
         self.editor.submitted.connect(self._on_editor_submitted)
@@ -140,6 +146,10 @@ class Composer(QWidget):
         self._update_buttons()
         if self._preview is not None:
             self._preview_timer.start()
+
+    def _on_preview_content_height_changed(self, height: int) -> None:
+        if isinstance(self._preview, QWidget):
+            self._preview.setFixedHeight(max(PREVIEW_MIN_HEIGHT, min(PREVIEW_MAX_HEIGHT, height + 4)))
 
     def _on_preview_timer_timeout(self) -> None:
         if self._preview is None:

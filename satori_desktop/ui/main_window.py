@@ -104,8 +104,15 @@ class MainWindow(QMainWindow):
         self.context_label = QLabel(self)
         self.context_label.setObjectName("contextLabel")
         status = self.statusBar()
-        for label in (self.model_label, self.backend_label, self.speed_label, self.context_label):
-            status.addPermanentWidget(label)
+        status.setStyleSheet(
+            "QStatusBar QLabel { padding: 0 10px; color: #444; }"
+            " QStatusBar QLabel#backendLabel, QStatusBar QLabel#speedLabel, QStatusBar QLabel#contextLabel"
+            " { border-left: 1px solid #ccc; }"
+        )
+        status.addWidget(self.model_label)
+        status.addWidget(self.backend_label)
+        status.addWidget(self.speed_label, 1)
+        status.addPermanentWidget(self.context_label)
         self._build_menus()
 
         self.transcript.page_ready.connect(self._on_transcript_page_ready)

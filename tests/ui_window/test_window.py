@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -27,6 +28,7 @@ MakeWindow = Callable[..., MainWindow]
 @pytest.fixture
 def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
     workers: list[EngineWorker] = []
+    windows: list[MainWindow] = []
 
     def make(
         engine: ScriptedEngine | None = None, *, model_path: Path | None = Path("demo.gguf")
@@ -35,6 +37,7 @@ def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
         worker = EngineWorker(lambda: engine)
         workers.append(worker)
         window = MainWindow(worker, Settings(), model_path=model_path)
+        windows.append(window)
         qtbot.addWidget(window)  # closed at teardown, which also joins the engine thread
         window.show()
         if model_path is not None:
@@ -42,8 +45,12 @@ def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
         return window
 
     yield make
+    for window in windows:
+        window.close()
+        shiboken6.delete(window)  # pages must go before the QApplication and its web profile
     for worker in workers:  # also when a test failed before its window closed
         assert worker.shutdown(timeout_ms=10_000)
+    qtbot.wait(50)
 
 
 def _finish(qtbot: QtBot, window: MainWindow, timeout: int = 20_000) -> dict[str, Any]:
