@@ -18,6 +18,7 @@
     throwOnError: true, // we catch and show the source instead of KaTeX's red error text
     trust: false, // no \href, \url, \includegraphics, \htmlClass...: model text gets no links or ids
     strict: "ignore",
+    errorColor: "#8a5a00", // what KaTeX shows for an untrusted command (\href...): muted, not alarm red
     output: "htmlAndMathml", // MathML is what word processors turn into equations on paste
     maxSize: 20,
     maxExpand: 1000,
@@ -239,8 +240,8 @@
     const c = turn.counts;
     if (c.steps === 0) return;
     const parts = [plural(c.steps, "step", "steps")];
-    parts.push(plural(c.reflect, "check", "checks"));
-    parts.push(plural(c.explore, "change of approach", "changes of approach"));
+    if (c.reflect) parts.push(plural(c.reflect, "check", "checks"));
+    if (c.explore) parts.push(plural(c.explore, "change of approach", "changes of approach"));
     const sections = [...turn.steps.values()].filter((s) => s.fold);
     let action = "";
     if (sections.length) {
@@ -303,7 +304,7 @@
     if (reason === "length") lines.push(["warn", "Stopped: the answer reached the length limit before it finished."]);
     else if (reason === "cancelled") lines.push(["warn", "Stopped before the answer was finished."]);
     else if (reason === "error") lines.push(["error", "Generation failed: " + (summary.error || "unknown error") + "."]);
-    if (!turn.answerEl && turn.counts.steps && reason !== "cancelled" && reason !== "error") {
+    if (!turn.answerEl && turn.counts.steps && (reason === undefined || reason === "stop")) {
       lines.push(["warn", "No final answer in \\boxed{} was given."]);
     }
     const stats = [];

@@ -117,6 +117,26 @@ def _find_dollar_closer(text: str, start: int) -> int:
         return i
 
 
+def _find_closing_brace(text: str, start: int) -> int:
+    """Index just past the `}` that balances an opening brace just before `start`, or -1."""
+    depth = 1
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
 def _find_env_end(text: str, start: int, env: str) -> int:
     """Index just past the `\\end{env}` matching a `\\begin{env}` whose body starts at `start`, or -1."""
     begin, end = f"\\begin{{{env}}}", f"\\end{{{env}}}"
@@ -197,6 +217,14 @@ def scan_math(text: str) -> MathScan:
                     return pending_to_end(i, "\\[" if nxt == "[" else None)
                 add_math(i, close + 2, text[i + 2 : close], nxt == "[")
                 i = close + 2
+                continue
+            if nxt == "b" and text.startswith("\\boxed{", i):
+                # A bare \boxed{...} in text (models write it so): the answer, typeset inline.
+                end = _find_closing_brace(text, i + len("\\boxed{"))
+                if end < 0:
+                    return pending_to_end(i, None)
+                add_math(i, end, text[i:end], False)
+                i = end
                 continue
             if nxt == "b":
                 match = _BEGIN_RE.match(text, i)

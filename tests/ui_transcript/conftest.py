@@ -128,12 +128,22 @@ def dom_state(qtbot: Any, view: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
+def screenshot(qtbot: Any, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Any, str], Path]:
     """Save a picture of a view; SATORI_SCREENSHOT_DIR keeps them somewhere to look at."""
     target = Path(os.environ.get(SCREENSHOT_DIR_ENV) or tmp_path_factory.mktemp("screens"))
     target.mkdir(parents=True, exist_ok=True)
 
     def take(view: Any, name: str) -> Path:
+        # The DOM is up to date; wait until the page has painted it (two animation frames), then give the
+        # compositor a moment to hand the frame to the widget. Only pictures depend on this wait.
+        run_js(
+            qtbot,
+            view,
+            "(window.__painted = false, requestAnimationFrame(() => "
+            "requestAnimationFrame(() => { window.__painted = true; })), 0)",
+        )
+        qtbot.waitUntil(lambda: run_js(qtbot, view, "window.__painted") is True, timeout=10000)
+        qtbot.wait(300)
         path = target / f"{name}.png"
         image = view.grab()
         assert not image.isNull()

@@ -122,10 +122,10 @@ def test_any_chunking_gives_the_same_blocks(text: str, cuts: list[int]) -> None:
         blocks: list[str] = []
         for chunk in chunks:
             blocks += splitter.feed(chunk)
-        return blocks + [splitter.open_text]
+        return [*blocks, splitter.open_text]
 
     points = sorted({min(c, len(text)) for c in cuts})
-    chunks = [text[a:b] for a, b in zip([0, *points], [*points, len(text)])]
+    chunks = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
     assert split(chunks) == split([text])
     assert "".join(split(chunks)) == text
 
@@ -167,3 +167,14 @@ def test_rendered_html_only_has_safe_tags_and_attributes(text: str) -> None:
             assert name in ALLOWED_ATTRIBUTES, name
             if name == "style":
                 assert value is not None and value.startswith("text-align:")
+
+
+def test_bare_boxed_answer_is_math() -> None:
+    segments = split_math(r"so \boxed{\frac{1}{2}} ok")
+    assert [(s.kind, s.tex) for s in segments] == [
+        ("text", ""),
+        ("math", r"\boxed{\frac{1}{2}}"),
+        ("text", ""),
+    ]
+    assert [s.kind for s in split_math(r"Answer \boxed{\frac{1}{2}")] == ["text", "pending"]
+    assert [s.kind for s in split_math(r"$\boxed{3}$")] == ["math"]

@@ -151,7 +151,8 @@ def test_finished_blocks_are_never_rendered_again(qtbot: Any, transcript_view: A
     transcript_view.begin_turn("")
     transcript_view.apply_events(events_of("<|continue|>First paragraph with $a^2$.\n\nSecond", finish=False))
     qtbot.waitUntil(transcript_view.is_idle, timeout=20000)
-    mark = "(b => { b.__mark = 'kept'; return b.innerHTML.length; })(document.querySelector('.block:not(.open-block)'))"
+    first_block = "document.querySelector('.block:not(.open-block)')"
+    mark = f"(b => {{ b.__mark = 'kept'; return b.innerHTML.length; }})({first_block})"
     length = run_js(qtbot, transcript_view, mark)
     for word in [" paragraph grows", " with $b$", "\n\nThird", " and more."] * 5:
         transcript_view.apply_events([{"type": "text_appended", "index": 0, "text": word}])
@@ -159,7 +160,7 @@ def test_finished_blocks_are_never_rendered_again(qtbot: Any, transcript_view: A
     same = run_js(
         qtbot,
         transcript_view,
-        "(b => [b.__mark, b.innerHTML.length])(document.querySelector('.block:not(.open-block)'))",
+        f"(b => [b.__mark, b.innerHTML.length])({first_block})",
     )
     assert same == ["kept", length]
     blocks = run_js(qtbot, transcript_view, "document.querySelectorAll('.block:not(.open-block)').length")
@@ -204,7 +205,7 @@ def test_awkward_traces_render_without_errors(
     assert state["steps"], "every trace has at least one step"
     if name == "unbalanced_braces":
         assert state["math_errors"] >= 2 and "\\frac{1}{2" in state["text"]
-        assert state["answer_tex"] is None  # the box never closed
+        assert state["answer_tex"] is None and state["pending"] == 1  # the box never closed
     elif name == "long_formula":
         assert state["display_katex"] >= 1 and state["math_errors"] == 0 and state["answer_tex"] == "1"
     elif name == "no_meta_tokens":
@@ -231,7 +232,6 @@ def test_problem_preview_typesets_as_you_type(qtbot: Any, require_web_assets: No
     from satori_desktop.ui.transcript import ProblemPreview
 
     preview = ProblemPreview()
-    qtbot.addWidget(preview)
     preview.resize(600, 160)
     with qtbot.waitSignal(preview.page_ready, timeout=20000):
         preview.show()
@@ -242,8 +242,7 @@ def test_problem_preview_typesets_as_you_type(qtbot: Any, require_web_assets: No
     counts = run_js(
         qtbot,
         preview,
-        "[document.querySelectorAll('#preview .katex').length, document.querySelectorAll('#preview b').length,"
-        " document.querySelectorAll('#preview .math-pending').length]",
+        "['.katex', 'b', '.math-pending'].map(s => document.querySelectorAll('#preview ' + s).length)",
     )
     screenshot(preview, "preview")
     errors = list(preview.app_page().console_errors)

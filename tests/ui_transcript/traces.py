@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SOLUTION = r"""To solve the equation \(2x + 3 = 7\), we first isolate the term with \(x\). Subtract 3 from both sides:
+SOLUTION = r"""To solve the equation \(2x + 3 = 7\), we first isolate the term with \(x\).
+Subtract 3 from both sides:
 \[
 2x + 3 - 3 = 7 - 3 \implies 2x = 4
 \]
@@ -31,7 +32,8 @@ A price of $5 and $10 is not math, and `$code$` stays code.
 Therefore, the final answer is:
 1. it is an integer,
 2. it is *positive*, with cases
-$$|x| = \begin{cases} x & x \ge 0 \\ -x & x < 0 \end{cases}, \quad M = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}$$
+$$|x| = \begin{cases} x & x \ge 0 \\ -x & x < 0 \end{cases},
+\quad M = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}$$
 
 \[
 \boxed{2}

@@ -112,7 +112,9 @@ class TranscriptView(QWebEngineView):
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:
-            log.error("the transcript page did not load")
+            # After the first load this is a refused navigation (a link, a script): the page stays.
+            if not self._ready:
+                log.error("the transcript page did not load")
             return
         self._page.runJavaScript("window.satori ? satori.status() : 'no-script'", 0, self._on_status)
 
