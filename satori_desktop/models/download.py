@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import shutil
 import threading
 import time
@@ -267,7 +268,7 @@ def download_file(
                 try:
                     for piece in response.iter_raw():
                         if writer.add(piece):
-                            have = writer.have
+                            have = writer.queued
                             failures = 0
                             rate = speed.add(time.monotonic(), have)
                             eta = (remote.size - have) / rate if rate else None
@@ -334,56 +335,87 @@ def _hash_part(part: Path, report: ProgressCallback, control: DownloadControl) -
 
 
 class _PartWriter:
-    """Appends to a .part through a 1 MiB buffer, hashing exactly the bytes that reach the file."""
+    """Appends to a .part and hashes exactly the bytes that reach it, on a thread of its own.
+
+    The network loop only gathers pieces into 1 MiB chunks and queues them; writing and sha256 (both
+    release the GIL) run beside it on another core, which is what keeps verification from costing
+    throughput. `close()` drains the queue, so afterwards `have` and `digest` describe the file exactly.
+    """
 
     def __init__(
         self, part: Path, *, append: bool, digest: Any, have: int, total: int, chunk_size: int
     ) -> None:
         self.file = open(part, "ab" if append else "wb", buffering=0)  # noqa: SIM115 (closed in close())
         self.digest = digest
-        self.have = have
+        self.have = have  # bytes on disk and in the digest (owned by the worker until close())
+        self.queued = have  # bytes handed to the worker: what progress shows
         self.received_total = 0
         self.chunk_size = chunk_size
-        self.pending = bytearray()
+        self.pending: list[bytes] = []
+        self.pending_bytes = 0
         self.directory = part.parent
         self.total = total
-        self.disk_full = False
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self.worker = threading.Thread(target=self._write_loop, name="download-writer", daemon=True)
+        self.worker.start()
 
     def add(self, piece: bytes) -> bool:
-        """Buffer `piece`; returns True when a chunk went to disk (time to report progress)."""
-        self.pending += piece
+        """Take `piece`; returns True when a chunk was handed to the writer (time to report progress)."""
+        if self.error is not None:
+            raise self._raise_error()
+        self.pending.append(piece)
+        self.pending_bytes += len(piece)
         self.received_total += len(piece)
-        if len(self.pending) >= self.chunk_size:
-            self.flush()
-            return True
-        return False
+        if self.pending_bytes < self.chunk_size:
+            return False
+        self._hand_over()
+        return True
 
-    def flush(self) -> None:
-        if not self.pending or self.disk_full:
-            return
-        view = memoryview(self.pending)
-        written = 0
-        try:
-            while written < len(view):
-                written += self.file.write(view[written:]) or 0
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                self.disk_full = True
-                # Keep the part consistent with the digest: drop the half-written tail.
-                self.file.truncate(self.have)
-                raise _disk_full_error(self.directory, self.total - self.have) from exc
-            raise
-        finally:
-            view.release()
-        self.digest.update(self.pending)
-        self.have += len(self.pending)
-        self.pending.clear()
+    def _hand_over(self) -> None:
+        if self.pending:
+            chunk = b"".join(self.pending)
+            self.pending, self.pending_bytes = [], 0
+            self.queued += len(chunk)
+            self.queue.put(chunk)
+
+    def _write_loop(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain: after a failed write nothing more may reach the file
+            try:
+                view = memoryview(chunk)
+                written = 0
+                while written < len(view):
+                    written += self.file.write(view[written:]) or 0
+            except BaseException as exc:
+                self.error = exc
+                try:
+                    self.file.truncate(self.have)  # keep the part equal to what the digest covers
+                except OSError:
+                    log.warning("could not cut %s back to %d bytes", self.file.name, self.have)
+                continue
+            self.digest.update(chunk)
+            self.have += len(chunk)
+
+    def _raise_error(self) -> BaseException:
+        exc = self.error
+        assert exc is not None
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _disk_full_error(self.directory, self.total - self.have)
+        return exc
 
     def close(self) -> None:
         try:
-            self.flush()
+            if self.error is None:
+                self._hand_over()
         finally:
+            self.queue.put(None)
+            self.worker.join()
             self.file.close()
+        if self.error is not None:
+            error = self._raise_error()
+            raise error from self.error if error is not self.error else None
 
 
 class _Transient(Exception):
