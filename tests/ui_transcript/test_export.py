@@ -16,8 +16,9 @@ from tests.ui_transcript import traces
 
 REPO = Path(__file__).resolve().parents[2]
 PROMPT = (
-    "<|im_start|>user\nSolve the following math problem efficiently and clearly.\nPlease reason step by step, "
-    "and put your final answer within \\boxed{}.\nProblem: Solve $2x + 3 = 7$.<|im_end|>\n<|im_start|>assistant\n"
+    "<|im_start|>user\nSolve the following math problem efficiently and clearly.\n"
+    "Please reason step by step, and put your final answer within \\boxed{}.\n"
+    "Problem: Solve $2x + 3 = 7$.<|im_end|>\n<|im_start|>assistant\n"
 )
 
 
