@@ -106,15 +106,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
+        curl_rate, ours_rate = figures["curl_mb_per_s"], figures["ours_mb_per_s"]
         print(
-            f"{size / 1e9:.2f} GB from 127.0.0.1, median of {args.rounds}: curl {figures['curl_mb_per_s']:.0f} MB/s, "
-            f"satori-desktop (sha256 on) {figures['ours_mb_per_s']:.0f} MB/s -> ratio "
+            f"{size / 1e9:.2f} GB from 127.0.0.1, median of {args.rounds}: curl {curl_rate:.0f} MB/s, "
+            f"satori-desktop (sha256 on) {ours_rate:.0f} MB/s -> ratio "
             f"{figures['throughput_ratio_vs_curl']:.3f} (target >= 0.9)"
         )
-        print(
-            f"Resume after SIGKILL at {resume['killed_at_bytes']} bytes: {resume['redownloaded_bytes']} bytes sent "
-            f"twice (one chunk is {CHUNK_SIZE}); final sha256 {'ok' if resume['resume_verified'] else 'WRONG'}"
-        )
+        verdict = "ok" if resume["resume_verified"] else "WRONG"
+        twice, killed_at = resume["redownloaded_bytes"], resume["killed_at_bytes"]
+        print(f"Resume after SIGKILL at {killed_at} bytes: {twice} bytes sent twice (chunk {CHUNK_SIZE});")
+        print(f"final sha256 {verdict}")
     return 0
 
 

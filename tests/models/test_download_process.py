@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -108,11 +109,9 @@ def test_disk_filling_up_during_the_download_stops_cleanly(
 
     def fill_the_disk(progress: DownloadProgress) -> None:
         if progress.phase == "downloading" and not filler.exists():
-            with open(filler, "wb") as handle:  # another program takes the rest of the space
-                try:
-                    handle.write(b"\0" * (1024 * 1024))
-                except OSError:
-                    pass
+            # Another program takes the rest of the space (its write fails once the disk is full).
+            with open(filler, "wb") as handle, contextlib.suppress(OSError):
+                handle.write(b"\0" * (1024 * 1024))
 
     destination = small_tmpfs / SATORI_FILE
     with pytest.raises(UserFacingError, match="the disk is full") as caught:
