@@ -1,0 +1,72 @@
+"""`satori-desktop models ...` end to end, in a subprocess, against the fake hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.models.conftest import SATORI_FILE, SATORI_REPO, run_cli
+from tests.support.fake_hub import FakeHub
+
+
+def test_search_lists_files_with_hub_sizes(fake_hub: FakeHub, tiny_satori: Path) -> None:
+    result = run_cli("models", "search", "--json")
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert [(e["repo_id"], e["filename"], e["quantization"]) for e in entries] == [
+        (SATORI_REPO, SATORI_FILE, "Q4_K_M")
+    ]
+    assert entries[0]["size"] == tiny_satori.stat().st_size
+    assert entries[0]["sha256"] == fake_hub.file(SATORI_REPO, SATORI_FILE).sha256
+
+
+def test_recommend_on_this_machine(fake_hub: FakeHub) -> None:
+    result = run_cli("models", "recommend", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["choice"]["filename"] == SATORI_FILE
+    assert report["hardware"]["total_ram_bytes"] > 0
+    text = run_cli("models", "recommend")
+    assert "This machine:" in text.stdout and "satori-desktop models download" in text.stdout
+
+
+def test_download_list_verify_remove(fake_hub: FakeHub) -> None:
+    assert json.loads(run_cli("models", "list", "--json").stdout)["models"] == []
+    empty = run_cli("models", "list")
+    assert "No model is installed" in empty.stdout
+
+    downloaded = run_cli("models", "download", f"{SATORI_REPO}:{SATORI_FILE}")
+    assert downloaded.returncode == 0, downloaded.stderr
+    assert "sha256 verified" in downloaded.stdout
+    assert "Downloaded and verified" in downloaded.stderr  # the progress lines (not a terminal here)
+
+    listed = json.loads(run_cli("models", "list", "--json").stdout)
+    assert listed["default"] == "satori-7b-round2-q4_k_m" and listed["models"][0]["present"]
+    again = run_cli("models", "download", "Q4_K_M", "--json")  # already there: nothing fetched
+    assert json.loads(again.stdout)["downloaded_bytes"] == 0
+
+    verified = json.loads(run_cli("models", "verify", "--json").stdout)
+    assert verified == [{"name": "satori-7b-round2-q4_k_m", "ok": True, "message": "sha256 matches"}]
+    removed = run_cli("models", "remove", "satori-7b-round2-q4_k_m")
+    assert removed.returncode == 0 and "Removed" in removed.stdout
+    assert json.loads(run_cli("models", "list", "--json").stdout)["models"] == []
+
+
+def test_import_warns_for_a_non_satori_model(tmp_path: Path) -> None:
+    from tests.support.tiny_gguf import write_tiny_gguf
+
+    llama = write_tiny_gguf(tmp_path / "other.gguf", architecture="llama")
+    result = run_cli("models", "import", str(llama))
+    assert result.returncode == 0
+    assert "Warning:" in result.stderr and "not Satori" in result.stderr
+    bad = run_cli("models", "import", str(tmp_path / "missing.gguf"))
+    assert bad.returncode == 2 and "There is no file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_unknown_repo_and_unreachable_hub_have_their_own_messages(fake_hub: FakeHub) -> None:
+    missing = run_cli("models", "download", "nobody/nothing-GGUF:x.gguf")
+    assert missing.returncode == 2 and "HTTP 404" in missing.stderr
+    # repo:file asks for the file's metadata, which huggingface_hub does not retry (listings back off ~20 s).
+    nowhere = {"HF_ENDPOINT": "http://127.0.0.1:9"}
+    unreachable = run_cli("models", "download", f"{SATORI_REPO}:{SATORI_FILE}", env_extra=nowhere)
+    assert unreachable.returncode == 2 and "Cannot reach the hub" in unreachable.stderr
