@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr too")
+    # The app's own options, parsed again by run_gui; declared here so `satori-desktop --model X` is valid.
+    parser.add_argument("--model", dest="gui_model", metavar="PATH", help="GGUF model the app opens")
+    parser.add_argument("--scripted-engine", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scripted-rate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         module = importlib.import_module(f"satori_desktop.cli.{name}")
@@ -43,9 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(args_list)
-    configure_logging(verbose=args.verbose)
+    # Unknown options are Qt's own (-platform, -style ...), and only the app takes them.
+    args, unknown = parser.parse_known_args(args_list)
     handler = getattr(args, "handler", None)
+    if handler is not None and unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    configure_logging(verbose=args.verbose)
     try:
         if handler is None:
             from satori_desktop.ui.app import run_gui
