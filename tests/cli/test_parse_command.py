@@ -1,0 +1,78 @@
+"""`satori-desktop parse`, run as a user runs it: a separate process, files and stdin, --json and text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# A trace in the shape Satori writes, with CRLF line ends, a whole chat prompt pasted before it, a reflect
+# step that doubts an earlier box and an explore step that fixes it.
+PASTED_CHAT = (
+    "<|im_start|>user\r\nSolve the following math problem efficiently and clearly.\r\n"
+    "Problem: What is $\\frac{1}{2} + \\frac{1}{3}$?<|im_end|>\r\n<|im_start|>assistant\r\n"
+    "To add the fractions, find a common denominator: $\\frac{1}{2} = \\frac{3}{6}$.\r\n\r\n"
+    "<|continue|>\r\nSo the sum is $\\frac{3}{6} + \\frac{2}{6} = \\boxed{\\frac{4}{6}}$.\r\n\r\n"
+    "<|reflect|>\r\nWait. $\\frac{1}{3} = \\frac{2}{6}$ is right, but $3 + 2 = 5$, not 4.\r\n\r\n"
+    "<|explore|>\r\nRecompute the numerator: $3 + 2 = 5$.\r\n\r\n"
+    "<|continue|>\r\nTherefore, the final answer is: $\\boxed{\\frac{5}{6}}$.<|im_end|>\r\n"
+)
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "satori_desktop", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_parse_json_from_a_file(tmp_path: Path) -> None:
+    trace_file = tmp_path / "trace.txt"
+    trace_file.write_text(PASTED_CHAT, encoding="utf-8", newline="")
+    result = run_cli("parse", str(trace_file), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [step["action"] for step in data["steps"]] == ["start", "continue", "reflect", "explore", "continue"]
+    assert data["answer"] == "\\frac{5}{6}"
+    assert data["steps"][3]["text"] == "Recompute the numerator: $3 + 2 = 5$."
+    assert "<|" not in result.stdout
+
+
+def test_parse_text_from_stdin_marks_each_step() -> None:
+    result = run_cli("parse", stdin=PASTED_CHAT)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("── Checking the work (reflect) ──") == 1
+    assert out.count("── Trying another way (explore) ──") == 1
+    assert out.rstrip().endswith("Answer: \\frac{5}{6}")
+    assert "<|" not in out
+
+
+def test_parse_without_meta_tokens_or_answer() -> None:
+    result = run_cli("parse", "-", "--json", stdin="Plain reasoning, no box.")
+    assert json.loads(result.stdout) == {
+        "steps": [{"action": "start", "text": "Plain reasoning, no box."}],
+        "answer": None,
+    }
+    text = run_cli("parse", stdin="Plain reasoning, no box.")
+    assert "No final answer" in text.stdout
+
+
+def test_missing_file_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
+    result = run_cli("parse", str(tmp_path / "nope.txt"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"satori-desktop: There is no file {tmp_path / 'nope.txt'}: check the path."
+    assert "Traceback" not in result.stderr
+
+
+def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
+    binary = tmp_path / "model.gguf"
+    binary.write_bytes(b"GGUF\x03\x00\x00\x00\xff\xfe\x00")
+    result = run_cli("parse", str(binary))
+    assert result.returncode == 2
+    assert "is not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
