@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
+import itertools
 import logging
 import os
 import threading
@@ -32,6 +33,7 @@ from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine._gguf_header import GgufHeader, read_gguf_header
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
+    WINDOW_TOKENS,
     Backend,
     FinishReason,
     GenerationRequest,
@@ -146,6 +148,9 @@ class _Loaded:
     vocab: Any  # llama_vocab_p
     n_ctx: int
     stop_ids: frozenset[int]
+    # Greedy chain that runs inside the model's graph (argmax on the GPU): None when not used.
+    backend_greedy: Any = None
+    backend_greedy_attached: bool = False
 
 
 class LlamaEngine:
@@ -213,6 +218,10 @@ class LlamaEngine:
 
         vocab = llama.llama_model_get_vocab(model)
         self._loaded = _Loaded(model=model, ctx=ctx, vocab=vocab, n_ctx=n_ctx, stop_ids=frozenset())
+        if _use_backend_sampling(gpu_layers):
+            chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+            self._loaded.backend_greedy = chain
         stop_ids = {ids[0] for ids in map(self._tokenize, STOP_TOKEN_TEXTS) if len(ids) == 1}
         self._loaded.stop_ids = frozenset(stop_ids)
         is_satori = all(self._is_single_control_token(text) for text in COAT_TOKEN_TEXTS)
@@ -267,6 +276,8 @@ class LlamaEngine:
         if loaded is not None:
             llama = _llama_cpp()
             llama.llama_free(loaded.ctx)
+            if loaded.backend_greedy is not None:  # after the context, which points at it
+                llama.llama_sampler_free(loaded.backend_greedy)
             llama.llama_model_free(loaded.model)
 
     def __del__(self) -> None:
@@ -332,6 +343,7 @@ class LlamaEngine:
                 f"{loaded.n_ctx}; shorten it or start a new conversation."
             )
         sampler = self._make_sampler(request)
+        self._attach_backend_greedy(llama, loaded, request.grammar is None and request.temperature <= 0.0)
         try:
             return self._run(loaded, llama, sampler, prompt, request, on_text, t_start)
         finally:
@@ -356,6 +368,23 @@ class LlamaEngine:
             seed = request.seed if request.seed is not None else llama.LLAMA_DEFAULT_SEED
             llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_dist(seed & 0xFFFFFFFF))
         return chain
+
+    @staticmethod
+    def _attach_backend_greedy(llama: Any, loaded: _Loaded, wanted: bool) -> None:
+        """Let the graph pick greedy tokens itself (no 600 KB logits scan per token on the host).
+
+        `llama_sampler_sample` returns the token the graph chose and skips the host-side chain, so the
+        chain a request built stays the single source of truth for everything else (grammar, sampling).
+        """
+        if loaded.backend_greedy is None or wanted == loaded.backend_greedy_attached:
+            return
+        attached = llama.llama_set_sampler(loaded.ctx, 0, loaded.backend_greedy if wanted else None)
+        loaded.backend_greedy_attached = bool(wanted and attached)
+        if wanted and not attached:
+            log.info("backend sampling is not available here; sampling on the host")
+            llama.llama_set_sampler(loaded.ctx, 0, None)
+            llama.llama_sampler_free(loaded.backend_greedy)
+            loaded.backend_greedy = None
 
     def _reuse_prefix(self, llama: Any, loaded: _Loaded, prompt: Sequence[int]) -> int:
         """Keep the K/V of the longest common prefix with what was evaluated last; drop the rest."""
@@ -450,6 +479,9 @@ class LlamaEngine:
         token_buf = (llama.llama_token * 1)()
         batch = llama.llama_batch_get_one(token_buf, 1)
         clock = time.perf_counter
+        marks: list[float] = []  # time of tokens 1, 1 + WINDOW_TOKENS, 1 + 2 * WINDOW_TOKENS, ...
+        mark = marks.append
+        window_mask = WINDOW_TOKENS - 1
 
         while generated < limit:
             if cancelled():
@@ -462,6 +494,8 @@ class LlamaEngine:
                 finish = "stop"
                 break
             generated += 1
+            if (generated & window_mask) == 1:
+                mark(clock())
             piece = pieces.get(token)
             if piece is None:
                 piece = pieces[token] = piece_of(token)
@@ -499,6 +533,7 @@ class LlamaEngine:
             ttft_s=None if t_first is None else t_first - t_start,
             decode_tok_s=decode_rate,
             error=error,
+            window_tok_s=window_rates(marks, generated, t_last),
         )
 
     def _failed(self, prompt: list[int], reused: int, status: int) -> GenerationResult:
@@ -508,6 +543,28 @@ class LlamaEngine:
             else f"llama.cpp failed to process the prompt (status {status})"
         )
         return GenerationResult("", "error", len(prompt), reused, 0, None, None, error=message)
+
+
+def window_rates(marks: list[float], generated: int, t_last: float) -> list[float]:
+    """Decode rate per window of WINDOW_TOKENS tokens from the times of tokens 1, 1 + WINDOW_TOKENS, ...;
+    a last, partial window counts when it holds at least half a window."""
+    rates = [WINDOW_TOKENS / (b - a) for a, b in itertools.pairwise(marks) if b > a]
+    if marks:
+        rest = generated - 1 - WINDOW_TOKENS * (len(marks) - 1)
+        if rest >= WINDOW_TOKENS // 2 and t_last > marks[-1]:
+            rates.append(rest / (t_last - marks[-1]))
+    return rates
+
+
+def _use_backend_sampling(gpu_layers: int) -> bool:
+    """Greedy sampling inside the graph: on by default with a GPU (where the host-side scan of the logits
+    is a measurable share of each token); SATORI_BACKEND_SAMPLING=1 or 0 forces it on or off."""
+    setting = os.environ.get("SATORI_BACKEND_SAMPLING", "auto").strip().lower()
+    if setting in ("1", "on", "true"):
+        return True
+    if setting in ("0", "off", "false"):
+        return False
+    return gpu_layers > 0
 
 
 def _offload_attempts(wanted: int) -> list[int]:

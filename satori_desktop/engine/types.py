@@ -15,6 +15,8 @@ FinishReason = Literal["stop", "length", "cancelled", "error"]
 Backend = Literal["CUDA", "Metal", "Vulkan", "CPU"]
 
 DEFAULT_MAX_NEW_TOKENS = 4096
+# Generated tokens per window of GenerationResult.window_tok_s (a power of two: checked with a bit mask).
+WINDOW_TOKENS = 512
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class GenerationResult:
     ttft_s: float | None
     decode_tok_s: float | None
     error: str | None = None
+    # Decode rate of each full window of WINDOW_TOKENS generated tokens: flat when nothing slows down.
+    window_tok_s: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,7 +28,7 @@ How a known trace is forced out of the real engine (the "scripted" model):
 
 `write_tiny_gguf(..., random_weights=True)` instead fills the weights with random values (for speed
 measurements, where values do not matter); `python -m tests.support.tiny_gguf OUT --preset bench` writes a
-few-hundred-MB model of that kind with a 152064-token vocabulary (Satori's vocabulary size).
+~200 MB model of that kind with a 152064-token vocabulary (Satori's vocabulary size).
 """
 
 from __future__ import annotations
@@ -366,18 +366,18 @@ def _main(argv: Sequence[str] | None = None) -> int:
         "--preset",
         choices=("tiny", "bench"),
         default="tiny",
-        help="tiny: the scripted test model; bench: random weights, 152064 tokens, 512 wide, 8 layers",
+        help="tiny: the scripted test model; bench: random weights, 152064 tokens, 256 wide, 4 layers",
     )
     args = parser.parse_args(argv)
     if args.preset == "bench":
         write_tiny_gguf(
             args.out,
             n_vocab=152064,
-            n_embd=512,
-            n_layer=8,
-            n_head=8,
+            n_embd=256,
+            n_layer=4,
+            n_head=4,
             n_head_kv=2,
-            n_ff=1536,
+            n_ff=768,
             random_weights=True,
             name="random-qwen2-bench",
         )
