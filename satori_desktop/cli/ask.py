@@ -35,6 +35,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--n-ctx", type=_positive_int, default=None, help="context size in tokens")
     parser.add_argument("--gpu-layers", type=int, default=None, help="layers to offload (default: auto)")
+    parser.add_argument(
+        "--grammar-file",
+        type=Path,
+        help="constrain the output with a llama.cpp GBNF grammar (advanced; e.g. a fixed answer format)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.set_defaults(handler=run)
 
@@ -47,7 +52,7 @@ def _positive_int(text: str) -> int:
 
 
 def resolve_model_path(explicit: Path | None) -> Path:
-    """The model to use: the one given, else the default installed one, else a sentence saying how to get one."""
+    """The model to use: the one given, else the default installed one, else say how to get one."""
     if explicit is not None:
         return explicit
     from satori_desktop.models.store import ModelStore
@@ -87,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise UserFacingError("The question is empty: write the problem after `ask`.")
     model_path = resolve_model_path(args.model)
+    grammar = None
+    if args.grammar_file is not None:
+        from satori_desktop.cli.files import read_text_input
+
+        grammar = read_text_input(str(args.grammar_file))
 
     from satori_desktop.engine.llama_engine import LlamaEngine
 
@@ -110,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         top_p=args.top_p,
         seed=args.seed,
+        grammar=grammar,
     )
     with _CancelOnInterrupt(engine.cancel):
         result = engine.generate(request, on_text=lambda text: show(parser.feed(text)))

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from satori_desktop.cli.parse import read_trace
+from satori_desktop.cli.files import read_text_input
 from satori_desktop.core.errors import UserFacingError
 
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.trace_file).with_suffix(f".{fmt}")
     if not 320 <= args.width <= 4000:
         raise UserFacingError("--width must be between 320 and 4000 pixels.")
-    raw = read_trace(args.trace_file)
+    raw = read_text_input(args.trace_file)
     if not raw.strip():
         raise UserFacingError("The trace is empty: give a file with the model's output.")
 

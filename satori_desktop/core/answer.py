@@ -36,7 +36,8 @@ class BoxedScanner:
                 match = _BOX_OPENING.search(self._pending)
                 if match is None:
                     # Keep a tail that may be the start of a box opening split across chunks.
-                    backslash = self._pending.rfind("\\", max(0, len(self._pending) - _LONGEST_OPENING_PREFIX))
+                    search_from = max(0, len(self._pending) - _LONGEST_OPENING_PREFIX)
+                    backslash = self._pending.rfind("\\", search_from)
                     self._pending = self._pending[backslash:] if backslash >= 0 else ""
                     if self._pending and not _could_still_open(self._pending):
                         self._pending = ""
@@ -74,10 +75,7 @@ def _could_still_open(tail: str) -> bool:
     r"""Whether `tail` (starting with a backslash) may grow into `\boxed {` or `\fbox{`."""
     name = tail[1:]
     stripped = name.rstrip()
-    for macro in ("boxed", "fbox"):
-        if macro.startswith(stripped) and (stripped == name or stripped == macro):
-            return True
-    return False
+    return any(macro.startswith(stripped) and stripped in (name, macro) for macro in ("boxed", "fbox"))
 
 
 def boxed_contents(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Any
 
 from satori_desktop.core.answer import BoxedScanner
 
@@ -83,7 +83,7 @@ class AnswerFound:
     latex: str
 
 
-TranscriptEvent = Union[StepStarted, TextAppended, StepFinished, AnswerFound]
+TranscriptEvent = StepStarted | TextAppended | StepFinished | AnswerFound
 
 
 def event_to_dict(event: TranscriptEvent) -> dict[str, Any]:
@@ -228,7 +228,7 @@ class TraceBuilder:
                 self.trace.answer = event.latex
 
     def result(self) -> ParsedTrace:
-        for step, parts in zip(self.trace.steps, self._texts):
+        for step, parts in zip(self.trace.steps, self._texts, strict=True):
             step.text = "".join(parts)
         return self.trace
 

@@ -36,7 +36,8 @@ def test_parse_json_from_a_file(tmp_path: Path) -> None:
     result = run_cli("parse", str(trace_file), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert [step["action"] for step in data["steps"]] == ["start", "continue", "reflect", "explore", "continue"]
+    actions = [step["action"] for step in data["steps"]]
+    assert actions == ["start", "continue", "reflect", "explore", "continue"]
     assert data["answer"] == "\\frac{5}{6}"
     assert data["steps"][3]["text"] == "Recompute the numerator: $3 + 2 = 5$."
     assert "<|" not in result.stdout
@@ -65,7 +66,8 @@ def test_parse_without_meta_tokens_or_answer() -> None:
 def test_missing_file_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
     result = run_cli("parse", str(tmp_path / "nope.txt"))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"satori-desktop: There is no file {tmp_path / 'nope.txt'}: check the path."
+    missing = tmp_path / "nope.txt"
+    assert result.stderr.strip() == f"satori-desktop: There is no file {missing}: check the path."
     assert "Traceback" not in result.stderr
 
 

@@ -41,7 +41,9 @@ def test_streamed_character_by_character() -> None:
 
 
 @given(
-    st.lists(st.sampled_from(["\\boxed{", "\\fbox{", "{", "}", "\\", "x", " ", "\\{", "b", "o"]), max_size=30),
+    st.lists(
+        st.sampled_from(["\\boxed{", "\\fbox{", "{", "}", "\\", "x", " ", "\\{", "b", "o"]), max_size=30
+    ),
     st.lists(st.integers(min_value=0, max_value=200), max_size=10),
 )
 def test_chunking_does_not_change_the_boxes(pieces: list[str], cuts: list[int]) -> None:
