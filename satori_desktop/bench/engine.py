@@ -28,6 +28,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-llama-bench", action="store_true", help="skip llama.cpp's own figure")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--save", type=Path, default=None, help="also write the JSON object to this file")
     parser.set_defaults(handler=run)
 
 
@@ -300,8 +302,26 @@ def format_table(result: EngineBenchResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     result = measure(args)
+    if args.save is not None:
+        args.save.write_text(json.dumps(result.to_dict(), indent=2))
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         print(format_table(result))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run without the CLI around it (the GPU machine has llama_cpp and numpy, not the app's other deps)."""
+    parser = argparse.ArgumentParser(prog="python -m satori_desktop.bench.engine", description=__doc__)
+    register(parser)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except UserFacingError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
