@@ -106,19 +106,24 @@ def test_disk_filling_up_during_the_download_stops_cleanly(
 
     remote = remote_file(SATORI_REPO, SATORI_FILE)
     filler = small_tmpfs / "someone-elses-file"
+    destination = small_tmpfs / SATORI_FILE
+    part, _ = part_paths(destination)
 
     def fill_the_disk(progress: DownloadProgress) -> None:
         if progress.phase == "downloading" and not filler.exists():
+            # The first chunk is written on the writer thread: let it land first, so there is a part
+            # to resume from (without this wait the test raced that thread and sometimes found none).
+            deadline = time.monotonic() + 10
+            while not (part.exists() and part.stat().st_size > 0) and time.monotonic() < deadline:
+                time.sleep(0.005)
             # Another program takes the rest of the space (its write fails once the disk is full).
             with open(filler, "wb") as handle, contextlib.suppress(OSError):
                 handle.write(b"\0" * (1024 * 1024))
 
-    destination = small_tmpfs / SATORI_FILE
     with pytest.raises(UserFacingError, match="the disk is full") as caught:
         download_file(remote, destination, progress=fill_the_disk, chunk_size=64 * 1024, disk_margin_bytes=0)
     assert "run the download again to resume" in str(caught.value)
     assert not destination.exists()
-    part, _ = part_paths(destination)
     # What stayed is a clean prefix of the file, ready to resume once space is freed.
     assert tiny_satori.read_bytes().startswith(part.read_bytes())
     filler.unlink()
