@@ -63,6 +63,9 @@ class RunFigures:
     tokens: int
     decode_tok_s: float
     window_tok_s: list[float] = field(default_factory=list)
+    # Tokens per second of this thread's CPU time: on a shared machine (other processes taking the cores)
+    # wall-clock rates swing by tens of percent; with one decode thread, CPU time does not.
+    cpu_tok_s: float = 0.0
 
 
 @dataclass
@@ -96,6 +99,9 @@ class EngineBenchResult:
         data["engine_vs_bare_median"] = statistics.median(r.decode_tok_s for r in self.engine_runs) / (
             statistics.median(r.decode_tok_s for r in self.bare_runs)
         )
+        data["engine_vs_bare_cpu_time"] = max(r.cpu_tok_s for r in self.engine_runs) / max(
+            r.cpu_tok_s for r in self.bare_runs
+        )
         data["engine_vs_llama_bench"] = engine / self.llama_bench_tok_s if self.llama_bench_tok_s else None
         data["bare_vs_llama_bench"] = bare / self.llama_bench_tok_s if self.llama_bench_tok_s else None
         return data
@@ -109,35 +115,52 @@ def _bare_run(llm: Any, prompt_tokens: list[int], n_tokens: int) -> tuple[RunFig
     marks: list[float] = []
     mark = marks.append
     count = 0
-    t_first = t_last = 0.0
+    t_first = t_last = cpu_first = cpu_last = 0.0
     for token in llm.generate(prompt_tokens, temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0):
         count += 1
         remember(token)
         if (count & (WINDOW - 1)) == 1:
             mark(clock())
+            if count == 1:
+                cpu_first = time.thread_time()
         if count >= n_tokens:
             t_last = clock()
+            cpu_last = time.thread_time()
             break
     t_first = marks[0]
     rate = (count - 1) / (t_last - t_first) if t_last > t_first else 0.0
-    return RunFigures("bare", count, rate, window_rates(marks, count, t_last)), produced
+    cpu_rate = (count - 1) / (cpu_last - cpu_first) if cpu_last > cpu_first else 0.0
+    return RunFigures("bare", count, rate, window_rates(marks, count, t_last), cpu_rate), produced
 
 
 def _engine_run(engine: Any, prompt: str, n_tokens: int) -> tuple[RunFigures, str]:
     from satori_desktop.engine.types import GenerationRequest
 
     received: list[str] = []
-    result = engine.generate(
-        GenerationRequest(prompt, max_tokens=n_tokens, ignore_eog=True), on_text=received.append
+    keep = received.append
+    cpu_first: list[float] = []
+
+    def on_text(text: str) -> None:
+        if not cpu_first:
+            cpu_first.append(time.thread_time())
+        keep(text)
+
+    result = engine.generate(GenerationRequest(prompt, max_tokens=n_tokens, ignore_eog=True), on_text=on_text)
+    cpu_last = time.thread_time()
+    cpu_rate = (
+        (result.generated_tokens - 1) / (cpu_last - cpu_first[0])
+        if cpu_first and cpu_last > cpu_first[0]
+        else 0.0
     )
     if result.finish_reason != "length" or result.generated_tokens != n_tokens:
         raise UserFacingError(
             f"The engine stopped after {result.generated_tokens} tokens ({result.finish_reason}, "
             f"{result.error}); check the model and try again."
         )
-    return RunFigures("engine", result.generated_tokens, result.decode_tok_s or 0.0, result.window_tok_s), (
-        "".join(received)
+    figures = RunFigures(
+        "engine", result.generated_tokens, result.decode_tok_s or 0.0, result.window_tok_s, cpu_rate
     )
+    return figures, "".join(received)
 
 
 def _find_llama_bench(args: argparse.Namespace) -> str | None:
@@ -278,18 +301,19 @@ def format_table(result: EngineBenchResult) -> str:
         f"model {result.model}  backend {result.backend}  gpu_layers {result.gpu_layers}  "
         f"threads {result.threads}  tokens {result.tokens}  ({result.date})",
         "",
-        f"{'loop':<12} {'run':>3} {'decode tok/s':>13}   per {WINDOW}-token window (tok/s)",
+        f"{'loop':<12} {'run':>3} {'decode tok/s':>13} {'CPU-time tok/s':>15}   per {WINDOW}-token window",
     ]
     for runs in (result.engine_runs, result.bare_runs):
         for i, run in enumerate(runs, 1):
             windows = " ".join(f"{w:8.1f}" for w in run.window_tok_s)
-            lines.append(f"{run.loop:<12} {i:>3} {run.decode_tok_s:13.1f}   {windows}")
+            lines.append(f"{run.loop:<12} {i:>3} {run.decode_tok_s:13.1f} {run.cpu_tok_s:15.1f}   {windows}")
     if result.llama_bench_tok_s is not None:
         lines.append(f"{'llama-bench':<12} {'':>3} {result.llama_bench_tok_s:13.1f}   (tg{result.tokens})")
     lines += [
         "",
         f"engine / bare loop (best runs):   {data['engine_vs_bare']:.3f}"
         f"   (medians: {data['engine_vs_bare_median']:.3f})",
+        f"engine / bare loop, CPU time:     {data['engine_vs_bare_cpu_time']:.3f}   (with --threads 1)",
     ]
     if result.llama_bench_tok_s is not None:
         lines.append(f"engine / llama-bench:             {data['engine_vs_llama_bench']:.3f}")

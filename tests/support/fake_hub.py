@@ -11,8 +11,8 @@ It speaks the endpoints huggingface_hub 2.x calls for what the app does:
 * `GET /api/models?search=...`: model search.
 
 Faults are injected per file with `FileFaults`: drop the connection after N bytes, answer a status code
-(404, 401, 500...) a number of times, send slowly, or flip one byte of the content while still
-advertising the true sha256. Counters (`bytes_sent`, `requests`) let tests measure what went over the wire.
+(404, 401, 500...) a number of times, send slowly, flip one byte of the content while still
+advertising the true sha256, or send the body chunked. Counters (`bytes_sent`, `requests`) let tests measure what went over the wire.
 Run it alone with `python -m tests.support.fake_hub DIR` to serve every file in DIR as one repo.
 """
 
@@ -46,6 +46,8 @@ class FileFaults:
     bytes_per_second: float | None = None
     # Flip the byte at this offset in what GET sends (the advertised sha256 stays the true one).
     corrupt_offset: int | None = None
+    # Send GET bodies with `Transfer-Encoding: chunked` instead of a Content-Length, as some CDNs do.
+    chunked: bool = False
 
 
 @dataclass
@@ -282,7 +284,11 @@ class _HubHandler(BaseHTTPRequestHandler):
         self.send_header("X-Linked-Size", str(hosted.size))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(end - start + 1))
+        chunked = hosted.faults.chunked and method == "GET"
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(end - start + 1))
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{hosted.size}")
         self.end_headers()
@@ -297,7 +303,12 @@ class _HubHandler(BaseHTTPRequestHandler):
         if faults.drop_after_bytes is not None and faults.drop_times > 0:
             faults.drop_times -= 1
             drop_at = start + faults.drop_after_bytes
-        plain = drop_at is None and faults.bytes_per_second is None and faults.corrupt_offset is None
+        plain = (
+            drop_at is None
+            and faults.bytes_per_second is None
+            and faults.corrupt_offset is None
+            and not faults.chunked
+        )
         try:
             with open(hosted.path, "rb") as handle:
                 if plain:
@@ -322,12 +333,17 @@ class _HubHandler(BaseHTTPRequestHandler):
                     ):
                         index = faults.corrupt_offset - position
                         piece = piece[:index] + bytes([piece[index] ^ 0xFF]) + piece[index + 1 :]
-                    self.wfile.write(piece)
+                    if faults.chunked:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    else:
+                        self.wfile.write(piece)
                     self._count(record, len(piece))
                     position += len(piece)
                     if faults.bytes_per_second:
                         due = began + (position - start) / faults.bytes_per_second
                         time.sleep(max(0.0, due - time.monotonic()))
+                if faults.chunked:
+                    self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
