@@ -58,6 +58,34 @@ def test_connection_dropped_mid_file_resumes_with_range(
     assert not any(p.exists() for p in part_paths(result.path))
 
 
+def test_a_chunked_body_goes_through_httpx_and_resumes_after_a_drop(
+    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+) -> None:
+    # No Content-Length: the body cannot be read straight from the connection, httpx decodes the chunks.
+    faults = fake_hub.file(SATORI_REPO, SATORI_FILE).faults
+    faults.chunked, faults.drop_after_bytes = True, 200_000
+    remote = remote_file(SATORI_REPO, SATORI_FILE)
+    result = download_file(remote, tmp_path / SATORI_FILE, retry=FAST_RETRY, chunk_size=64 * 1024)
+
+    assert _sha256(result.path) == _sha256(tiny_satori)
+    gets = _file_gets(fake_hub)
+    assert gets[0] == (None, 200, 200_000)
+    assert gets[1][0] == "bytes=200000-" and gets[1][1] == 206
+    assert result.downloaded_bytes == remote.size
+
+
+def test_downloads_one_after_another_on_the_same_session(
+    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+) -> None:
+    # A body read straight from the connection leaves it unusable for another request; the next requests
+    # of the shared session (metadata, the second download) must still get clean answers.
+    first = download_file(remote_file(SATORI_REPO, SATORI_FILE), tmp_path / "a" / SATORI_FILE)
+    second = download_file(remote_file(SATORI_REPO, SATORI_FILE), tmp_path / "b" / SATORI_FILE)
+
+    assert _sha256(first.path) == _sha256(second.path) == _sha256(tiny_satori)
+    assert [status for _, status, _ in _file_gets(fake_hub)] == [200, 200]
+
+
 def test_pause_keeps_the_part_and_the_next_run_resumes(
     fake_hub: FakeHub, larger_satori: Path, tmp_path: Path
 ) -> None:

@@ -12,7 +12,8 @@ It speaks the endpoints huggingface_hub 2.x calls for what the app does:
 
 Faults are injected per file with `FileFaults`: drop the connection after N bytes, answer a status code
 (404, 401, 500...) a number of times, send slowly, flip one byte of the content while still
-advertising the true sha256, or send the body chunked. Counters (`bytes_sent`, `requests`) let tests measure what went over the wire.
+advertising the true sha256, or send the body chunked. Counters (`bytes_sent`, `requests`) let tests
+measure what went over the wire.
 Run it alone with `python -m tests.support.fake_hub DIR` to serve every file in DIR as one repo.
 """
 
