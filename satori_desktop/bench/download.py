@@ -31,7 +31,7 @@ _FILE = "bench.gguf"
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size-mb", type=int, default=1024, help="size of the served file (default 1024)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of curl and ours")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of curl and ours")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(handler=run)
 
@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             # CPU seconds too: on a busy machine the wall-clock ratio mostly says how much CPU was free.
             curl_cpu: list[float] = []
             ours_cpu: list[float] = []
+            load_before = os.getloadavg()[0]
             for round_index in range(args.rounds):
                 target = work / f"curl-{round_index}"
                 cpu_before = _children_cpu_s()
@@ -114,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
             os.environ["HF_ENDPOINT"] = hub.url
             resume = _resume_overhead(hub, work, CHUNK_SIZE)
     curl_median, ours_median = statistics.median(curl_times), statistics.median(ours_times)
+    gib = size / 2**30
     figures = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "commit": _commit_of(root),
         "file_bytes": size,
         "rounds": args.rounds,
         "curl_s": curl_times,
@@ -124,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
         "throughput_ratio_vs_curl": curl_median / ours_median,
         "curl_cpu_s": curl_cpu,
         "ours_cpu_s": ours_cpu,
+        "curl_cpu_s_per_gib": statistics.median(curl_cpu) / gib,
+        "ours_cpu_s_per_gib": statistics.median(ours_cpu) / gib,
+        # Other work on the machine shows here; above ~0.5 per core the wall-clock ratio is unreliable.
+        "load_average_1min_before": load_before,
         "load_average_1min": os.getloadavg()[0],
         "cpus": os.cpu_count(),
         **resume,
@@ -138,11 +146,26 @@ def run(args: argparse.Namespace) -> int:
             f"satori-desktop (sha256 on) {ours_rate:.0f} MB/s -> ratio "
             f"{figures['throughput_ratio_vs_curl']:.3f} (target >= 0.9)"
         )
+        print(
+            f"CPU per GiB: curl {figures['curl_cpu_s_per_gib']:.2f} s, "
+            f"ours {figures['ours_cpu_s_per_gib']:.2f} s; "
+            f"load average {load_before:.2f} before, {figures['load_average_1min']:.2f} after"
+        )
         verdict = "ok" if resume["resume_verified"] else "WRONG"
         twice, killed_at = resume["redownloaded_bytes"], resume["killed_at_bytes"]
         print(f"Resume after SIGKILL at {killed_at} bytes: {twice} bytes sent twice (chunk {CHUNK_SIZE});")
         print(f"final sha256 {verdict}")
     return 0
+
+
+def _commit_of(root: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip() or None
 
 
 def _children_cpu_s() -> float:
