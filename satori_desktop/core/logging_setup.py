@@ -24,7 +24,10 @@ def configure_logging(*, verbose: bool = False) -> None:
         return
     _configured = True
     root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
+    # Our own modules log in detail; libraries (markdown-it, httpx, ...) only from INFO up, or their debug
+    # chatter would flood the log file and cost time on every token.
+    root.setLevel(logging.INFO)
+    logging.getLogger("satori_desktop").setLevel(logging.DEBUG)
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

@@ -122,8 +122,11 @@ def test_ctrl_c_cancels_and_keeps_the_partial_solution(tmp_path: Path) -> None:
     marker = process.stdout.readline()
     assert "──" in marker  # the first step's marker line: generation has started
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    # Read through the same buffered streams as readline() (communicate() would skip what they buffered).
+    out = process.stdout.read()
+    assert process.stderr is not None
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 130
     assert "cancelled" in err
     assert "Traceback" not in err
     assert LONG_PIECE in out
