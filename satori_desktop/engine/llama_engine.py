@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.engine._gguf_header import GgufHeader, read_gguf_header
+from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
     WINDOW_TOKENS,
