@@ -111,6 +111,7 @@
       answerEl: null,
       footerEl: el("div", "turn-footer"),
       steps: new Map(),
+      streamingStep: null,
       counts: { steps: 0, reflect: 0, explore: 0 },
     };
     if (questionHtml) {
@@ -121,7 +122,10 @@
     }
     turn.summaryEl.type = "button";
     turn.summaryEl.hidden = true;
-    turn.summaryEl.addEventListener("click", () => toggleAll(turn));
+    turn.summaryEl.addEventListener("click", () => {
+      toggleAll(turn);
+      afterReaderFold();
+    });
     turn.footerEl.hidden = true;
     turn.el.append(turn.summaryEl, turn.stepsEl, turn.footerEl);
     document.getElementById("transcript").appendChild(turn.el);
@@ -187,19 +191,21 @@
       step.headEl.addEventListener("click", () => {
         setOpen(step, !step.el.classList.contains("is-open"));
         updateSummary(turn);
+        afterReaderFold();
       });
       step.el.append(step.headEl, step.bodyEl);
     } else {
       step.el.appendChild(step.bodyEl);
     }
-    // A new step folds the section that was streaming before it.
-    if (!keepSectionsOpen) {
-      for (const other of turn.steps.values()) {
-        if (other.fold && other.streaming) setOpen(other, false);
-      }
+    // A new step folds the section that was streaming before it. Only the newest step streams, so the
+    // turn remembers it: no walk over every step of a long answer.
+    const previous = turn.streamingStep;
+    if (previous) {
+      if (!keepSectionsOpen && previous.fold) setOpen(previous, false);
+      previous.streaming = false;
     }
-    for (const other of turn.steps.values()) other.streaming = false;
     step.streaming = true;
+    turn.streamingStep = step;
     turn.steps.set(index, step);
     turn.stepsEl.appendChild(step.el);
     turn.counts.steps += 1;
@@ -298,6 +304,7 @@
       step.streaming = false;
       if (!keepSectionsOpen) setOpen(step, false);
     }
+    turn.streamingStep = null;
     updateSummary(turn);
     const lines = [];
     const reason = summary.finish_reason;
@@ -374,15 +381,43 @@
     return root.scrollHeight - root.scrollTop - window.innerHeight < 48;
   }
 
+  /* Following the bottom while text streams in. Whether to follow is the reader's choice, kept in a flag
+     that scrolling changes: scrolling up stops it, coming back near the bottom resumes it. The scroll
+     itself happens once the frame's layout is done (a ResizeObserver on the transcript), so an update never
+     forces a layout of its own, and steps that the page lays out lazily (transcript.css) are measured at
+     their real size. Only updates move the view: a section the reader opens or folds does not. */
+  let following = true;
+  let followPending = false;
+  let followedTo = 0;
+
+  function onScroll() {
+    if (nearBottom()) following = true;
+    else if (document.scrollingElement.scrollTop < followedTo - 1) following = false;
+  }
+
+  /* The reader opened or folded sections: the view stays where it is, and keeps following only if the
+     bottom is still in view (opening pushes it down; folding pulls it up to the reader). */
+  function afterReaderFold() {
+    following = nearBottom();
+    followPending = false;
+  }
+
+  function followBottom() {
+    if (!following || !followPending) return;
+    const root = document.scrollingElement;
+    const bottom = root.scrollHeight - window.innerHeight;
+    if (bottom > root.scrollTop) window.scrollTo(0, bottom);
+    followedTo = root.scrollTop;
+  }
+
   window.satori = {
     /* "ok", or "katex-missing" when the page runs without KaTeX (the notice says what to do). */
     status() {
       return katexReady ? "ok" : "katex-missing";
     },
     apply(ops) {
-      const follow = nearBottom();
       for (const op of ops) applyOp(op);
-      if (follow) window.scrollTo(0, document.scrollingElement.scrollHeight);
+      followPending = true;
       return ops.length;
     },
     setPreview(html) {
@@ -402,12 +437,24 @@
       for (const open of copy.querySelectorAll(".open-block")) open.remove();
       return copy.outerHTML;
     },
+    /* For a picture of the whole transcript (export): lay out and paint every step, on screen or not,
+       like a page without lazy rendering. */
+    renderAll() {
+      document.documentElement.classList.add("render-all");
+      return true;
+    },
     contentHeight() {
       return Math.ceil(document.documentElement.getBoundingClientRect().height);
     },
   };
 
   document.addEventListener("DOMContentLoaded", () => {
+    const transcript = document.getElementById("transcript");
+    if (transcript) {
+      // The problem preview shares this file but has no transcript to follow.
+      window.addEventListener("scroll", onScroll, { passive: true });
+      new ResizeObserver(followBottom).observe(transcript);
+    }
     if (!katexReady) {
       showNotice(
         "The app's web assets are missing (KaTeX), so formulas show as source. " +

@@ -12,7 +12,10 @@ pace. Figures, each against a target from the issue:
   is how late a beat fires.
 * cost per token, last 1,000 tokens / first 1,000: CPU time of the whole process tree (GUI process and
   QtWebEngine's renderer) per token in each window, at a fixed rate so both windows see the same pace.
-  Flat (about 1) means appending a token does not get dearer as the transcript grows.
+  Flat (about 1) means appending a token does not get dearer as the transcript grows. Both windows hold
+  streaming work only: the first starts at the first tokens (not at the question), the last ends with the
+  last token (not after the page has folded the finished answer). Those once-per-answer costs are reported
+  on their own (`turn_start_cpu_ms`, `turn_end_cpu_ms`) instead of being charged to one window's tokens.
 * cold start: process start to the window shown with its page ready, as a ratio to a bare
   QWebEngineView hello-world started the same way (`python -m ...`) in the same run, alternating.
 
@@ -194,24 +197,42 @@ class StreamRun:
 
     def cost_per_thousand_ms(self) -> list[float]:
         """CPU milliseconds per 1,000 tokens in each successive window of the stream."""
-        marks = [self.cpu_marks["first_start"], *self.cpu_by_thousand, self.cpu_marks["end"]]
+        marks = [self.cpu_marks["first_start"], *self.cpu_by_thousand, self.cpu_marks["last_end"]]
         out = []
         for (t0, c0), (t1, c1) in itertools.pairwise(marks):
             if t1 > t0:
                 out.append(round((c1 - c0) / (t1 - t0) * 1e6, 1))
         return out
 
-    def cost_ratio(self) -> float | None:
+    def cost_ratio(self, *, with_turn_edges: bool = False) -> float | None:
+        """Last 1,000 tokens / first 1,000. `with_turn_edges`: as this benchmark first measured it, the
+        question charged to the first window and the page's end-of-answer work to the last."""
         marks = self.cpu_marks
-        if not {"first_start", "first_end", "last_start", "end"} <= marks.keys():
+        start, stop = ("asked", "end") if with_turn_edges else ("first_start", "last_end")
+        if not {start, "first_end", "last_start", stop} <= marks.keys():
             return None
-        (t0, c0), (t1, c1) = marks["first_start"], marks["first_end"]
-        (t2, c2), (t3, c3) = marks["last_start"], marks["end"]
+        (t0, c0), (t1, c1) = marks[start], marks["first_end"]
+        (t2, c2), (t3, c3) = marks["last_start"], marks[stop]
         if t1 <= t0 or t3 <= t2:
             return None
         first = (c1 - c0) / (t1 - t0)
         last = (c3 - c2) / (t3 - t2)
         return last / first if first > 0 else None
+
+    def once_per_turn_cpu_ms(self) -> dict[str, float | None]:
+        """CPU ms before the first tokens (the question, the request) and after the last one (the page
+        folding the finished answer, its footer), which the per-token windows leave out."""
+        marks = self.cpu_marks
+
+        def between(a: str, b: str) -> float | None:
+            if a not in marks or b not in marks:
+                return None
+            return round((marks[b][1] - marks[a][1]) * 1000, 1)
+
+        return {
+            "turn_start_cpu_ms": between("asked", "first_start"),
+            "turn_end_cpu_ms": between("last_end", "end"),
+        }
 
 
 class _Harness:
@@ -287,7 +308,7 @@ class _Harness:
         self._finished = False
         self.heartbeat.start()
         run.started_at = time.perf_counter()
-        run.cpu_marks["first_start"] = (0, _cpu_seconds())
+        run.cpu_marks["asked"] = (0, _cpu_seconds())
         self.window.ask("Benchmark: a long solution with math")
         self.wait_until(lambda: self._finished, timeout_s=600)
         run.page_done_at = self.page_caught_up()
@@ -306,6 +327,8 @@ class _Harness:
             return
         n = int(progress["generated_tokens"])
         run.progress.append((time.perf_counter(), n))
+        if n > 0 and "first_start" not in run.cpu_marks:
+            run.cpu_marks["first_start"] = (n, _cpu_seconds())
         next_mark = (len(run.cpu_by_thousand) + 1) * 1000
         if n >= next_mark and n < self.tokens:
             run.cpu_by_thousand.append((n, _cpu_seconds()))
@@ -321,6 +344,8 @@ class _Harness:
         run.tokens = int(result.get("generated_tokens", 0))
         run.finish_reason = str(result.get("finish_reason"))
         run.engine_done_at = float(result.get("finished_at", time.perf_counter()))
+        # Connected after the window's own slot, which only queues the end of the turn for the next frame.
+        run.cpu_marks["last_end"] = (run.tokens, _cpu_seconds())
         self._finished = True
 
     def close(self) -> None:
@@ -372,6 +397,8 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "rate_tok_s": BRISK_RATE,
                 "cost_ratio_last_first": _round(brisk.cost_ratio()),
                 "cpu_ms_per_1000_tokens": brisk.cost_per_thousand_ms(),
+                "cost_ratio_with_turn_edges": _round(brisk.cost_ratio(with_turn_edges=True)),
+                **brisk.once_per_turn_cpu_ms(),
             },
             "paced": {
                 "rate_tok_s": rate,
@@ -382,6 +409,8 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "stall_max_ms": round(max(stalls, default=float("nan")), 2),
                 "cost_ratio_last_first": _round(cost_ratio),
                 "cpu_ms_per_1000_tokens": paced.cost_per_thousand_ms(),
+                "cost_ratio_with_turn_edges": _round(paced.cost_ratio(with_turn_edges=True)),
+                **paced.once_per_turn_cpu_ms(),
             },
         }
     finally:
@@ -466,6 +495,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"    CPU ms per 1,000 tokens at {paced['rate_tok_s']:.0f} tok/s: {paced['cpu_ms_per_1000_tokens']}",
         f"    CPU ms per 1,000 tokens at {report['brisk']['rate_tok_s']:.0f} tok/s: "
         f"{report['brisk']['cpu_ms_per_1000_tokens']}",
+        f"    once per answer at {paced['rate_tok_s']:.0f} tok/s: {paced['turn_start_cpu_ms']} CPU ms before "
+        f"the first tokens, {paced['turn_end_cpu_ms']} CPU ms after the last",
     ]
     cold = report["cold_start"]
     if cold:

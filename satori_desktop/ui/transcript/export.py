@@ -140,6 +140,8 @@ def export_trace(
         view.resize(width, 800)
         view.show()
         _wait_until(lambda: view.is_page_ready, "loading the page")
+        # The live transcript skips drawing steps that are off screen; a picture needs them all.
+        _run_js(view, "satori.renderAll()")
         view.set_keep_sections_open(True)
         view.begin_turn(shown_question)
         view.apply_events(events)
