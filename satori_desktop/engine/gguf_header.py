@@ -94,6 +94,8 @@ _GGML_BLOCK_SIZES: dict[int, tuple[int, int]] = {
     34: (256, 54),  # TQ1_0
     35: (256, 66),  # TQ2_0
     39: (32, 17),  # MXFP4
+    40: (64, 36),  # NVFP4
+    41: (128, 18),  # Q1_0
 }
 
 # `general.file_type` (llama.cpp's llama_ftype) -> the quantisation name used in file names ("Q4_K_M").
@@ -131,6 +133,8 @@ FILE_TYPE_NAMES: dict[int, str] = {
     36: "TQ1_0",
     37: "TQ2_0",
     38: "MXFP4_MOE",
+    39: "NVFP4",
+    40: "Q1_0",
 }
 
 
