@@ -102,7 +102,7 @@ def backend_name(gpu_layers: int) -> Backend:
     return "CPU"
 
 
-def choose_gpu_layers(header: GgufHeader, path: Path, n_ctx: int, requested: int | None) -> int:
+def choose_gpu_layers(header: GgufHeader, n_ctx: int, requested: int | None) -> int:
     """llama.cpp's n_gpu_layers for this model: all layers when they fit, else what free VRAM allows.
 
     The switch point for the offload policy; the estimates live in `engine.memory` and the machine's
@@ -114,31 +114,13 @@ def choose_gpu_layers(header: GgufHeader, path: Path, n_ctx: int, requested: int
     n_layers = header.arch_int("block_count")
     if requested is not None:
         return max(0, min(requested, n_layers + 1))
-    try:
-        from satori_desktop.engine.hardware import probe_hardware
-        from satori_desktop.engine.memory import ModelShape, layers_that_fit
-    except ImportError:  # the estimates are optional; without them, try everything and fall back on failure
-        return n_layers + 1
-    n_embd = header.arch_int("embedding_length")
-    n_head = max(1, header.arch_int("attention.head_count", 1))
-    shape = ModelShape(
-        architecture=header.architecture,
-        n_layers=n_layers,
-        n_embd=n_embd,
-        n_head=n_head,
-        n_head_kv=header.arch_int("attention.head_count_kv", n_head),
-        head_dim=header.arch_int("attention.key_length", n_embd // n_head),
-        n_vocab=header.arch_int("vocab_size", 0),
-        n_ctx_train=header.arch_int("context_length"),
-        file_size_bytes=path.stat().st_size,
-        repeating_bytes=header.repeating_bytes,
-        output_bytes=header.output_bytes,
-        embedding_bytes=header.embedding_bytes,
-    )
+    from satori_desktop.engine.hardware import probe_hardware
+    from satori_desktop.engine.memory import layers_that_fit
+
     free_vram = probe_hardware().usable_vram_bytes
     if free_vram is None:  # no figure (e.g. no NVML): try a full offload, the OOM fallback catches a miss
         return n_layers + 1
-    return layers_that_fit(shape, n_ctx, free_vram)
+    return layers_that_fit(header.model_shape(), n_ctx, free_vram)
 
 
 @dataclass
@@ -188,7 +170,7 @@ class LlamaEngine:
                 f"The context ({n_ctx} tokens) is longer than the model was trained for ({n_ctx_train}); "
                 "answers may degrade past that point."
             )
-        wanted_layers = choose_gpu_layers(header, path, n_ctx, options.gpu_layers)
+        wanted_layers = choose_gpu_layers(header, n_ctx, options.gpu_layers)
         n_threads = options.n_threads or default_n_threads()
 
         model = ctx = None
