@@ -56,6 +56,20 @@ def crash_sentence(exc: BaseException) -> str:
     )
 
 
+# What QtWebEngine says when it falls back to software rendering (no GPU, a VM, a remote desktop). It
+# renders fine that way, so these are notes, not warnings.
+_GPU_FALLBACK_NOTICES = (
+    "QRhiGles2: Failed to create",
+    "Failed to create RHI",
+    "This plugin does not support createPlatformVulkanInstance",
+    "QVulkanInstance: Failed",
+    "GBM is not supported",
+    "This plugin does not support propagateSizeHints",
+    "GPUInfo not initialized",
+    "Unable to detect GPU vendor",
+)
+
+
 def install_error_handling(show_dialog: Callable[[str], None]) -> None:
     """Route uncaught exceptions, native crashes and Qt messages to the log; show users a sentence."""
     global _fault_file
@@ -92,7 +106,10 @@ def install_error_handling(show_dialog: Callable[[str], None]) -> None:
 
     def qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         where = f" ({context.category})" if context.category and context.category != "default" else ""
-        qt_log.log(levels.get(kind, logging.WARNING), "%s%s", message, where)
+        level = levels.get(kind, logging.WARNING)
+        if level == logging.WARNING and message.startswith(_GPU_FALLBACK_NOTICES):
+            level = logging.INFO  # expected on machines without a usable GPU: for the log, not the terminal
+        qt_log.log(level, "%s%s", message, where)
 
     qInstallMessageHandler(qt_message_handler)
 
