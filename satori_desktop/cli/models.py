@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
         return sub
 
     add("list", "list installed models").set_defaults(handler=_list)
+    folder = add("dir", "show the models folder, or make PATH the models folder from now on")
+    folder.add_argument("path", nargs="?", type=Path, default=None)
+    folder.set_defaults(handler=_dir)
     search = add("search", "list Satori GGUF files on the hub with sizes")
     search.add_argument("query", nargs="?", default=None, help="search text (default: Satori-7B-Round2)")
     search.set_defaults(handler=_search)
@@ -62,6 +65,28 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
+
+
+def _dir(args: argparse.Namespace) -> int:
+    from satori_desktop.models.store import ModelStore, set_models_root
+
+    if args.path is not None:
+        target = args.path.expanduser()
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserFacingError(
+                f"The folder {target} cannot be created ({exc.strerror}): choose a folder you can write to."
+            ) from None
+        set_models_root(target)
+    root = ModelStore().root
+    if args.json:
+        _print_json({"models_dir": str(root)})
+    else:
+        print(root)
+        if args.path is not None:
+            print("New downloads go here; models installed before stay where they are.", file=sys.stderr)
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:

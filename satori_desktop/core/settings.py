@@ -29,6 +29,8 @@ class Settings:
     keep_sections_open: bool = False
     # The model card's recommended limit (engine.types.DEFAULT_MAX_NEW_TOKENS; core does not import engine).
     max_new_tokens: int = 4096
+    # Where downloaded models go; "" means the platform's data folder (core.paths.models_dir()).
+    models_dir: str = ""
     schema_version: int = SCHEMA_VERSION
 
     def with_changes(self, **changes: Any) -> Settings:

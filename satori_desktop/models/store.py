@@ -21,12 +21,12 @@ from typing import Any, Literal
 
 from satori_desktop.core import paths
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.settings import load_settings, save_settings
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 REGISTRY_NAME = "registry.json"
-_SETTINGS_NAME = "models.json"
 
 Source = Literal["hub", "import", "hf-cache"]
 
@@ -40,18 +40,13 @@ def no_model_message() -> str:
 
 def models_root() -> Path:
     """The models folder: the user's choice if they made one, else the platform's data folder."""
-    settings = paths.config_dir() / _SETTINGS_NAME
-    try:
-        chosen = json.loads(settings.read_text(encoding="utf-8")).get("models_dir")
-    except (OSError, ValueError, AttributeError):
-        chosen = None
+    chosen = load_settings().models_dir
     return Path(chosen) if chosen else paths.models_dir()
 
 
 def set_models_root(directory: Path) -> None:
-    settings = paths.config_dir() / _SETTINGS_NAME
-    settings.parent.mkdir(parents=True, exist_ok=True)
-    settings.write_text(json.dumps({"models_dir": str(directory.resolve())}, indent=2), encoding="utf-8")
+    """Make `directory` the models folder from now on (models already installed elsewhere stay there)."""
+    save_settings(load_settings().with_changes(models_dir=str(directory.resolve())))
 
 
 @dataclass

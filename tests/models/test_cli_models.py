@@ -70,3 +70,25 @@ def test_unknown_repo_and_unreachable_hub_have_their_own_messages(fake_hub: Fake
     nowhere = {"HF_ENDPOINT": "http://127.0.0.1:9"}
     unreachable = run_cli("models", "download", f"{SATORI_REPO}:{SATORI_FILE}", env_extra=nowhere)
     assert unreachable.returncode == 2 and "Cannot reach the hub" in unreachable.stderr
+
+
+def test_models_dir_shows_and_moves_the_folder(tmp_path: Path) -> None:
+    shown = json.loads(run_cli("models", "dir", "--json").stdout)["models_dir"]
+    assert shown.endswith("models")
+    target = tmp_path / "big-disk" / "models"
+    moved = run_cli("models", "dir", str(target))
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.strip() == str(target.resolve())
+    assert json.loads(run_cli("models", "list", "--json").stdout)["models_dir"] == str(target.resolve())
+    # The choice lives in the one settings file, beside the app's other preferences.
+    from satori_desktop.core.settings import load_settings
+
+    assert load_settings().models_dir == str(target.resolve())
+
+
+def test_models_dir_that_cannot_be_created_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli("models", "dir", str(blocker / "models"))
+    assert result.returncode == 2
+    assert "cannot be created" in result.stderr and "Traceback" not in result.stderr
