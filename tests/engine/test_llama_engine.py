@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.prompt import problem_prompt
 from satori_desktop.engine.llama_engine import LlamaEngine
 from satori_desktop.engine.types import GenerationRequest, LoadOptions
 from tests.support.tiny_gguf import (
@@ -19,13 +20,12 @@ from tests.support.tiny_gguf import (
     LONG_PIECE,
     REFLECT,
     SPLIT_CHARACTER,
-    satori_prompt,
     script_grammar,
     write_tiny_gguf,
     write_truncated_copy,
 )
 
-PROMPT = satori_prompt("What is 1 + 1?")
+PROMPT = problem_prompt("What is 1 + 1?")
 
 
 def scripted(script: str, **kwargs: object) -> GenerationRequest:
@@ -163,7 +163,7 @@ class _PausingEngine(LlamaEngine):
 def test_cancel_during_prompt_processing_then_engine_still_works(tiny_model: Path) -> None:
     engine = _PausingEngine()
     engine.load(LoadOptions(tiny_model))
-    long_prompt = satori_prompt("1 + 1 = ? " * 300)
+    long_prompt = problem_prompt("1 + 1 = ? " * 300)
     engine.pause_once = True
 
     def canceller() -> None:
@@ -211,7 +211,7 @@ def test_question_longer_than_the_context_is_refused_before_decoding(tiny_model:
     engine = LlamaEngine()
     engine.load(LoadOptions(tiny_model, n_ctx=256))
     with pytest.raises(UserFacingError, match="too long"):
-        engine.generate(GenerationRequest(satori_prompt("1 + 1 = ? " * 200)))
+        engine.generate(GenerationRequest(problem_prompt("1 + 1 = ? " * 200)))
     # Nothing broke: a short question still works.
     result = engine.generate(scripted(f"Step{IM_END}"))
     assert result.text == "Step"

@@ -350,15 +350,6 @@ EXAMPLE_TRACE = (
 )
 
 
-def satori_prompt(question: str) -> str:
-    """The model card's prompt for a new problem (the engine tests need a realistic prompt)."""
-    return (
-        f"{IM_START}user\nSolve the following math problem efficiently and clearly.\n"
-        "Please reason step by step, and put your final answer within \\boxed{}.\n"
-        f"Problem: {question}{IM_END}\n{IM_START}assistant\n"
-    )
-
-
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a tiny (or benchmark-sized) qwen2 GGUF.")
     parser.add_argument("out", type=Path)
