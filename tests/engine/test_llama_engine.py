@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import llama_cpp
 import pytest
 
 from satori_desktop.core.errors import UserFacingError
@@ -41,7 +42,11 @@ def test_load_report_describes_the_tiny_model(engine: LlamaEngine, tiny_model: P
     assert report.n_ctx == 4096  # the trained context, since no n_ctx was asked for
     assert report.n_ctx_train == 4096
     assert report.total_layers == 2
-    assert report.backend == "CPU" and report.gpu_layers == 0  # this build has no GPU backend
+    # A CPU build runs it on the CPU; a CUDA/Metal build offloads every layer plus the output (it fits).
+    if llama_cpp.llama_supports_gpu_offload():
+        assert report.backend != "CPU" and report.gpu_layers == report.total_layers + 1
+    else:
+        assert report.backend == "CPU" and report.gpu_layers == 0
     assert report.warnings == []
 
 
