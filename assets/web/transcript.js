@@ -169,6 +169,13 @@
     return out.length > PREVIEW_CHARS ? out.slice(0, PREVIEW_CHARS).trimEnd() + "…" : out;
   }
 
+  /* The streaming step is always drawn (transcript.css): it is the one on screen and changing, and text
+     just added to it must be there for the next read of the page, not one lazy frame later. */
+  function setStreaming(step, streaming) {
+    step.streaming = streaming;
+    step.el.classList.toggle("is-streaming", streaming);
+  }
+
   function newStep(turn, index, action) {
     const step = { action: action, fold: foldable(action), el: el("section", "step step-" + action) };
     step.el.dataset.index = String(index);
@@ -202,9 +209,9 @@
     const previous = turn.streamingStep;
     if (previous) {
       if (!keepSectionsOpen && previous.fold) setOpen(previous, false);
-      previous.streaming = false;
+      setStreaming(previous, false);
     }
-    step.streaming = true;
+    setStreaming(step, true);
     turn.streamingStep = step;
     turn.steps.set(index, step);
     turn.stepsEl.appendChild(step.el);
@@ -227,8 +234,64 @@
     }
   }
 
+  /* The open block while it streams. Each update brings its whole HTML again, but mostly only its end has
+     changed: a few words, a formula that closed. The new HTML is parsed into a detached template and only
+     the part that differs replaces the shown one, so the formulas and lines already on screen keep their
+     KaTeX output, style and layout: the page re-does the last text run, not the whole paragraph.
+     A node taken from the template keeps a pristine copy of itself (`source`, before KaTeX), which is how a
+     later update knows it is unchanged; a node updated in place drops it, so it is never wrongly kept. */
+  const template = document.createElement("template");
+  const sources = new WeakMap();
+
+  function sameAsShown(shown, fresh) {
+    if (shown.nodeType === Node.TEXT_NODE) return fresh.nodeType === Node.TEXT_NODE && shown.data === fresh.data;
+    return sources.has(shown) && sources.get(shown).isEqualNode(fresh);
+  }
+
+  function canUpdateInPlace(shown, fresh) {
+    return (
+      shown.nodeType === Node.ELEMENT_NODE &&
+      fresh.nodeType === Node.ELEMENT_NODE &&
+      shown.tagName === fresh.tagName &&
+      !shown.classList.contains("math") &&
+      !shown.classList.contains("math-pending") &&
+      shown.attributes.length === fresh.attributes.length &&
+      shown.className === fresh.className
+    );
+  }
+
+  /* Make `shown`'s children match `fresh`'s (fresh is consumed): keep the equal ones at both ends, go into
+     a single changed container (a paragraph, a list, its last item), replace anything else. */
+  function reconcile(shown, fresh) {
+    const shownKids = Array.from(shown.childNodes);
+    const freshKids = Array.from(fresh.childNodes);
+    let start = 0;
+    while (start < shownKids.length && start < freshKids.length && sameAsShown(shownKids[start], freshKids[start])) {
+      start++;
+    }
+    let shownEnd = shownKids.length;
+    let freshEnd = freshKids.length;
+    while (shownEnd > start && freshEnd > start && sameAsShown(shownKids[shownEnd - 1], freshKids[freshEnd - 1])) {
+      shownEnd--;
+      freshEnd--;
+    }
+    if (shownEnd - start === 1 && freshEnd - start === 1 && canUpdateInPlace(shownKids[start], freshKids[start])) {
+      sources.delete(shownKids[start]);
+      reconcile(shownKids[start], freshKids[start]);
+      return;
+    }
+    const before = shownEnd < shownKids.length ? shownKids[shownEnd] : null;
+    for (let k = start; k < shownEnd; k++) shown.removeChild(shownKids[k]);
+    for (let k = start; k < freshEnd; k++) {
+      const node = freshKids[k];
+      if (node.nodeType === Node.ELEMENT_NODE) sources.set(node, node.cloneNode(true));
+      shown.insertBefore(node, before);
+    }
+  }
+
   function setOpenBlock(step, html) {
-    step.openEl.innerHTML = html; // markdown-it output with raw HTML disabled
+    template.innerHTML = html; // markdown-it output with raw HTML disabled
+    reconcile(step.openEl, template.content);
     typeset(step.openEl);
   }
 
@@ -301,7 +364,7 @@
   function endTurn(turn, summary) {
     for (const step of turn.steps.values()) {
       if (!step.ended) endStep(turn, step);
-      step.streaming = false;
+      setStreaming(step, false);
       if (!keepSectionsOpen) setOpen(step, false);
     }
     turn.streamingStep = null;
@@ -382,13 +445,24 @@
   }
 
   /* Following the bottom while text streams in. Whether to follow is the reader's choice, kept in a flag
-     that scrolling changes: scrolling up stops it, coming back near the bottom resumes it. The scroll
-     itself happens once the frame's layout is done (a ResizeObserver on the transcript), so an update never
-     forces a layout of its own, and steps that the page lays out lazily (transcript.css) are measured at
-     their real size. Only updates move the view: a section the reader opens or folds does not. */
+     that scrolling changes: scrolling up stops it, coming back near the bottom resumes it. Only updates
+     move the view: a section the reader opens or folds does not.
+
+     Every scroll repaints the whole view, and without a GPU that is by far the dearest thing the page
+     does (about ten times a frame that adds a line), so the view does not move for each new line. The
+     transcript ends in a runway of empty space (its bottom padding, transcript.css); new lines fill it and
+     the view moves only once the last line reaches the bottom edge, by the runway's height at once. The
+     check runs once the frame's layout is done (a ResizeObserver on the transcript), so it never forces a
+     layout of its own, and steps the page lays out lazily are measured at their real size. */
   let following = true;
   let followPending = false;
   let followedTo = 0;
+  let transcriptEl = null;
+  let runwayPx = 0;
+
+  function measureRunway() {
+    runwayPx = parseFloat(getComputedStyle(transcriptEl).paddingBottom) || 0;
+  }
 
   function onScroll() {
     if (nearBottom()) following = true;
@@ -405,8 +479,12 @@
   function followBottom() {
     if (!following || !followPending) return;
     const root = document.scrollingElement;
-    const bottom = root.scrollHeight - window.innerHeight;
-    if (bottom > root.scrollTop) window.scrollTo(0, bottom);
+    // The last line's bottom edge, relative to the view: the runway below it does not count.
+    const textBottom = transcriptEl.getBoundingClientRect().bottom - runwayPx;
+    if (textBottom > window.innerHeight - 2) {
+      const bottom = root.scrollHeight - window.innerHeight;
+      if (bottom > root.scrollTop) window.scrollTo(0, bottom);
+    }
     followedTo = root.scrollTop;
   }
 
@@ -452,6 +530,9 @@
     const transcript = document.getElementById("transcript");
     if (transcript) {
       // The problem preview shares this file but has no transcript to follow.
+      transcriptEl = transcript;
+      measureRunway();
+      window.addEventListener("resize", measureRunway, { passive: true });
       window.addEventListener("scroll", onScroll, { passive: true });
       new ResizeObserver(followBottom).observe(transcript);
     }

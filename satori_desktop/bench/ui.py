@@ -169,6 +169,67 @@ def _cpu_seconds() -> float:
     return total
 
 
+def _process_kind(process: Any, parent_kind: str | None) -> str:
+    """The kind of a process of the tree: the QtWebEngine helper's `--type=` ("zygote", "utility"...); a
+    page's renderer is forked from the zygote, so it carries the zygote's command line."""
+    kind = "other"
+    try:
+        for arg in process.cmdline():
+            if arg.startswith("--type="):
+                kind = arg.removeprefix("--type=")
+                break
+    except Exception:  # psutil.Error: a process gone between listing and reading
+        return "other"
+    return "renderer" if kind == "zygote" and parent_kind == "zygote" else kind
+
+
+def _thread_names(pid: int) -> dict[int, str]:
+    """Thread id -> name (Linux only; elsewhere no names, one figure per process)."""
+    names: dict[int, str] = {}
+    task = Path(f"/proc/{pid}/task")
+    try:
+        for entry in task.iterdir():
+            try:
+                names[int(entry.name)] = (entry / "comm").read_text().strip()
+            except (OSError, ValueError):
+                continue
+    except OSError:
+        pass
+    return names
+
+
+def _cpu_seconds_by_process() -> dict[str, float]:
+    """CPU time per kind of process in the tree, and in the GUI process per thread name: where the cost
+    of showing tokens goes (the Qt main thread; Chromium's GPU and compositor threads, which QtWebEngine
+    runs inside the GUI process and which rasterise in software where there is no GPU; the renderer)."""
+    import psutil
+
+    me = psutil.Process()
+    split: dict[str, float] = {}
+
+    def add_threads(process: Any, kind: str) -> None:
+        names = _thread_names(process.pid)
+        for thread in process.threads():
+            name = "main" if thread.id == process.pid else names.get(thread.id, "?")
+            key = f"{kind}:{name}"
+            split[key] = split.get(key, 0.0) + thread.user_time + thread.system_time
+
+    add_threads(me, "gui")
+    kinds: dict[int, str] = {me.pid: "gui"}
+    for child in me.children(recursive=True):
+        try:
+            parent = child.ppid()
+            kind = _process_kind(child, kinds.get(parent))
+            kinds[child.pid] = kind
+            if kind == "renderer":
+                add_threads(child, kind)
+            else:
+                split[kind] = split.get(kind, 0.0) + sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue  # a helper process that just exited
+    return split
+
+
 @dataclass
 class StreamRun:
     rate: float | None  # None: as fast as possible
@@ -182,6 +243,8 @@ class StreamRun:
     cpu_marks: dict[str, tuple[int, float]] = field(default_factory=dict)
     # (tokens, CPU seconds) each time the stream passes a multiple of 1,000 tokens
     cpu_by_thousand: list[tuple[int, float]] = field(default_factory=list)
+    # CPU seconds per kind of process at the first token and at the last
+    split_marks: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def lag_s(self) -> float:
@@ -218,6 +281,20 @@ class StreamRun:
         first = (c1 - c0) / (t1 - t0)
         last = (c3 - c2) / (t3 - t2)
         return last / first if first > 0 else None
+
+    def cost_per_thousand_by_process_ms(self) -> dict[str, float]:
+        """CPU milliseconds per 1,000 tokens over the whole stream, per kind of process."""
+        if {"first_start", "last_end"} - self.split_marks.keys() or {"first_start", "last_end"} - (
+            self.cpu_marks.keys()
+        ):
+            return {}
+        start, end = self.split_marks["first_start"], self.split_marks["last_end"]
+        tokens = self.cpu_marks["last_end"][0] - self.cpu_marks["first_start"][0]
+        if tokens <= 0:
+            return {}
+        spent = {kind: (end[kind] - start.get(kind, 0.0)) / tokens * 1e6 for kind in end}
+        # The busiest first; threads that hardly ran are left out.
+        return {kind: round(ms, 1) for kind, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 5}
 
     def once_per_turn_cpu_ms(self) -> dict[str, float | None]:
         """CPU ms before the first tokens (the question, the request) and after the last one (the page
@@ -288,10 +365,13 @@ class _Harness:
             raise RuntimeError("the window did not get there in time")
 
     def page_caught_up(self) -> float:
-        """When the page has run every update sent so far (waits one frame for the view's coalescing)."""
+        """When the page has run every update sent so far (waits one update interval for the view's
+        coalescing)."""
+        from satori_desktop.ui.transcript.view import FRAME_MS
+
         done: list[float] = []
         self._QTimer.singleShot(
-            17,
+            FRAME_MS + 1,
             lambda: self.window.transcript.page().runJavaScript(
                 "0", 0, lambda _: done.append(time.perf_counter())
             ),
@@ -328,6 +408,7 @@ class _Harness:
         n = int(progress["generated_tokens"])
         run.progress.append((time.perf_counter(), n))
         if n > 0 and "first_start" not in run.cpu_marks:
+            run.split_marks["first_start"] = _cpu_seconds_by_process()
             run.cpu_marks["first_start"] = (n, _cpu_seconds())
         next_mark = (len(run.cpu_by_thousand) + 1) * 1000
         if n >= next_mark and n < self.tokens:
@@ -346,6 +427,7 @@ class _Harness:
         run.engine_done_at = float(result.get("finished_at", time.perf_counter()))
         # Connected after the window's own slot, which only queues the end of the turn for the next frame.
         run.cpu_marks["last_end"] = (run.tokens, _cpu_seconds())
+        run.split_marks["last_end"] = _cpu_seconds_by_process()
         self._finished = True
 
     def close(self) -> None:
@@ -397,6 +479,7 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "rate_tok_s": BRISK_RATE,
                 "cost_ratio_last_first": _round(brisk.cost_ratio()),
                 "cpu_ms_per_1000_tokens": brisk.cost_per_thousand_ms(),
+                "cpu_ms_per_1000_tokens_by_process": brisk.cost_per_thousand_by_process_ms(),
                 "cost_ratio_with_turn_edges": _round(brisk.cost_ratio(with_turn_edges=True)),
                 **brisk.once_per_turn_cpu_ms(),
             },
@@ -409,6 +492,7 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "stall_max_ms": round(max(stalls, default=float("nan")), 2),
                 "cost_ratio_last_first": _round(cost_ratio),
                 "cpu_ms_per_1000_tokens": paced.cost_per_thousand_ms(),
+                "cpu_ms_per_1000_tokens_by_process": paced.cost_per_thousand_by_process_ms(),
                 "cost_ratio_with_turn_edges": _round(paced.cost_ratio(with_turn_edges=True)),
                 **paced.once_per_turn_cpu_ms(),
             },
@@ -479,6 +563,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _by_process(split: dict[str, float]) -> str:
+    return ", ".join(f"{kind} {ms}" for kind, ms in split.items()) or "n/a"
+
+
 def format_report(report: dict[str, Any]) -> str:
     paced = report["paced"]
     lines = [
@@ -493,8 +581,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"{paced['rate_tok_s']:.0f} tok/s (target <= 1.3); {report['brisk']['cost_ratio_last_first']} at "
         f"{report['brisk']['rate_tok_s']:.0f} tok/s",
         f"    CPU ms per 1,000 tokens at {paced['rate_tok_s']:.0f} tok/s: {paced['cpu_ms_per_1000_tokens']}",
+        f"      by process: {_by_process(paced['cpu_ms_per_1000_tokens_by_process'])}",
         f"    CPU ms per 1,000 tokens at {report['brisk']['rate_tok_s']:.0f} tok/s: "
         f"{report['brisk']['cpu_ms_per_1000_tokens']}",
+        f"      by process: {_by_process(report['brisk']['cpu_ms_per_1000_tokens_by_process'])}",
         f"    once per answer at {paced['rate_tok_s']:.0f} tok/s: {paced['turn_start_cpu_ms']} CPU ms before "
         f"the first tokens, {paced['turn_end_cpu_ms']} CPU ms after the last",
     ]

@@ -13,7 +13,7 @@ unload the engine on its own thread, and joins the thread: closing the window mi
 crashes and never leaves the process hanging. There is no `QThread.terminate()` anywhere.
 
 While streaming, the COAT parser runs here too, and text events are batched so the GUI gets at most one
-`events_received` per frame however fast tokens come.
+`events_received` per page update however fast tokens come.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ from satori_desktop.engine.types import Engine, GenerationRequest, LoadOptions
 
 log = logging.getLogger(__name__)
 
-# One batch per frame at 60 Hz: the page cannot show updates faster than it paints them.
-BATCH_INTERVAL_S = 1 / 60
+# One batch per page update (transcript.view.FRAME_MS, 30 a second): a batch the page cannot show yet would
+# only cost the GUI thread a signal and a status-line repaint.
+BATCH_INTERVAL_S = 1 / 30
 
 EngineFactory = Callable[[], Engine]
 

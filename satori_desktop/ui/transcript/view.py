@@ -2,7 +2,7 @@
 
 The window calls `begin_turn(question)`, then `apply_events(events)` as often as batches arrive, then
 `end_turn(summary)`. Events are only queued here; a frame timer turns what arrived into page ops
-(`TranscriptFeed`) and sends them in one `runJavaScript` call, at most one per frame and never while the
+(`TranscriptFeed`) and sends them in one `runJavaScript` call, at most one per `FRAME_MS` and never while the
 page is still busy with the previous one, so a fast model cannot flood the page: text piles up in Python
 and goes over in the next batch instead.
 """
@@ -26,7 +26,7 @@ from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 16
+FRAME_MS = 33
 
 
 def restricted_context_menu(view: QWebEngineView, event: QContextMenuEvent) -> None:
