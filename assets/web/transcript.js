@@ -476,11 +476,23 @@
     followPending = false;
   }
 
-  function followBottom() {
-    if (!following || !followPending) return;
-    const root = document.scrollingElement;
+  let hasRunway = false;
+
+  function onTranscriptResize() {
     // The last line's bottom edge, relative to the view: the runway below it does not count.
     const textBottom = transcriptEl.getBoundingClientRect().bottom - runwayPx;
+    const tall = textBottom + document.scrollingElement.scrollTop + 48 > window.innerHeight;
+    if (tall !== hasRunway) {
+      hasRunway = tall;
+      document.documentElement.classList.toggle("runway", tall);
+      measureRunway(); // the padding changes; the text stays where it is
+    }
+    followBottom(textBottom);
+  }
+
+  function followBottom(textBottom) {
+    if (!following || !followPending) return;
+    const root = document.scrollingElement;
     if (textBottom > window.innerHeight - 2) {
       const bottom = root.scrollHeight - window.innerHeight;
       if (bottom > root.scrollTop) window.scrollTo(0, bottom);
@@ -534,7 +546,7 @@
       measureRunway();
       window.addEventListener("resize", measureRunway, { passive: true });
       window.addEventListener("scroll", onScroll, { passive: true });
-      new ResizeObserver(followBottom).observe(transcript);
+      new ResizeObserver(onTranscriptResize).observe(transcript);
     }
     if (!katexReady) {
       showNotice(
