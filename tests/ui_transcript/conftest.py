@@ -89,6 +89,16 @@ def run_js(qtbot: Any, view: Any, expression: str) -> Any:
 
 DOM_STATE_JS = """
 (() => {
+  // Steps off screen are skipped by `content-visibility: auto` until a frame draws them, and innerText
+  // leaves out what was never laid out; `render-all` (what export uses) lays every step out at once.
+  const visibleText = () => {
+    const root = document.documentElement;
+    const had = root.classList.contains('render-all');
+    root.classList.add('render-all');
+    const text = document.getElementById('transcript').innerText;
+    if (!had) root.classList.remove('render-all');
+    return text;
+  };
   const turn = [...document.querySelectorAll('.turn')].pop();
   const steps = turn ? [...turn.querySelectorAll('.step')] : [];
   const answerAnnotation = turn && turn.querySelector('.answer-card annotation');
@@ -111,7 +121,7 @@ DOM_STATE_JS = """
       turn.querySelector('.answer-card').nextElementSibling === turn.querySelector('.turn-footer')),
     summary: turn ? turn.querySelector('.turn-summary').textContent : null,
     footer: turn ? turn.querySelector('.turn-footer').textContent : null,
-    text: document.getElementById('transcript').innerText,
+    text: visibleText(),
     scripts: document.querySelectorAll('script').length,
     transcript_elements_with_handlers: [...document.querySelectorAll('#transcript *')]
       .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,

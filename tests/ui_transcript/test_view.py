@@ -249,3 +249,17 @@ def test_problem_preview_typesets_as_you_type(qtbot: Any, require_web_assets: No
     delete_now(preview)
     assert counts == [3, 0, 1]
     assert errors == []
+
+
+def test_select_all_copies_steps_scrolled_out_of_view(qtbot: Any, transcript_view: Any) -> None:
+    # Steps off screen are not drawn (content-visibility), yet copying the transcript must include them.
+    long_trace = "".join(f"<|continue|>\nStep number {i} says $x_{{{i}}} = {i}$.\n\n" for i in range(60))
+    show_trace(qtbot, transcript_view, long_trace + "So $\\boxed{59}$.", question="A long one")
+    selected = run_js(
+        qtbot,
+        transcript_view,
+        "(document.execCommand('selectAll'), window.getSelection().toString())",
+    )
+    assert "Step number 0 says" in selected
+    assert "Step number 30 says" in selected
+    assert "Step number 59 says" in selected
