@@ -24,7 +24,7 @@
     maxExpand: 1000,
   };
   const CACHE_LIMIT = 3000;
-  const PREVIEW_CHARS = 110;
+  const PREVIEW_CHARS = 240;
 
   const LABELS = {
     reflect: "Checking the work",
@@ -47,6 +47,14 @@
       '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="none" ' +
       'stroke="currentColor" stroke-width="1.8"/><path d="M6.3 10.2l2.5 2.5 5-5.3" fill="none" ' +
       'stroke="currentColor" stroke-width="1.9" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    copy:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><rect x="7" y="7" width="9.5" height="10" rx="1.8" ' +
+      'fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M13 4.8V4.6c0-.9-.7-1.6-1.6-1.6H5.1' +
+      'c-.9 0-1.6.7-1.6 1.6v7.8c0 .9.7 1.6 1.6 1.6h.4" fill="none" stroke="currentColor" stroke-width="1.6" ' +
+      'stroke-linecap="round"/></svg>',
+    copied:
+      '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M4.5 10.5l3.5 3.5 7.5-8" fill="none" ' +
+      'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>',
     chevron:
       '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M7.5 5l5 5-5 5" fill="none" ' +
       'stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>',
@@ -56,6 +64,9 @@
   const texCache = new Map();
   let keepSectionsOpen = false;
   let currentTurn = null;
+  // Python's clipboard (bridge.py), once the web channel is connected; null in the preview and the export.
+  let clipboardBridge = null;
+  const COPIED_MS = 1600;
 
   function el(tag, className) {
     const node = document.createElement(tag);
@@ -145,28 +156,116 @@
     if (!step.fold) return;
     step.el.classList.toggle("is-open", open);
     step.headEl.setAttribute("aria-expanded", open ? "true" : "false");
-    if (!open) step.previewEl.textContent = previewText(step);
+    if (!open) showPreview(step);
   }
 
-  /* A one-line taste of a folded section: its text, with each formula as its TeX. */
-  function previewText(step) {
-    let out = "";
+  /* A one-line taste of a folded section: its words with their formulas typeset, as the reader saw them.
+     Inline math is KaTeX (from the cache: the section typeset it already); a display formula that fits on
+     a line is typeset inline, and a larger one (an environment, several lines) becomes a quiet "⋯". It is
+     built once, when the finished section folds, never while text streams.
+
+     The preview lives in a shadow root: it repeats what the section holds, so it must not count as more
+     content of the page (queries, select-all copying, export all see the section once), and KaTeX's
+     stylesheet reaches it through one shared constructed sheet. */
+  const PREVIEW_CSS = `
+    :host { font-style: normal; }
+    .katex { font-size: 1.05em; line-height: 1; }
+    .katex .katex-html { white-space: nowrap; }
+    .formula-gap { color: var(--faint); padding: 0 0.2em; letter-spacing: 0.05em; }
+    .formula-source { font-family: var(--font-mono); font-size: 0.88em; }
+  `;
+  const PREVIEW_DISPLAY_INLINE_CHARS = 60;
+  let previewSheet = null;
+
+  function previewStyleSheet() {
+    if (previewSheet === null) {
+      let css = "";
+      for (const sheet of document.styleSheets) {
+        if (!sheet.href || !sheet.href.endsWith("/katex/katex.min.css")) continue;
+        for (const rule of sheet.cssRules) {
+          // Fonts are already known to the document; a shadow root ignores @font-face anyway.
+          if (!(rule instanceof CSSFontFaceRule)) css += rule.cssText + "\n";
+        }
+      }
+      previewSheet = new CSSStyleSheet();
+      previewSheet.replaceSync(css + PREVIEW_CSS);
+    }
+    return previewSheet;
+  }
+
+  function fitsOnALine(tex) {
+    return tex.length <= PREVIEW_DISPLAY_INLINE_CHARS && !/\\begin|\\\\|\\over\b|\\atop\b/.test(tex);
+  }
+
+  function previewFormula(tex, display) {
+    if (display && !fitsOnALine(tex)) {
+      const gap = el("span", "formula-gap");
+      gap.textContent = "⋯";
+      gap.title = "a formula";
+      return gap;
+    }
+    const span = el("span", "formula");
+    const result = katexReady ? renderTex(tex, false) : { error: "no KaTeX" };
+    if (result.html !== undefined) {
+      span.innerHTML = result.html; // KaTeX output (trust: false), not model text
+    } else {
+      span.className = "formula-source";
+      span.textContent = tex;
+    }
+    return span;
+  }
+
+  function buildPreview(step) {
+    const parts = [];
+    // In source characters: more than a line holds, so the line's own ellipsis (CSS) does the cutting,
+    // while a long section costs no more than a short one.
+    let budget = PREVIEW_CHARS;
+    let pendingSpace = false;
+    const addText = (text) => {
+      const words = text.replace(/\s+/g, " ");
+      if (!words.trim()) {
+        pendingSpace = parts.length > 0;
+        return;
+      }
+      let piece = (pendingSpace || /^\s/.test(words)) && parts.length ? " " + words.trimStart() : words.trimStart();
+      pendingSpace = false;
+      if (piece.length > budget) piece = piece.slice(0, budget).trimEnd() + "…";
+      budget -= piece.length;
+      parts.push(document.createTextNode(piece));
+    };
     const walk = (node) => {
-      if (out.length > PREVIEW_CHARS) return;
+      if (budget <= 0) return;
       if (node.nodeType === Node.TEXT_NODE) {
-        out += node.nodeValue;
+        addText(node.nodeValue);
       } else if (node.nodeType === Node.ELEMENT_NODE) {
         if (node.classList.contains("math")) {
-          out += " " + (node.getAttribute("data-tex") || "").trim() + " ";
+          const tex = (node.getAttribute("data-tex") || "").trim();
+          if (!tex) return;
+          if (pendingSpace && parts.length) parts.push(document.createTextNode(" "));
+          pendingSpace = false;
+          const display = node.classList.contains("math-display");
+          const shown = previewFormula(tex, display);
+          parts.push(shown);
+          budget -= shown.classList.contains("formula-gap") ? 2 : tex.length;
+          if (display) pendingSpace = true;
         } else {
           for (const child of node.childNodes) walk(child);
-          if (/^(P|LI|DIV|H\d|BR)$/.test(node.tagName)) out += " ";
+          if (/^(P|LI|DIV|H\d|BR|PRE)$/.test(node.tagName)) pendingSpace = true;
         }
       }
     };
     walk(step.bodyEl);
-    out = out.replace(/\s+/g, " ").trim();
-    return out.length > PREVIEW_CHARS ? out.slice(0, PREVIEW_CHARS).trimEnd() + "…" : out;
+    if (budget <= 0 && parts.length && !/…$/.test(parts[parts.length - 1].textContent || "")) {
+      parts.push(document.createTextNode(" …"));
+    }
+    const root = step.previewEl.shadowRoot || step.previewEl.attachShadow({ mode: "open" });
+    root.adoptedStyleSheets = [previewStyleSheet()];
+    root.replaceChildren(...parts);
+    step.previewBuilt = step.ended === true;
+  }
+
+  function showPreview(step) {
+    if (!step.previewBuilt) buildPreview(step);
   }
 
   /* The streaming step is always drawn (transcript.css): it is the one on screen and changing, and text
@@ -298,7 +397,7 @@
   function endStep(turn, step) {
     step.openEl.remove();
     step.ended = true;
-    if (step.fold && !step.el.classList.contains("is-open")) step.previewEl.textContent = previewText(step);
+    if (step.fold && !step.el.classList.contains("is-open")) showPreview(step);
   }
 
   function plural(n, one, many) {
@@ -336,6 +435,38 @@
     updateSummary(turn);
   }
 
+  /* "Copy LaTeX": the answer's source goes to the system clipboard through Python (bridge.py), as plain
+     text, so pasting into LaTeX, Markdown or a word processor's equation editor gets exactly the TeX. The
+     text comes from the turn (what the answer op brought), never from the DOM. The button shows only once
+     the bridge is connected (`can-copy` on the root, transcript.css). */
+  function copyButton(turn) {
+    const button = el("button", "answer-copy");
+    button.type = "button";
+    button.title = "Copy the answer's LaTeX source to the clipboard";
+    const icon = el("span", "answer-copy-icon");
+    icon.innerHTML = ICONS.copy;
+    const text = el("span", "answer-copy-text");
+    text.textContent = "Copy LaTeX";
+    text.setAttribute("aria-live", "polite");
+    button.append(icon, text);
+    let timer = 0;
+    const show = (copied, label) => {
+      button.classList.toggle("is-copied", copied);
+      icon.innerHTML = copied ? ICONS.copied : ICONS.copy;
+      text.textContent = label;
+    };
+    button.addEventListener("click", () => {
+      const latex = turn.answerLatex;
+      if (!clipboardBridge || typeof latex !== "string" || !latex) return;
+      clipboardBridge.copy_text(latex, (ok) => {
+        clearTimeout(timer);
+        show(!!ok, ok ? "Copied" : "Could not copy");
+        timer = setTimeout(() => show(false, "Copy LaTeX"), COPIED_MS);
+      });
+    });
+    return button;
+  }
+
   function setAnswer(turn, latex) {
     if (!turn.answerEl) {
       turn.answerEl = el("div", "answer-card");
@@ -344,12 +475,13 @@
       icon.innerHTML = ICONS.answer;
       const label = el("span", "answer-label");
       label.textContent = "Answer";
-      head.append(icon, label);
+      head.append(icon, label, copyButton(turn));
       turn.answerMathEl = el("div", "answer-math");
       turn.answerSourceEl = el("code", "answer-source");
       turn.answerEl.append(head, turn.answerMathEl, turn.answerSourceEl);
       turn.el.insertBefore(turn.answerEl, turn.footerEl); // after the steps, so it stays at the end
     }
+    turn.answerLatex = latex;
     turn.answerSourceEl.textContent = latex;
     // The source line helps copying into LaTeX or Markdown; for a plain number it would only repeat it.
     turn.answerSourceEl.hidden = /^[\w\s.,+-]*$/.test(latex);
@@ -519,6 +651,8 @@
     /* The rendered transcript (typeset, no scripts) for a standalone HTML export. */
     exportHtml() {
       const copy = document.getElementById("transcript").cloneNode(true);
+      // A file has no clipboard bridge and runs no script: controls would be dead text there.
+      for (const control of copy.querySelectorAll(".answer-copy")) control.remove();
       for (const button of copy.querySelectorAll("button")) {
         const div = el("div", button.className);
         while (button.firstChild) div.appendChild(button.firstChild);
@@ -538,9 +672,23 @@
     },
   };
 
+  /* The web channel to Python exists on the transcript page only (qwebchannel.js is injected by Qt, see
+     bridge.py); everywhere else the copy button stays hidden. */
+  function connectBridge() {
+    if (typeof window.QWebChannel !== "function" || !window.qt || !window.qt.webChannelTransport) return;
+    new window.QWebChannel(window.qt.webChannelTransport, (channel) => {
+      const bridge = channel.objects.clipboard;
+      if (bridge && typeof bridge.copy_text === "function") {
+        clipboardBridge = bridge;
+        document.documentElement.classList.add("can-copy");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const transcript = document.getElementById("transcript");
     if (transcript) {
+      connectBridge();
       // The problem preview shares this file but has no transcript to follow.
       transcriptEl = transcript;
       measureRunway();

@@ -17,10 +17,12 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMenu, QWidget
 
+from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
 from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
 
@@ -49,6 +51,14 @@ class TranscriptView(QWebEngineView):
         super().__init__(parent)
         self._page = AppPage(self)
         self.setPage(self._page)
+        # The page's only way to Python: copying text to the clipboard (bridge.py says why this way).
+        script = channel_script()
+        if script is not None:
+            self._page.scripts().insert(script)
+            self._bridge = ClipboardBridge(self)
+            self._channel = QWebChannel(self._page)
+            self._channel.registerObject(BRIDGE_NAME, self._bridge)
+            self._page.setWebChannel(self._channel)
         self._feed = TranscriptFeed()
         self._ready = False
         self._in_flight = False
