@@ -97,6 +97,10 @@ class Composer(QWidget):
                 height_changed.connect(self._on_preview_content_height_changed)
         column.addLayout(row)
 
+        # Focusing the composer (the window does when it opens and after each answer) means the problem
+        # box: a student can type at once.
+        self.setFocusProxy(self.editor)
+
         self.editor.submitted.connect(self._on_editor_submitted)
         self.editor.textChanged.connect(self._on_editor_text_changed)
         self.editor.installEventFilter(self)
@@ -164,6 +168,8 @@ class Composer(QWidget):
         if not question or self._busy or not self._accepting:
             return
         self.editor.clear()
+        # Sent with the Solve button, the focus would stay on it; a follow-up is typed in the box.
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         self.question_submitted.emit(question)
 
     def _update_buttons(self) -> None:

@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
                 self._show_notice(notice)
             worker.load(model_path)
         self._update_status_speed(None)
+        # The problem box has the keyboard from the start (Qt gives it the focus when the window shows).
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- public state, for tests and the benchmark --------------------------------------------------------
 
@@ -239,6 +241,10 @@ class MainWindow(QMainWindow):
         self._busy = False
         self.composer.set_busy(False)
         self.new_action.setEnabled(True)
+        if not self._closing:
+            # Ready for the next question or a follow-up: the keyboard goes back to the problem box (from
+            # Stop, now disabled, or the transcript). Only this window's focus: another app keeps its own.
+            self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
         reason = result.get("finish_reason", "error")
         if reason == "error":
             # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean.

@@ -206,3 +206,42 @@ def test_keeping_sections_open_is_a_saved_setting(qtbot: QtBot, make_window: Mak
     assert load_settings().keep_sections_open is True
     window.keep_open_action.trigger()
     assert load_settings().keep_sections_open is False
+
+
+def _focused() -> object:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.focusWidget()
+
+
+def test_the_problem_box_has_the_keyboard_when_the_window_opens(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)  # the loaded page did not take it
+    assert _focused() is window.composer.editor
+    # Typing goes straight into the box, with no click first.
+    qtbot.keyClicks(_focused(), "2 + 2")
+    assert window.composer.text() == "2 + 2"
+
+
+def test_the_problem_box_gets_the_keyboard_back_after_an_answer(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window(ScriptedEngine(["$\\boxed{1}$", synthetic_trace(3000)], tokens_per_second=200))
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
+    window.composer.set_text("First")
+    qtbot.mouseClick(window.composer.send_button, Qt.MouseButton.LeftButton)
+    assert _focused() is window.composer.editor  # sent with the button, typing goes on in the box
+    window.transcript.setFocus()  # the student clicked into the transcript to read
+    qtbot.waitUntil(lambda: _focused() is not window.composer.editor, timeout=5000)
+    _finish(qtbot, window)
+    assert _focused() is window.composer.editor
+    # After Stop (the button had the focus, and is disabled now) too.
+    window.ask("Second")
+    window.composer.stop_button.setFocus()
+    assert _focused() is window.composer.stop_button
+    with qtbot.waitSignal(window._worker.generation_finished, timeout=5000):
+        qtbot.mouseClick(window.composer.stop_button, Qt.MouseButton.LeftButton)
+    assert _focused() is window.composer.editor
