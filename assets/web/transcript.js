@@ -7,6 +7,9 @@
  * this file typesets with KaTeX (trust: false). Every other piece of model or user text goes through
  * textContent, never innerHTML.
  *
+ * The page's one call back into Python is the answer card's "Copy LaTeX": a web channel whose only slot is
+ * `copy_text` (satori_desktop/ui/transcript/bridge.py says why that way).
+ *
  * Streaming: a step holds finished blocks, which are typeset once and never touched again, and one open
  * block, which is replaced on each update. Its KaTeX output comes from a cache, so re-showing a formula
  * that was typeset in the previous frame costs a string copy, not a new layout.
