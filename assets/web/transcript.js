@@ -126,6 +126,8 @@
       footerEl: el("div", "turn-footer"),
       steps: new Map(),
       streamingStep: null,
+      groupEl: null, // the group new steps go into (see newStep)
+      groupSize: 0,
       counts: { steps: 0, reflect: 0, explore: 0 },
     };
     if (questionHtml) {
@@ -271,8 +273,19 @@
     if (!step.previewBuilt) buildPreview(step);
   }
 
-  /* The streaming step is always drawn (transcript.css): it is the one on screen and changing, and text
-     just added to it must be there for the next read of the page, not one lazy frame later. */
+  /* Steps go into groups of GROUP_STEPS. A group whose steps are all finished is "done" and the page may
+     skip drawing it while it is off screen (`content-visibility: auto`, transcript.css); the group still
+     filling, with the streaming step in it, is always drawn, so text just added is there for the next read
+     of the page, not one lazy frame later. Skipping whole groups rather than single steps matters: Chromium
+     pays a little for every skippable element on every frame (its style update and the visibility check),
+     which on a long answer grew into most of a frame's cost. So that cost is a twentieth of what it was
+     per step (one per group), and what is drawn anyway is at most one group of finished steps. */
+  const GROUP_STEPS = 8;
+
+  function sealGroup(turn) {
+    if (turn.groupEl) turn.groupEl.classList.add("is-done");
+  }
+
   function setStreaming(step, streaming) {
     step.streaming = streaming;
     step.el.classList.toggle("is-streaming", streaming);
@@ -316,7 +329,14 @@
     setStreaming(step, true);
     turn.streamingStep = step;
     turn.steps.set(index, step);
-    turn.stepsEl.appendChild(step.el);
+    if (!turn.groupEl || turn.groupSize >= GROUP_STEPS) {
+      sealGroup(turn);
+      turn.groupEl = el("div", "step-group");
+      turn.groupSize = 0;
+      turn.stepsEl.appendChild(turn.groupEl);
+    }
+    turn.groupEl.appendChild(step.el);
+    turn.groupSize += 1;
     turn.counts.steps += 1;
     if (step.fold) turn.counts[action] += 1;
     updateSummary(turn);
@@ -503,6 +523,7 @@
       if (!keepSectionsOpen) setOpen(step, false);
     }
     turn.streamingStep = null;
+    sealGroup(turn);
     updateSummary(turn);
     const lines = [];
     const reason = summary.finish_reason;
