@@ -276,10 +276,11 @@
   /* Steps go into groups of GROUP_STEPS. A group whose steps are all finished is "done" and the page may
      skip drawing it while it is off screen (`content-visibility: auto`, transcript.css); the group still
      filling, with the streaming step in it, is always drawn, so text just added is there for the next read
-     of the page, not one lazy frame later. Skipping whole groups rather than single steps matters: Chromium
-     pays a little for every skippable element on every frame (its style update and the visibility check),
-     which on a long answer grew into most of a frame's cost. So that cost is a twentieth of what it was
-     per step (one per group), and what is drawn anyway is at most one group of finished steps. */
+     of the page, not one lazy frame later. Whole groups rather than single steps, because Chromium pays
+     for every skippable element on every frame (a visibility check each), which on a long answer grew
+     with it; a group costs that once for eight steps, and what is drawn anyway is at most one group of
+     finished steps. (The other cost that grew with the answer, a walk of the whole document each time an
+     element gained the style containment that content-visibility implies, is gone: transcript.css.) */
   const GROUP_STEPS = 8;
 
   function sealGroup(turn) {
