@@ -245,6 +245,8 @@ class StreamRun:
     cpu_by_thousand: list[tuple[int, float]] = field(default_factory=list)
     # CPU seconds per kind of process at the first token and at the last
     split_marks: dict[str, dict[str, float]] = field(default_factory=dict)
+    # the same split at each mark of `cpu_by_thousand`
+    split_by_thousand: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def lag_s(self) -> float:
@@ -295,6 +297,28 @@ class StreamRun:
         spent = {kind: (end[kind] - start.get(kind, 0.0)) / tokens * 1e6 for kind in end}
         # The busiest first; threads that hardly ran are left out.
         return {kind: round(ms, 1) for kind, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 5}
+
+    def cost_per_thousand_by_window_by_process_ms(self, kinds: int = 3) -> dict[str, list[float]]:
+        """CPU milliseconds per 1,000 tokens in each window (as `cost_per_thousand_ms`) for the `kinds`
+        busiest kinds of process: which thread's cost grows when the total does."""
+        if {"first_start", "last_end"} - self.split_marks.keys() or {"first_start", "last_end"} - (
+            self.cpu_marks.keys()
+        ):
+            return {}
+        if len(self.split_by_thousand) != len(self.cpu_by_thousand):
+            return {}
+        tokens = [self.cpu_marks["first_start"][0], *(n for n, _ in self.cpu_by_thousand)]
+        tokens.append(self.cpu_marks["last_end"][0])
+        splits = [self.split_marks["first_start"], *self.split_by_thousand, self.split_marks["last_end"]]
+        busiest = list(self.cost_per_thousand_by_process_ms())[:kinds]
+        out: dict[str, list[float]] = {kind: [] for kind in busiest}
+        for (t0, t1), (s0, s1) in zip(itertools.pairwise(tokens), itertools.pairwise(splits), strict=True):
+            if t1 <= t0:
+                continue
+            for kind in busiest:
+                spent = s1.get(kind, 0.0) - s0.get(kind, 0.0)
+                out[kind].append(round(spent / (t1 - t0) * 1e6, 1))
+        return out
 
     def once_per_turn_cpu_ms(self) -> dict[str, float | None]:
         """CPU ms before the first tokens (the question, the request) and after the last one (the page
@@ -413,6 +437,7 @@ class _Harness:
         next_mark = (len(run.cpu_by_thousand) + 1) * 1000
         if n >= next_mark and n < self.tokens:
             run.cpu_by_thousand.append((n, _cpu_seconds()))
+            run.split_by_thousand.append(_cpu_seconds_by_process())
         if n >= 1000 and "first_end" not in run.cpu_marks:
             run.cpu_marks["first_end"] = (n, _cpu_seconds())
         if n >= self.tokens - 1000 and "last_start" not in run.cpu_marks:
@@ -480,6 +505,9 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "cost_ratio_last_first": _round(brisk.cost_ratio()),
                 "cpu_ms_per_1000_tokens": brisk.cost_per_thousand_ms(),
                 "cpu_ms_per_1000_tokens_by_process": brisk.cost_per_thousand_by_process_ms(),
+                "cpu_ms_per_1000_tokens_by_window_by_process": (
+                    brisk.cost_per_thousand_by_window_by_process_ms()
+                ),
                 "cost_ratio_with_turn_edges": _round(brisk.cost_ratio(with_turn_edges=True)),
                 **brisk.once_per_turn_cpu_ms(),
             },
@@ -493,6 +521,9 @@ def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str
                 "cost_ratio_last_first": _round(cost_ratio),
                 "cpu_ms_per_1000_tokens": paced.cost_per_thousand_ms(),
                 "cpu_ms_per_1000_tokens_by_process": paced.cost_per_thousand_by_process_ms(),
+                "cpu_ms_per_1000_tokens_by_window_by_process": (
+                    paced.cost_per_thousand_by_window_by_process_ms()
+                ),
                 "cost_ratio_with_turn_edges": _round(paced.cost_ratio(with_turn_edges=True)),
                 **paced.once_per_turn_cpu_ms(),
             },
@@ -567,6 +598,11 @@ def _by_process(split: dict[str, float]) -> str:
     return ", ".join(f"{kind} {ms}" for kind, ms in split.items()) or "n/a"
 
 
+def _by_window(figures: dict[str, Any]) -> list[str]:
+    split = figures.get("cpu_ms_per_1000_tokens_by_window_by_process") or {}
+    return [f"      {kind} by window: {windows}" for kind, windows in split.items()]
+
+
 def format_report(report: dict[str, Any]) -> str:
     paced = report["paced"]
     lines = [
@@ -582,9 +618,11 @@ def format_report(report: dict[str, Any]) -> str:
         f"{report['brisk']['rate_tok_s']:.0f} tok/s",
         f"    CPU ms per 1,000 tokens at {paced['rate_tok_s']:.0f} tok/s: {paced['cpu_ms_per_1000_tokens']}",
         f"      by process: {_by_process(paced['cpu_ms_per_1000_tokens_by_process'])}",
+        *_by_window(paced),
         f"    CPU ms per 1,000 tokens at {report['brisk']['rate_tok_s']:.0f} tok/s: "
         f"{report['brisk']['cpu_ms_per_1000_tokens']}",
         f"      by process: {_by_process(report['brisk']['cpu_ms_per_1000_tokens_by_process'])}",
+        *_by_window(report["brisk"]),
         f"    once per answer at {paced['rate_tok_s']:.0f} tok/s: {paced['turn_start_cpu_ms']} CPU ms before "
         f"the first tokens, {paced['turn_end_cpu_ms']} CPU ms after the last",
     ]
