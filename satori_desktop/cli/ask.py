@@ -55,14 +55,11 @@ def resolve_model_path(explicit: Path | None) -> Path:
     """The model to use: the one given, else the default installed one, else say how to get one."""
     if explicit is not None:
         return explicit
-    from satori_desktop.models.store import ModelStore
+    from satori_desktop.models.store import ModelStore, no_model_message
 
     installed = ModelStore().default_model()
     if installed is None:
-        raise UserFacingError(
-            "No model is installed: run `satori-desktop models download Q4_K_M` (or `satori-desktop models "
-            "import PATH` for a GGUF you already have), or pass --model PATH."
-        )
+        raise UserFacingError(f"{no_model_message()[:-1]}, or pass --model PATH.")
     return Path(installed.path)
 
 

@@ -22,16 +22,17 @@ from satori_desktop.core.prompt import Conversation
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.scripted import SCRIPTED_ARCHITECTURE
 from satori_desktop.engine.types import GenerationRequest
+from satori_desktop.models.store import no_model_message
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
 log = logging.getLogger(__name__)
 
+# The store's sentence (the same in the CLI), plus what only the app can do.
 NO_MODEL_MESSAGE = (
-    "No model is installed yet. To get Satori, run `satori-desktop models download Q4_K_M` in a terminal "
-    "(about 4.7 GB, once), or `satori-desktop models import PATH` for a GGUF file you already have; "
-    "or start the app with `--model path/to/model.gguf`. Then restart Satori Desktop."
+    f"{no_model_message()[:-1]}; or start the app with `--model path/to/model.gguf`. "
+    "Then restart Satori Desktop."
 )
 
 
