@@ -115,11 +115,9 @@ def install_error_handling(show_dialog: Callable[[str], None]) -> None:
 
 
 def default_model_path() -> Path | None:
-    """The default installed model from the model store, or None when there is none (or no store yet)."""
-    try:
-        from satori_desktop.models.store import ModelStore
-    except ImportError:
-        return None
+    """The default installed model, or None when there is none or the store cannot be read."""
+    from satori_desktop.models.store import ModelStore
+
     try:
         installed = ModelStore().default_model()
     except UserFacingError as exc:
