@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
+
 READY_LINE = "SATORI_READY"  # the same line `ui.app --exit-when-ready` prints
 HEARTBEAT_MS = 5
 BACKLOG_LAG_S = 0.1
@@ -365,7 +367,7 @@ class _Harness:
         self.heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
         self.heartbeat.setInterval(HEARTBEAT_MS)
         self.heartbeat.timeout.connect(self._on_heartbeat_timeout)
-        self.worker.generation_progressed.connect(self._on_worker_generation_progressed)
+        self.worker.generation_streamed.connect(self._on_worker_generation_streamed)
         self.worker.generation_finished.connect(self._on_worker_generation_finished)
         self._finished = False
         self.wait_until(lambda: self.window.is_ready, timeout_s=120)
@@ -425,11 +427,11 @@ class _Harness:
         if self.run is not None:
             self.run.beats.append(time.perf_counter())
 
-    def _on_worker_generation_progressed(self, progress: dict[str, Any]) -> None:
+    def _on_worker_generation_streamed(self, update: StreamUpdate) -> None:
         run = self.run
         if run is None:
             return
-        n = int(progress["generated_tokens"])
+        n = update.progress.generated_tokens
         run.progress.append((time.perf_counter(), n))
         if n > 0 and "first_start" not in run.cpu_marks:
             run.split_marks["first_start"] = _cpu_seconds_by_process()
@@ -443,13 +445,13 @@ class _Harness:
         if n >= self.tokens - 1000 and "last_start" not in run.cpu_marks:
             run.cpu_marks["last_start"] = (n, _cpu_seconds())
 
-    def _on_worker_generation_finished(self, result: dict[str, Any]) -> None:
+    def _on_worker_generation_finished(self, summary: TurnSummary) -> None:
         run = self.run
         if run is None:
             return
-        run.tokens = int(result.get("generated_tokens", 0))
-        run.finish_reason = str(result.get("finish_reason"))
-        run.engine_done_at = float(result.get("finished_at", time.perf_counter()))
+        run.tokens = summary.generated_tokens
+        run.finish_reason = summary.finish_reason
+        run.engine_done_at = summary.finished_at or time.perf_counter()
         # Connected after the window's own slot, which only queues the end of the turn for the next frame.
         run.cpu_marks["last_end"] = (run.tokens, _cpu_seconds())
         run.split_marks["last_end"] = _cpu_seconds_by_process()

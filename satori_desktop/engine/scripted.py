@@ -113,6 +113,7 @@ class ScriptedEngine:
             architecture=SCRIPTED_ARCHITECTURE,
             is_satori=True,
             warnings=["This is the scripted demo engine: it replays a canned solution, it does not think."],
+            display_name="Scripted demo engine (canned answer, no model)",
         )
         self._evaluated = []
         return self._load_report

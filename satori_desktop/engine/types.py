@@ -41,6 +41,12 @@ class LoadReport:
     architecture: str
     is_satori: bool
     warnings: list[str] = field(default_factory=list)
+    # How the status line names what is loaded; "" means the model file's name.
+    display_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.model_path.name
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -2,8 +2,9 @@
 
 Like Anki's task manager, a single worker owns the non-thread-safe resource (the `Llama` object) and
 hands results back through signals with queued connections; like superqt's `GeneratorWorker`, it streams
-results as they come and reports failures through `errored` instead of dying silently. The worker never
-touches a widget: its signals carry plain data only (dicts, lists, strings).
+results as they come and reports failures instead of dying silently. The worker never touches a widget:
+its signals carry the engine's frozen dataclasses (`LoadReport`, `engine.streaming.StreamUpdate`,
+`TurnSummary`) and sentences, nothing mutable and nothing Qt.
 
 The GUI calls `EngineWorker`'s public methods from its own thread; they enqueue requests to the worker
 thread through private signals. Only `cancel()` reaches into the engine directly, because
@@ -12,50 +13,30 @@ is remembered by request number, so Stop works at any moment. `shutdown()` cance
 unload the engine on its own thread, and joins the thread: closing the window mid-generation never
 crashes and never leaves the process hanging. There is no `QThread.terminate()` anywhere.
 
-While streaming, the COAT parser runs here too, and text events are batched so the GUI gets at most one
-`events_received` per page update however fast tokens come.
+While streaming, `engine.streaming.StreamBatcher` (Qt-free, tested on its own) parses the COAT steps here
+and batches them, so the GUI gets at most one `generation_streamed` per page update however fast tokens
+come; this module is the glue between it, the engine and the signals.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from satori_desktop.core.coat import CoatParser, event_to_dict
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
+from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
 from satori_desktop.engine.types import Engine, GenerationRequest, LoadOptions
 
 log = logging.getLogger(__name__)
 
-# One batch per page update (transcript.view.FRAME_MS, 30 a second): a batch the page cannot show yet would
-# only cost the GUI thread a signal and a status-line repaint.
-BATCH_INTERVAL_S = 1 / 30
-
 EngineFactory = Callable[[], Engine]
 
-
-def merge_text_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Join consecutive `text_appended` events of the same step: fewer, bigger appends for the page."""
-    merged: list[dict[str, Any]] = []
-    for event in events:
-        last = merged[-1] if merged else None
-        if (
-            last is not None
-            and event["type"] == "text_appended"
-            and last["type"] == "text_appended"
-            and last["index"] == event["index"]
-        ):
-            merged[-1] = {**last, "text": last["text"] + event["text"]}
-        else:
-            merged.append(event)
-    return merged
+NO_MODEL_YET = "No model is loaded yet: wait for it to finish loading, or choose a model."
 
 
 def _bug_sentence(action: str) -> str:
@@ -65,12 +46,10 @@ def _bug_sentence(action: str) -> str:
 class _Worker(QObject):
     """Lives on the worker thread; its slots run there, one request at a time, in the order queued."""
 
-    model_loaded = Signal(dict)
-    events_received = Signal(object)  # list[dict]; `object` skips a QVariant copy
-    generation_progressed = Signal(dict)
-    generation_finished = Signal(dict)
+    model_loaded = Signal(object)  # LoadReport
+    generation_streamed = Signal(object)  # StreamUpdate; `object` skips a QVariant copy
+    generation_finished = Signal(object)  # TurnSummary
     errored = Signal(str)
-    unloaded = Signal()
 
     def __init__(self, engine_factory: EngineFactory, cancel_state: _CancelState) -> None:
         super().__init__()
@@ -78,24 +57,15 @@ class _Worker(QObject):
         self._engine: Engine | None = None
         self._cancel_state = cancel_state
 
-    def engine(self) -> Engine | None:
-        return self._engine
-
-    @Slot(dict)
-    def load(self, request: dict[str, Any]) -> None:
+    @Slot(object)
+    def load(self, options: LoadOptions) -> None:
         try:
             if self._engine is None:
                 self._engine = self._engine_factory()
                 self._cancel_state.set_engine(self._engine)
             else:
                 self._engine.unload()
-            report = self._engine.load(
-                LoadOptions(
-                    model_path=Path(request["model_path"]),
-                    n_ctx=request.get("n_ctx"),
-                    gpu_layers=request.get("gpu_layers"),
-                )
-            )
+            report = self._engine.load(options)
         except UserFacingError as exc:
             self.errored.emit(str(exc))
             return
@@ -103,104 +73,44 @@ class _Worker(QObject):
             log.exception("loading the model failed")
             self.errored.emit(_bug_sentence("loading the model"))
             return
-        self.model_loaded.emit(report.to_dict())
+        self.model_loaded.emit(report)
 
     @Slot(int, object)
     def generate(self, request_id: int, request: GenerationRequest) -> None:
         engine = self._engine
-        summary_base = {"request_id": request_id}
         if self._cancel_state.is_cancelled(request_id):
             # Stop was pressed before this request got its turn: it never starts.
-            self.events_received.emit([])
-            self.generation_finished.emit(
-                {
-                    **summary_base,
-                    "text": "",
-                    "finish_reason": "cancelled",
-                    "prompt_tokens": 0,
-                    "reused_prompt_tokens": 0,
-                    "generated_tokens": 0,
-                    "ttft_s": None,
-                    "decode_tok_s": None,
-                    "error": None,
-                },
-            )
+            self.generation_finished.emit(TurnSummary.not_started(request_id, "cancelled"))
             return
         if engine is None or engine.load_report is None:
-            self.errored.emit("No model is loaded yet: wait for it to finish loading, or choose a model.")
-            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
+            self.generation_finished.emit(TurnSummary.not_started(request_id, "error", NO_MODEL_YET))
             return
         active: Engine = engine  # the closure below needs the narrowed type
-        n_ctx = engine.load_report.n_ctx
-        parser = CoatParser()
-        pending: list[dict[str, Any]] = []
-        started = time.perf_counter()
-        last_emit = 0.0
-        first_piece_at: float | None = None
-        pieces = 0
-
-        def flush(now: float) -> None:
-            nonlocal last_emit
-            last_emit = now
-            if pending:
-                self.events_received.emit(merge_text_events(pending))
-                pending.clear()
-            speed = None
-            if first_piece_at is not None and pieces > 1 and now > first_piece_at:
-                speed = (pieces - 1) / (now - first_piece_at)
-            self.generation_progressed.emit(
-                {
-                    "request_id": request_id,
-                    "generated_tokens": pieces,
-                    "tok_s": speed,
-                    "n_ctx": n_ctx,
-                },
-            )
+        batcher = StreamBatcher(request_id, engine.load_report.n_ctx)
 
         def on_text(text: str) -> None:
-            nonlocal pieces, first_piece_at
-            now = time.perf_counter()
-            if first_piece_at is None:
-                first_piece_at = now
-            pieces += 1
             # Re-issue a cancel that raced with the start of generate() (which clears the engine's flag).
             if self._cancel_state.is_cancelled(request_id):
                 active.cancel()
-            pending.extend(event_to_dict(event) for event in parser.feed(text))
-            if now - last_emit >= BATCH_INTERVAL_S:
-                flush(now)
+            update = batcher.feed(text)
+            if update is not None:
+                self.generation_streamed.emit(update)
 
         self._cancel_state.begin(request_id)
         try:
             result = engine.generate(request, on_text=on_text)
         except UserFacingError as exc:
-            pending.extend(event_to_dict(event) for event in parser.finish())
-            flush(time.perf_counter())
-            self.errored.emit(str(exc))
-            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
-            return
+            summary = batcher.failed(str(exc))
         except Exception:
             log.exception("generation failed")
-            pending.extend(event_to_dict(event) for event in parser.finish())
-            flush(time.perf_counter())
-            self.errored.emit(_bug_sentence("generating the answer"))
-            self.generation_finished.emit({**summary_base, "finish_reason": "error", "text": ""})
-            return
+            summary = batcher.failed(_bug_sentence("generating the answer"))
+        else:
+            summary = batcher.summary(result)
         finally:
             self._cancel_state.end(request_id)
-        pending.extend(event_to_dict(event) for event in parser.finish())
-        flush(time.perf_counter())
-        ended = time.perf_counter()
-        # `finished_at` is on the perf_counter clock, which all threads share: the UI benchmark uses it.
-        summary = {
-            **summary_base,
-            **result.to_dict(),
-            "n_ctx": n_ctx,
-            "elapsed_s": ended - started,
-            "finished_at": ended,
-        }
-        if result.finish_reason == "error":
-            log.error("generation ended with an error: %s", result.error)
+        self.generation_streamed.emit(batcher.finish())
+        if summary.finish_reason == "error":
+            log.error("generation ended with an error: %s", summary.error)
         self.generation_finished.emit(summary)
 
     @Slot()
@@ -213,7 +123,6 @@ class _Worker(QObject):
             log.exception("unloading the model failed")
         self._engine = None
         self._cancel_state.set_engine(None)
-        self.unloaded.emit()
         thread = self.thread()
         if thread is not None:
             thread.quit()
@@ -256,21 +165,20 @@ class _CancelState:
 class EngineWorker(QObject):
     """The GUI's handle on the engine thread. Create it on the GUI thread; call its methods from there.
 
-    Signals (queued from the worker thread, plain data only):
-    - `model_loaded(dict)`: `LoadReport.to_dict()`.
-    - `events_received(list)`: transcript event dicts (`core.coat.event_to_dict`), at most one batch a frame.
-    - `generation_progressed(dict)`: `generated_tokens`, `tok_s`, `n_ctx` while streaming.
-    - `generation_finished(dict)`: `GenerationResult.to_dict()` plus `request_id`, `n_ctx`, `elapsed_s`.
-    - `errored(str)`: one sentence for the user (the traceback, if any, is in the log).
+    Signals (queued from the worker thread; frozen dataclasses, never dicts):
+    - `model_loaded(LoadReport)`.
+    - `generation_streamed(StreamUpdate)`: the COAT events and the progress of one frame, at most one a frame.
+    - `generation_finished(TurnSummary)`: once per `generate()`, also when it was cancelled before it started
+      or failed (`finish_reason == "error"`, with the user's sentence in `error`).
+    - `errored(str)`: a load that failed, as one sentence for the user (the traceback, if any, is in the log).
     """
 
-    model_loaded = Signal(dict)
-    events_received = Signal(object)  # list[dict]; `object` skips a QVariant copy
-    generation_progressed = Signal(dict)
-    generation_finished = Signal(dict)
+    model_loaded = Signal(object)
+    generation_streamed = Signal(object)
+    generation_finished = Signal(object)
     errored = Signal(str)
 
-    _load_requested = Signal(dict)
+    _load_requested = Signal(object)  # a frozen LoadOptions
     _generate_requested = Signal(int, object)  # a frozen GenerationRequest: plain, immutable data
     _shutdown_requested = Signal()
 
@@ -286,8 +194,7 @@ class EngineWorker(QObject):
         self._generate_requested.connect(self._worker.generate)
         self._shutdown_requested.connect(self._worker.shutdown)
         self._worker.model_loaded.connect(self.model_loaded)
-        self._worker.events_received.connect(self.events_received)
-        self._worker.generation_progressed.connect(self.generation_progressed)
+        self._worker.generation_streamed.connect(self.generation_streamed)
         self._worker.generation_finished.connect(self.generation_finished)
         self._worker.errored.connect(self.errored)
         self._next_request_id = 0
@@ -301,7 +208,7 @@ class EngineWorker(QObject):
     def load(self, model_path: Path, *, n_ctx: int | None = None, gpu_layers: int | None = None) -> None:
         if self._stopped:
             return
-        self._load_requested.emit({"model_path": str(model_path), "n_ctx": n_ctx, "gpu_layers": gpu_layers})
+        self._load_requested.emit(LoadOptions(model_path=model_path, n_ctx=n_ctx, gpu_layers=gpu_layers))
 
     def generate(self, request: GenerationRequest) -> int:
         """Queue a generation; returns its request id (`generation_finished` carries it back)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -20,11 +19,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWi
 from satori_desktop.core import paths
 from satori_desktop.core.prompt import Conversation
 from satori_desktop.core.settings import Settings, save_settings
-from satori_desktop.engine.scripted import SCRIPTED_ARCHITECTURE
-from satori_desktop.engine.types import GenerationRequest
+from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
+from satori_desktop.engine.types import GenerationRequest, LoadReport
 from satori_desktop.models.store import no_model_message
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,7 @@ class MainWindow(QMainWindow):
         self._conversation = Conversation()
         self._page_ready = False
         self._model_ready = False
-        self._busy = False
-        self._running_request: int | None = None
-        self._n_ctx: int | None = None
-        self._context_used = 0  # tokens of the conversation so far, after the last finished turn
+        self._running_request: int | None = None  # the answer being generated, if any
         self._closing = False
 
         self.transcript = TranscriptView(self)
@@ -96,32 +93,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.composer)
         self.setCentralWidget(central)
 
-        self.model_label = QLabel(self)
-        self.model_label.setObjectName("modelLabel")
-        self.backend_label = QLabel(self)
-        self.backend_label.setObjectName("backendLabel")
-        self.speed_label = QLabel(self)
-        self.speed_label.setObjectName("speedLabel")
-        self.context_label = QLabel(self)
-        self.context_label.setObjectName("contextLabel")
-        status = self.statusBar()
-        status.setStyleSheet(
-            "QStatusBar QLabel { padding: 0 10px; color: #444; }"
-            " QStatusBar QLabel#backendLabel, QStatusBar QLabel#speedLabel, QStatusBar QLabel#contextLabel"
-            " { border-left: 1px solid #ccc; }"
-        )
-        status.addWidget(self.model_label)
-        status.addWidget(self.backend_label)
-        status.addWidget(self.speed_label, 1)
-        status.addPermanentWidget(self.context_label)
+        self.status_line = StatusLine(self.statusBar(), self)
+        self.model_label = self.status_line.model_label
+        self.backend_label = self.status_line.backend_label
+        self.speed_label = self.status_line.speed_label
+        self.context_label = self.status_line.context_label
         self._build_menus()
 
         self.transcript.page_ready.connect(self._on_transcript_page_ready)
         self.composer.question_submitted.connect(self._on_composer_question_submitted)
         self.composer.stop_requested.connect(self._on_composer_stop_requested)
         worker.model_loaded.connect(self._on_worker_model_loaded)
-        worker.events_received.connect(self._on_worker_events_received)
-        worker.generation_progressed.connect(self._on_worker_generation_progressed)
+        worker.generation_streamed.connect(self._on_worker_generation_streamed)
         worker.generation_finished.connect(self._on_worker_generation_finished)
         worker.errored.connect(self._on_worker_errored)
 
@@ -132,13 +115,12 @@ class MainWindow(QMainWindow):
 
         if model_path is None:
             self._show_notice(notice or NO_MODEL_MESSAGE)
-            self.model_label.setText("No model")
+            self.status_line.show_no_model()
         else:
-            self.model_label.setText(f"Loading {model_path.name}…")
+            self.status_line.show_loading(model_path.name)
             if notice:
                 self._show_notice(notice)
             worker.load(model_path)
-        self._update_status_speed(None)
         # The problem box has the keyboard from the start (Qt gives it the focus when the window shows).
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -146,7 +128,7 @@ class MainWindow(QMainWindow):
 
     @property
     def is_busy(self) -> bool:
-        return self._busy
+        return self._running_request is not None
 
     @property
     def transcript_page_ready(self) -> bool:
@@ -190,99 +172,62 @@ class MainWindow(QMainWindow):
         self._page_ready = True
         self._update_accepting()
 
-    def _on_worker_model_loaded(self, report: dict[str, Any]) -> None:
+    def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
-        self._n_ctx = int(report["n_ctx"])
-        name = Path(report["model_path"]).name
-        if report.get("architecture") == SCRIPTED_ARCHITECTURE:
-            name = "Scripted demo engine (canned answer, no model)"
-        self.model_label.setText(name)
-        backend = str(report["backend"])
-        if backend != "CPU" or int(report.get("gpu_layers", 0)) > 0:
-            backend += f" · {report['gpu_layers']}/{report['total_layers']} layers offloaded"
-        self.backend_label.setText(backend)
+        self.status_line.show_loaded(report)
         self.notice.setVisible(False)
-        for warning in report.get("warnings", []):
+        for warning in report.warnings:
             log.info("model warning: %s", warning)
-        self._update_status_context(0)
         self._update_accepting()
 
     def _on_composer_question_submitted(self, question: str) -> None:
-        if self._busy or not self.is_ready:
+        if self.is_busy or not self.is_ready:
             return
         prompt = self._conversation.ask(question)
-        self._busy = True
         self.composer.set_busy(True)
         self.new_action.setEnabled(False)
         self.transcript.begin_turn(question)
-        self._update_status_speed({"generated_tokens": 0, "tok_s": None})
+        self.status_line.show_started()
         self._running_request = self._worker.generate(
             replace(self._generation_defaults, prompt=prompt, max_tokens=self._settings.max_new_tokens)
         )
 
     def _on_composer_stop_requested(self) -> None:
-        if self._busy:
-            self.speed_label.setText("Stopping…")
+        if self.is_busy:
+            self.status_line.show_stopping()
             self._worker.cancel()
 
-    def _on_worker_events_received(self, events: list[dict[str, Any]]) -> None:
-        if events and not self._closing:
-            self.transcript.apply_events(events)
-
-    def _on_worker_generation_progressed(self, progress: dict[str, Any]) -> None:
-        if progress.get("request_id") != self._running_request:
+    def _on_worker_generation_streamed(self, update: StreamUpdate) -> None:
+        if update.progress.request_id != self._running_request or self._closing:
             return
-        self._update_status_speed(progress)
-        self._update_status_context(int(progress.get("generated_tokens", 0)))
+        if update.events:
+            self.transcript.apply_events(update.events)
+        self.status_line.show_progress(update.progress)
 
-    def _on_worker_generation_finished(self, result: dict[str, Any]) -> None:
-        if result.get("request_id") != self._running_request:
+    def _on_worker_generation_finished(self, summary: TurnSummary) -> None:
+        if summary.request_id != self._running_request:
             return
         self._running_request = None
-        self._busy = False
         self.composer.set_busy(False)
         self.new_action.setEnabled(True)
+        if summary.finish_reason == "error":
+            # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean. Its
+            # sentence is in the transcript, under the question it belongs to.
+            self._conversation.turns.pop()
+        else:
+            self._conversation.record_answer(summary.text)
+        self.status_line.show_finished(summary)
         if not self._closing:
+            self.transcript.end_turn(summary)
             # Ready for the next question or a follow-up: the keyboard goes back to the problem box (from
             # Stop, now disabled, or the transcript). Only this window's focus: another app keeps its own.
             self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
-        reason = result.get("finish_reason", "error")
-        if reason == "error":
-            # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean.
-            self._conversation.turns.pop()
-        else:
-            self._conversation.record_answer(str(result.get("text", "")))
-            prompt_tokens = int(result.get("prompt_tokens", 0))
-            generated = int(result.get("generated_tokens", 0))
-            if prompt_tokens or generated:
-                self._context_used = prompt_tokens + generated
-        self._update_status_context(0)
-        words = {
-            "stop": "Done",
-            "length": "Stopped at the token limit",
-            "cancelled": "Stopped",
-            "error": "Failed",
-        }
-        tok_s = result.get("decode_tok_s")
-        speed = f" · {tok_s:.1f} tok/s" if isinstance(tok_s, (int, float)) else ""
-        self.speed_label.setText(
-            f"{words.get(reason, reason)} · {result.get('generated_tokens', 0)} tokens{speed}"
-        )
-        if not self._closing:
-            self.transcript.end_turn(
-                {
-                    "finish_reason": reason,
-                    "generated_tokens": result.get("generated_tokens", 0),
-                    "decode_tok_s": tok_s,
-                    "ttft_s": result.get("ttft_s"),
-                }
-            )
 
     def _on_worker_errored(self, message: str) -> None:
         if self._closing:
             return
         if not self._model_ready:
-            self.model_label.setText("No model")
+            self.status_line.show_no_model()
             self._show_notice(message)
             return
         box = QMessageBox(
@@ -293,12 +238,11 @@ class MainWindow(QMainWindow):
         box.open()  # window-modal, never blocks the event loop
 
     def _on_new_action_triggered(self) -> None:
-        if self._busy:
+        if self.is_busy:
             return
         self._conversation = Conversation()
-        self._context_used = 0
         self.transcript.clear()
-        self._update_status_context(0)
+        self.status_line.reset_context()
 
     def _on_keep_open_action_toggled(self, checked: bool) -> None:
         self._settings = self._settings.with_changes(keep_sections_open=checked)
@@ -316,21 +260,6 @@ class MainWindow(QMainWindow):
 
     def _update_accepting(self) -> None:
         self.composer.set_accepting(self.is_ready)
-
-    def _update_status_speed(self, progress: dict[str, Any] | None) -> None:
-        if progress is None:
-            self.speed_label.setText("Idle")
-            return
-        tok_s = progress.get("tok_s")
-        speed = f"{tok_s:.1f} tok/s" if isinstance(tok_s, (int, float)) else "starting…"
-        self.speed_label.setText(f"Generating · {progress.get('generated_tokens', 0)} tokens · {speed}")
-
-    def _update_status_context(self, generating: int) -> None:
-        if self._n_ctx is None:
-            self.context_label.setText("")
-            return
-        used = self._context_used + generating
-        self.context_label.setText(f"Context {used:,} / {self._n_ctx:,} tokens")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True

@@ -12,25 +12,25 @@ from typing import Any
 
 import pytest
 
-from satori_desktop.core.coat import CoatParser, event_to_dict
+from satori_desktop.core.coat import CoatParser, TextAppended, TranscriptEvent
+from satori_desktop.engine.streaming import TurnSummary
 from tests.ui_transcript import traces
 from tests.ui_transcript.conftest import delete_now, dom_state, run_js
 
 Shot = Callable[[Any, str], Path]
 
 
-def events_of(raw: str, *, finish: bool = True) -> list[dict[str, Any]]:
+def events_of(raw: str, *, finish: bool = True) -> list[TranscriptEvent]:
     parser = CoatParser()
-    events = parser.feed(raw) + (parser.finish() if finish else [])
-    return [event_to_dict(e) for e in events]
+    return parser.feed(raw) + (parser.finish() if finish else [])
 
 
 def show_trace(
-    qtbot: Any, view: Any, raw: str, question: str = "", summary: dict[str, Any] | None = None
+    qtbot: Any, view: Any, raw: str, question: str = "", summary: TurnSummary | None = None
 ) -> None:
     view.begin_turn(question)
     view.apply_events(events_of(raw))
-    view.end_turn(summary or {"finish_reason": "stop"})
+    view.end_turn(summary or TurnSummary(1, "stop"))
     qtbot.waitUntil(view.is_idle, timeout=20000)
 
 
@@ -48,14 +48,14 @@ class Streamer:
         while self.position < end:
             piece = self.raw[self.position : min(end, self.position + chunk)]
             self.position += len(piece)
-            self.view.apply_events([event_to_dict(e) for e in self.parser.feed(piece)])
+            self.view.apply_events(self.parser.feed(piece))
         self.qtbot.waitUntil(self.view.is_idle, timeout=20000)
 
     def rest(self) -> None:
         piece = self.raw[self.position :]
         self.position = len(self.raw)
         events = self.parser.feed(piece) + self.parser.finish()
-        self.view.apply_events([event_to_dict(e) for e in events])
+        self.view.apply_events(events)
         self.qtbot.waitUntil(self.view.is_idle, timeout=20000)
 
 
@@ -67,7 +67,7 @@ def test_solution_has_folded_sections_math_and_answer_card(
         transcript_view,
         traces.SOLUTION,
         question="Solve $2x + 3 = 7$.",
-        summary={"finish_reason": "stop", "generated_tokens": 231, "decode_tok_s": 41.25},
+        summary=TurnSummary(1, "stop", generated_tokens=231, decode_tok_s=41.25),
     )
     state = dom_state(qtbot, transcript_view)
     screenshot(transcript_view, "solution_finished")
@@ -141,7 +141,7 @@ def test_open_formula_is_plain_text_until_it_closes(
     screenshot(transcript_view, "open_formula_pending")
     assert state["pending"] == 1 and state["katex"] == 0 and state["math_errors"] == 0
     assert "\\frac{1}{" in state["text"]
-    transcript_view.apply_events([{"type": "text_appended", "index": 0, "text": "2}\n\\] done"}])
+    transcript_view.apply_events([TextAppended(0, "2}\n\\] done")])
     qtbot.waitUntil(transcript_view.is_idle, timeout=20000)
     state = dom_state(qtbot, transcript_view)
     assert state["pending"] == 0 and state["display_katex"] == 1 and state["math_errors"] == 0
@@ -155,7 +155,7 @@ def test_finished_blocks_are_never_rendered_again(qtbot: Any, transcript_view: A
     mark = f"(b => {{ b.__mark = 'kept'; return b.innerHTML.length; }})({first_block})"
     length = run_js(qtbot, transcript_view, mark)
     for word in [" paragraph grows", " with $b$", "\n\nThird", " and more."] * 5:
-        transcript_view.apply_events([{"type": "text_appended", "index": 0, "text": word}])
+        transcript_view.apply_events([TextAppended(0, word)])
         qtbot.waitUntil(transcript_view.is_idle, timeout=20000)
     same = run_js(
         qtbot,
@@ -187,15 +187,15 @@ def test_injection_shows_as_text_and_runs_nothing(qtbot: Any, transcript_view: A
 @pytest.mark.parametrize(
     ("name", "raw", "summary"),
     [
-        ("unbalanced_braces", traces.UNBALANCED, {"finish_reason": "stop"}),
-        ("long_formula", traces.long_formula(10_000), {"finish_reason": "stop"}),
-        ("no_meta_tokens", traces.NO_META, {"finish_reason": "stop"}),
-        ("no_boxed", traces.NO_BOXED, {"finish_reason": "stop"}),
-        ("cut_off_mid_formula", traces.CUT_OFF, {"finish_reason": "length", "generated_tokens": 4096}),
+        ("unbalanced_braces", traces.UNBALANCED, TurnSummary(1, "stop")),
+        ("long_formula", traces.long_formula(10_000), TurnSummary(1, "stop")),
+        ("no_meta_tokens", traces.NO_META, TurnSummary(1, "stop")),
+        ("no_boxed", traces.NO_BOXED, TurnSummary(1, "stop")),
+        ("cut_off_mid_formula", traces.CUT_OFF, TurnSummary(1, "length", generated_tokens=4096)),
     ],
 )
 def test_awkward_traces_render_without_errors(
-    qtbot: Any, transcript_view: Any, screenshot: Shot, name: str, raw: str, summary: dict[str, Any]
+    qtbot: Any, transcript_view: Any, screenshot: Shot, name: str, raw: str, summary: TurnSummary
 ) -> None:
     show_trace(qtbot, transcript_view, raw, question="An awkward case", summary=summary)
     run_js(qtbot, transcript_view, "document.querySelectorAll('.turn-summary').forEach(b => b.click()), 0")

@@ -1,4 +1,5 @@
-"""The engine worker: one thread owns the engine, plain data comes back, cancel and shutdown are clean."""
+"""The engine worker: one thread owns the engine, typed frozen data comes back, cancel and shutdown are
+clean."""
 
 from __future__ import annotations
 
@@ -9,10 +10,18 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from satori_desktop.core.coat import CoatParser, event_to_dict, parse_trace
+from satori_desktop.core.coat import (
+    AnswerFound,
+    StepFinished,
+    StepStarted,
+    TextAppended,
+    TranscriptEvent,
+    parse_trace,
+)
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine, synthetic_trace
+from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import (
     GenerationRequest,
     GenerationResult,
@@ -20,7 +29,7 @@ from satori_desktop.engine.types import (
     LoadReport,
     TextCallback,
 )
-from satori_desktop.ui.engine_worker import EngineWorker, merge_text_events
+from satori_desktop.ui.engine_worker import NO_MODEL_YET, EngineWorker
 
 
 class ThreadRecordingEngine(ScriptedEngine):
@@ -55,13 +64,13 @@ def make_worker(qtbot: QtBot) -> Any:
         assert worker.shutdown(timeout_ms=10_000)
 
 
-def _collect(worker: EngineWorker) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    worker.events_received.connect(events.extend)
+def _collect(worker: EngineWorker) -> list[TranscriptEvent]:
+    events: list[TranscriptEvent] = []
+    worker.generation_streamed.connect(lambda update: events.extend(update.events))
     return events
 
 
-def test_generation_runs_on_the_worker_thread_and_streams_plain_events(
+def test_generation_runs_on_the_worker_thread_and_streams_typed_events(
     qtbot: QtBot, make_worker: Any
 ) -> None:
     engine = ThreadRecordingEngine()
@@ -69,59 +78,60 @@ def test_generation_runs_on_the_worker_thread_and_streams_plain_events(
     events = _collect(worker)
     with qtbot.waitSignal(worker.generation_finished, timeout=10_000) as finished:
         request_id = worker.generate(GenerationRequest("question"))
-    result = finished.args[0]
-    assert result["request_id"] == request_id
-    assert result["finish_reason"] == "stop" and result["text"] == DEMO_TRACE
+    summary = finished.args[0]
+    assert isinstance(summary, TurnSummary)
+    assert summary.request_id == request_id
+    assert summary.finish_reason == "stop" and summary.text == DEMO_TRACE and summary.error is None
+    assert summary.elapsed_s is not None and summary.elapsed_s > 0 and summary.n_ctx == 16384
     assert threading.get_ident() not in engine.threads and len(engine.threads) == 1
-    # The events are the parser's own, as plain dicts: replaying them gives the same steps and answer.
+    # The events are the parser's own: replaying them gives the same steps and answer.
     expected = parse_trace(DEMO_TRACE)
-    kinds = [event["type"] for event in events]
-    assert kinds.count("step_started") == len(expected.steps) == kinds.count("step_finished")
-    assert [e["action"] for e in events if e["type"] == "step_started"] == [
-        s.action.value for s in expected.steps
-    ]
-    assert [e["latex"] for e in events if e["type"] == "answer"][-1] == expected.answer == "5"
-    text = "".join(e["text"] for e in events if e["type"] == "text_appended")
+    started = [e for e in events if isinstance(e, StepStarted)]
+    assert len(started) == len(expected.steps) == sum(isinstance(e, StepFinished) for e in events)
+    assert [e.action for e in started] == [s.action for s in expected.steps]
+    assert [e.latex for e in events if isinstance(e, AnswerFound)][-1] == expected.answer == "5"
+    text = "".join(e.text for e in events if isinstance(e, TextAppended))
     assert text == "".join(step.text for step in expected.steps)
 
 
 def test_fast_streams_arrive_in_batches_not_one_signal_per_token(qtbot: QtBot, make_worker: Any) -> None:
     worker = make_worker(ScriptedEngine([synthetic_trace(4000)]))  # as fast as possible
-    batches: list[int] = []
-    worker.events_received.connect(lambda events: batches.append(len(events)))
+    updates: list[StreamUpdate] = []
+    worker.generation_streamed.connect(updates.append)
     with qtbot.waitSignal(worker.generation_finished, timeout=20_000) as finished:
         worker.generate(GenerationRequest("q"))
-    assert finished.args[0]["generated_tokens"] == 4000
-    assert len(batches) < 4000 / 4
+    assert finished.args[0].generated_tokens == 4000
+    assert len(updates) < 4000 / 4
+    assert updates[-1].progress.generated_tokens == 4000
 
 
 def test_stop_mid_stream_cancels_and_keeps_the_partial_text(qtbot: QtBot, make_worker: Any) -> None:
     worker = make_worker(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=300))
-    with qtbot.waitSignal(worker.generation_progressed, timeout=5000):
+    with qtbot.waitSignal(worker.generation_streamed, timeout=5000):
         worker.generate(GenerationRequest("q"))
     with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
         worker.cancel()
-    result = finished.args[0]
-    assert result["finish_reason"] == "cancelled"
-    assert 0 < result["generated_tokens"] < 3000
-    assert synthetic_trace(3000).startswith(result["text"])
+    summary = finished.args[0]
+    assert summary.finish_reason == "cancelled" and summary.error is None
+    assert 0 < summary.generated_tokens < 3000
+    assert synthetic_trace(3000).startswith(summary.text)
 
 
 def test_stop_before_the_request_starts_cancels_it_too(qtbot: QtBot, make_worker: Any) -> None:
     worker = make_worker(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=300))
-    results: list[dict[str, Any]] = []
+    results: list[TurnSummary] = []
     worker.generation_finished.connect(results.append)
     first = worker.generate(GenerationRequest("q1"))
     second = worker.generate(GenerationRequest("q2"))  # queued behind the first
     worker.cancel()
     qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
-    assert [r["request_id"] for r in results] == [first, second]
-    assert [r["finish_reason"] for r in results] == ["cancelled", "cancelled"]
-    assert results[1]["generated_tokens"] == 0
+    assert [r.request_id for r in results] == [first, second]
+    assert [r.finish_reason for r in results] == ["cancelled", "cancelled"]
+    assert results[1].generated_tokens == 0
     # A later request is not affected by the earlier Stop.
     with qtbot.waitSignal(worker.generation_finished, timeout=10_000) as finished:
         worker.generate(GenerationRequest("q3", max_tokens=20))
-    assert finished.args[0]["finish_reason"] == "length"
+    assert finished.args[0].finish_reason == "length"
 
 
 def test_shutdown_mid_generation_cancels_and_joins(qtbot: QtBot) -> None:
@@ -129,7 +139,7 @@ def test_shutdown_mid_generation_cancels_and_joins(qtbot: QtBot) -> None:
     worker = EngineWorker(lambda: engine)
     with qtbot.waitSignal(worker.model_loaded, timeout=5000):
         worker.load(Path("demo.gguf"), n_ctx=16384)
-    with qtbot.waitSignal(worker.generation_progressed, timeout=5000):
+    with qtbot.waitSignal(worker.generation_streamed, timeout=5000):
         worker.generate(GenerationRequest("q"))
     assert worker.shutdown(timeout_ms=5000)
     assert not worker.is_running
@@ -160,31 +170,40 @@ def test_a_bug_in_the_engine_becomes_a_sentence_pointing_at_the_log(qtbot: QtBot
 
     worker = make_worker(BuggyEngine())
     events = _collect(worker)
-    messages: list[str] = []
-    worker.errored.connect(messages.append)
     with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
         worker.generate(GenerationRequest("q"))
-    assert finished.args[0]["finish_reason"] == "error"
-    assert len(messages) == 1 and "log file" in messages[0] and "RuntimeError" not in messages[0]
-    assert str(log_file_path()) in messages[0]
-    assert [e["type"] for e in events][-1] == "step_finished"  # the open step was closed
+    summary = finished.args[0]
+    assert summary.finish_reason == "error" and summary.error is not None
+    assert "log file" in summary.error and "RuntimeError" not in summary.error
+    assert str(log_file_path()) in summary.error
+    assert isinstance(events[-1], StepFinished)  # the open step was closed
+    assert summary.elapsed_s is not None
 
 
-def test_merge_text_events_joins_runs_of_the_same_step_only() -> None:
-    parser = CoatParser()
-    events = [
-        e for piece in ["a", "b", "<|reflect|>", "c", "d"] for e in parser.feed(piece)
-    ] + parser.finish()
-    merged = merge_text_events([event_to_dict(e) for e in events])
-    assert [e["type"] for e in merged] == [
-        "step_started",
-        "text_appended",
-        "step_finished",
-        "step_started",
-        "text_appended",
-        "step_finished",
-    ]
-    assert [e["text"] for e in merged if e["type"] == "text_appended"] == ["ab", "cd"]
+def test_a_user_facing_generation_error_ends_the_turn_with_its_sentence(
+    qtbot: QtBot, make_worker: Any
+) -> None:
+    class RefusingEngine(ScriptedEngine):
+        def generate(
+            self, request: GenerationRequest, on_text: TextCallback | None = None
+        ) -> GenerationResult:
+            raise UserFacingError("The question is empty; type a question first.")
+
+    worker = make_worker(RefusingEngine())
+    messages: list[str] = []
+    worker.errored.connect(messages.append)  # for loads only: the turn carries its own sentence
+    with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
+        worker.generate(GenerationRequest(""))
+    assert finished.args[0].error == "The question is empty; type a question first."
+    assert messages == []
+
+
+def test_generating_before_a_model_is_loaded_says_so(qtbot: QtBot) -> None:
+    worker = EngineWorker(ScriptedEngine)
+    with qtbot.waitSignal(worker.generation_finished, timeout=5000) as finished:
+        worker.generate(GenerationRequest("q"))
+    assert finished.args[0].finish_reason == "error" and finished.args[0].error == NO_MODEL_YET
+    assert worker.shutdown(timeout_ms=5000)
 
 
 def test_the_pinned_pyside6_keeps_references_to_true_and_none() -> None:

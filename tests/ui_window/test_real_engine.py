@@ -64,8 +64,8 @@ def test_the_real_engine_streams_a_solution_into_the_window(qtbot: QtBot, real_w
     with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
         pass
     result = finished.args[0]
-    assert result["finish_reason"] == "stop", result
-    assert result["text"] == SCRIPT.removesuffix(IM_END)
+    assert result.finish_reason == "stop", result
+    assert result.text == SCRIPT.removesuffix(IM_END)
     qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
     state = dom_state(qtbot, window.transcript)
     assert [(s["action"], s["fold"]) for s in state["steps"]] == [
@@ -74,13 +74,13 @@ def test_the_real_engine_streams_a_solution_into_the_window(qtbot: QtBot, real_w
         ("continue", False),
     ]
     assert state["answer_tex"] == "2" and state["math_errors"] == 0 and state["katex"] >= 3
-    assert window.speed_label.text().startswith(f"Done · {result['generated_tokens']} tokens")
+    assert window.speed_label.text().startswith(f"Done · {result.generated_tokens} tokens")
 
     # A follow-up continues the same conversation; the engine reuses the evaluated prefix.
     window.ask("Why?")
     with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as again:
         pass
-    assert again.args[0]["reused_prompt_tokens"] > 0
+    assert again.args[0].reused_prompt_tokens > 0
     assert len(window.conversation.turns) == 2
 
 

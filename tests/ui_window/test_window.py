@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import shiboken6
@@ -16,11 +15,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.core.settings import Settings, load_settings
 from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine, split_into_pieces, synthetic_trace
+from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.engine.types import GenerationRequest, GenerationResult, TextCallback
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
+from tests.ui_transcript.conftest import dom_state
 
 MakeWindow = Callable[..., MainWindow]
 
@@ -53,10 +56,11 @@ def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
     qtbot.wait(50)
 
 
-def _finish(qtbot: QtBot, window: MainWindow, timeout: int = 20_000) -> dict[str, Any]:
+def _finish(qtbot: QtBot, window: MainWindow, timeout: int = 20_000) -> TurnSummary:
     with qtbot.waitSignal(window._worker.generation_finished, timeout=timeout) as finished:
         pass
-    return dict(finished.args[0])
+    summary: TurnSummary = finished.args[0]
+    return summary
 
 
 def test_enter_sends_and_shift_enter_starts_a_new_line(qtbot: QtBot, make_window: MakeWindow) -> None:
@@ -90,10 +94,10 @@ def test_a_solution_streams_and_the_status_line_tells_the_story(
     qtbot.waitUntil(lambda: "tok/s" in window.speed_label.text(), timeout=10_000)
     assert window.speed_label.text().startswith("Generating · ")
     result = _finish(qtbot, window)
-    assert result["finish_reason"] == "stop" and result["text"] == DEMO_TRACE
+    assert result.finish_reason == "stop" and result.text == DEMO_TRACE
     tokens = len(split_into_pieces(DEMO_TRACE))
     assert window.speed_label.text().startswith(f"Done · {tokens} tokens · ")
-    used = result["prompt_tokens"] + result["generated_tokens"]
+    used = result.prompt_tokens + result.generated_tokens
     assert window.context_label.text() == f"Context {used:,} / 4,096 tokens"
     assert window.conversation.turns[0].answer == DEMO_TRACE
     assert not window.is_busy and not window.composer.stop_button.isEnabled()
@@ -106,9 +110,9 @@ def test_stop_mid_stream_keeps_the_partial_answer(qtbot: QtBot, make_window: Mak
     with qtbot.waitSignal(window._worker.generation_finished, timeout=5000) as finished:
         qtbot.mouseClick(window.composer.stop_button, Qt.MouseButton.LeftButton)
     result = finished.args[0]
-    assert result["finish_reason"] == "cancelled" and 0 < result["generated_tokens"] < 3000
+    assert result.finish_reason == "cancelled" and 0 < result.generated_tokens < 3000
     assert window.speed_label.text().startswith("Stopped · ")
-    assert window.conversation.turns[0].answer == result["text"]
+    assert window.conversation.turns[0].answer == result.text
     assert not window.is_busy
 
 
@@ -117,7 +121,7 @@ def test_stop_right_after_sending_works_too(qtbot: QtBot, make_window: MakeWindo
     window.ask("A long problem")
     with qtbot.waitSignal(window._worker.generation_finished, timeout=5000) as finished:
         window.composer.stop_requested.emit()
-    assert finished.args[0]["finish_reason"] == "cancelled"
+    assert finished.args[0].finish_reason == "cancelled"
 
 
 def test_escape_in_the_problem_box_stops(qtbot: QtBot, make_window: MakeWindow) -> None:
@@ -125,7 +129,7 @@ def test_escape_in_the_problem_box_stops(qtbot: QtBot, make_window: MakeWindow) 
     window.ask("A long problem")
     with qtbot.waitSignal(window._worker.generation_finished, timeout=5000) as finished:
         qtbot.keyClick(window.composer.editor, Qt.Key.Key_Escape)
-    assert finished.args[0]["finish_reason"] == "cancelled"
+    assert finished.args[0].finish_reason == "cancelled"
 
 
 def test_closing_mid_generation_cancels_and_joins_the_engine_thread(
@@ -152,9 +156,9 @@ def test_a_follow_up_continues_the_conversation_and_reuses_the_prefix(
     assert [turn.question for turn in window.conversation.turns] == ["Sum of the roots of x^2-5x+6?", "Why?"]
     assert window.conversation.turns[1].answer == "Because $2+3=5$. So $\\boxed{5}$."
     assert "First: $\\boxed{5}$." in window.conversation.prompt()
-    assert second["reused_prompt_tokens"] == first["prompt_tokens"] + first["generated_tokens"]
-    assert second["prompt_tokens"] > second["reused_prompt_tokens"]
-    used = second["prompt_tokens"] + second["generated_tokens"]
+    assert second.reused_prompt_tokens == first.prompt_tokens + first.generated_tokens
+    assert second.prompt_tokens > second.reused_prompt_tokens
+    used = second.prompt_tokens + second.generated_tokens
     assert window.context_label.text() == f"Context {used:,} / 4,096 tokens"
 
 
@@ -179,7 +183,7 @@ def test_without_a_model_the_window_says_how_to_get_one(qtbot: QtBot, make_windo
     assert not window.is_busy and window.conversation.turns == []
 
 
-def test_an_error_during_generation_shows_a_sentence_not_a_traceback(
+def test_a_bug_during_generation_shows_a_sentence_in_the_transcript_not_a_traceback(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
     class BrokenEngine(ScriptedEngine):
@@ -190,14 +194,51 @@ def test_an_error_during_generation_shows_a_sentence_not_a_traceback(
 
     window = make_window(BrokenEngine())
     window.ask("Q")
-    _finish(qtbot, window)
-    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorBox") is not None, timeout=5000)
-    box = window.findChild(QMessageBox, "errorBox")
-    assert box is not None and "log file" in box.text() and "internal detail" not in box.text()
-    assert "Traceback" not in box.text()
+    summary = _finish(qtbot, window)
+    assert summary.finish_reason == "error" and summary.error is not None
+    assert str(log_file_path()) in summary.error and "internal detail" not in summary.error
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    footer = dom_state(qtbot, window.transcript)["footer"]
+    # The real sentence under the question it belongs to (it was "unknown error" before the summary
+    # was typed), no traceback, no dialog on top of it.
+    assert footer.startswith("Generation failed: Something went wrong while generating the answer")
+    assert str(log_file_path()) in footer and "Traceback" not in footer and "internal detail" not in footer
+    assert window.findChild(QMessageBox, "errorBox") is None
     assert window.conversation.turns == []  # the failed turn is dropped, a retry starts clean
     assert window.speed_label.text().startswith("Failed")
-    box.close()
+
+
+def test_a_user_facing_error_shows_its_own_sentence_in_the_transcript(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    sentence = (
+        "The question is too long: it takes 9000 tokens and the model's context holds 4096; shorten it."
+    )
+
+    class TooLongEngine(ScriptedEngine):
+        def generate(
+            self, request: GenerationRequest, on_text: TextCallback | None = None
+        ) -> GenerationResult:
+            raise UserFacingError(sentence)
+
+    window = make_window(TooLongEngine())
+    window.ask("A very long question")
+    assert _finish(qtbot, window).error == sentence
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    assert dom_state(qtbot, window.transcript)["footer"].startswith(f"Generation failed: {sentence}")
+
+
+def test_the_transcript_footer_shows_the_tokens_rate_and_elapsed_time(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window(ScriptedEngine(tokens_per_second=400))
+    window.ask("What is the sum of the roots?")
+    summary = _finish(qtbot, window)
+    assert summary.elapsed_s is not None and summary.elapsed_s > 0
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    footer = dom_state(qtbot, window.transcript)["footer"]
+    assert f"{summary.generated_tokens} tokens" in footer
+    assert f"{summary.elapsed_s:.1f} s" in footer and "tokens/s" in footer
 
 
 def test_keeping_sections_open_is_a_saved_setting(qtbot: QtBot, make_window: MakeWindow) -> None:

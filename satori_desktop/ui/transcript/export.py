@@ -21,8 +21,9 @@ from typing import Literal
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from satori_desktop.core.coat import CoatParser, ParsedTrace, assistant_part, event_to_dict, parse_trace
+from satori_desktop.core.coat import CoatParser, ParsedTrace, assistant_part, parse_trace
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.transcript.assets import asset_path, katex_root, require_assets, web_root
 from satori_desktop.ui.transcript.view import TranscriptView
 
@@ -132,7 +133,7 @@ def export_trace(
     ensure_application()
     trace: ParsedTrace = parse_trace(raw)
     parser = CoatParser()
-    events = [event_to_dict(e) for e in parser.feed(assistant_part(raw)) + parser.finish()]
+    events = parser.feed(assistant_part(raw)) + parser.finish()
     shown_question = question_of(raw) if question is None else question
 
     view = TranscriptView()
@@ -145,7 +146,7 @@ def export_trace(
         view.set_keep_sections_open(True)
         view.begin_turn(shown_question)
         view.apply_events(events)
-        view.end_turn({"finish_reason": "stop"})
+        view.end_turn(TurnSummary(request_id=0, finish_reason="stop"))
         _wait_until(view.is_idle, "typesetting")
         if fmt == "html":
             body = _run_js(view, "satori.exportHtml()")

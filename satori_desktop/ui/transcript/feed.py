@@ -10,20 +10,34 @@ Ops (JSON objects the page's `satori.apply(ops)` understands):
 `{"op": "turn", "question_html"}`, `{"op": "step", "index", "action"}`, `{"op": "blocks", "index",
 "html": [..]}`, `{"op": "open", "index", "html"}`, `{"op": "step_end", "index"}`, `{"op": "answer",
 "latex"}`, `{"op": "end", "summary"}`, `{"op": "clear"}`, `{"op": "keep_open", "value"}`.
+
+This is where the typed events (`core.coat`) and the end-of-turn summary (`engine.streaming.TurnSummary`)
+become JSON, once: `page_summary` picks what the page's footer shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
+from satori_desktop.core.coat import AnswerFound, StepFinished, StepStarted, TextAppended, TranscriptEvent
 from satori_desktop.core.markup import BlockSplitter, render_markup
+from satori_desktop.engine.streaming import TurnSummary
 
-_ACTIONS = frozenset({"start", "continue", "reflect", "explore"})
+
+def page_summary(summary: TurnSummary) -> dict[str, Any]:
+    """What the turn's footer shows (transcript.js `endTurn`): how it ended, the error sentence, and the
+    figures it has (a turn that produced nothing, or an export, shows none)."""
+    shown: dict[str, Any] = {"finish_reason": summary.finish_reason, "error": summary.error}
+    if summary.generated_tokens > 0:
+        shown["generated_tokens"] = summary.generated_tokens
+        shown["decode_tok_s"] = summary.decode_tok_s
+        shown["elapsed_s"] = summary.elapsed_s
+    return shown
 
 
 class TranscriptFeed:
-    """Turns event dicts (`core.coat.event_to_dict`) into page ops; one instance per view."""
+    """Turns transcript events (`core.coat`) into page ops; one instance per view."""
 
     def __init__(self) -> None:
         self._ops: list[dict[str, Any]] = []
@@ -38,9 +52,9 @@ class TranscriptFeed:
         self._splitters.clear()
         self._ops.append({"op": "turn", "question_html": render_markup(question) if question.strip() else ""})
 
-    def end_turn(self, summary: Mapping[str, Any]) -> None:
+    def end_turn(self, summary: TurnSummary) -> None:
         self._close_open_steps()
-        self._ops.append({"op": "end", "summary": _json_safe(summary)})
+        self._ops.append({"op": "end", "summary": page_summary(summary)})
 
     def clear(self) -> None:
         self._ops.clear()
@@ -51,19 +65,16 @@ class TranscriptFeed:
     def keep_sections_open(self, value: bool) -> None:
         self._ops.append({"op": "keep_open", "value": bool(value)})
 
-    def add_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+    def add_events(self, events: Iterable[TranscriptEvent]) -> None:
         for event in events:
-            kind = event.get("type")
-            if kind == "step_started":
-                index = int(event["index"])
-                action = str(event.get("action", "continue"))
-                self._start_step(index, action if action in _ACTIONS else "continue")
-            elif kind == "text_appended":
-                self._append(int(event["index"]), str(event.get("text", "")))
-            elif kind == "step_finished":
-                self._finish_step(int(event["index"]))
-            elif kind == "answer":
-                self._ops.append({"op": "answer", "latex": str(event.get("latex", ""))})
+            if isinstance(event, StepStarted):
+                self._start_step(event.index, event.action.value)
+            elif isinstance(event, TextAppended):
+                self._append(event.index, event.text)
+            elif isinstance(event, StepFinished):
+                self._finish_step(event.index)
+            elif isinstance(event, AnswerFound):
+                self._ops.append({"op": "answer", "latex": event.latex})
 
     def take_ops(self) -> list[dict[str, Any]]:
         """Everything the page must do since the last call; the open blocks are rendered now."""
@@ -110,12 +121,3 @@ class TranscriptFeed:
     def _close_open_steps(self) -> None:
         for index in list(self._splitters):
             self._finish_step(index)
-
-
-def _json_safe(summary: Mapping[str, Any]) -> dict[str, Any]:
-    """Only plain JSON values reach the page (the summary comes from engine results)."""
-    safe: dict[str, Any] = {}
-    for key, value in summary.items():
-        if isinstance(value, (str, int, float, bool)) or value is None:
-            safe[str(key)] = value
-    return safe

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -22,6 +21,8 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMenu, QWidget
 
+from satori_desktop.core.coat import TranscriptEvent
+from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
 from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
@@ -77,14 +78,14 @@ class TranscriptView(QWebEngineView):
         self._feed.begin_turn(question)
         self._schedule()
 
-    def apply_events(self, events: Iterable[Mapping[str, Any]]) -> None:
-        """Queue transcript event dicts (`core.coat.event_to_dict`); shown at the next frame."""
+    def apply_events(self, events: Iterable[TranscriptEvent]) -> None:
+        """Queue transcript events (`core.coat`); shown at the next frame."""
         self._feed.add_events(events)
         self._schedule()
 
-    def end_turn(self, summary: Mapping[str, Any]) -> None:
-        """Close the turn. `summary` may hold `finish_reason` ("stop" | "length" | "cancelled" | "error"),
-        `error` (a sentence), `generated_tokens`, `decode_tok_s`, `elapsed_s`; other keys are ignored."""
+    def end_turn(self, summary: TurnSummary) -> None:
+        """Close the turn; its footer says how it ended (the error sentence of a failed one) and the
+        figures (tokens, rate, time)."""
         self._feed.end_turn(summary)
         self._schedule()
 
