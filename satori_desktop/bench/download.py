@@ -4,8 +4,8 @@ Throughput: the same file (1 GB by default) is fetched from the local fake hub b
 app's downloader with its sha256 verification on, alternately, several rounds in one run; the figure is
 curl's median time divided by ours (1.0 = as fast as curl; the target is >= 0.9). Resume: a download
 subprocess is killed with SIGKILL part-way and run again; the figure is how many bytes the server had to
-send twice (the target is at most one chunk). It needs a source checkout (the fake hub lives in
-tests/support) and curl.
+send twice (the target is at most one chunk). The file is served by `bench.local_hub` on 127.0.0.1;
+curl is needed.
 """
 
 from __future__ import annotations
@@ -36,17 +36,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def _fake_hub_class() -> Any:
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "tests" / "support" / "fake_hub.py").is_file():
-        raise UserFacingError("The download benchmark needs a source checkout (tests/support/fake_hub.py).")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from tests.support.fake_hub import FakeHub
-
-    return FakeHub
-
-
 def _write_file(path: Path, size: int) -> None:
     # Random blocks so nothing on the way can compress or deduplicate them.
     block = os.urandom(16 * 1024 * 1024)
@@ -64,7 +53,7 @@ def _write_file(path: Path, size: int) -> None:
 def run(args: argparse.Namespace) -> int:
     if shutil.which("curl") is None:
         raise UserFacingError("The download benchmark compares with curl: install curl and run it again.")
-    fake_hub_class = _fake_hub_class()
+    from satori_desktop.bench.local_hub import LocalHub
     from satori_desktop.models.download import CHUNK_SIZE, download_file
     from satori_desktop.models.hub import remote_file
 
@@ -78,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         # The served side runs in a process of its own, as a real server would: it must not share our GIL.
         root = Path(__file__).resolve().parents[2]
         server = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.fake_hub", str(source.parent), "--repo", _REPO],
-            cwd=root,
+            [sys.executable, "-m", "satori_desktop.bench.local_hub", str(source.parent), "--repo", _REPO],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -113,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             server.terminate()
             server.wait()
-        hub = fake_hub_class()
+        hub = LocalHub()
         hub.add_file(_REPO, _FILE, source)
         with hub:
             os.environ["HF_ENDPOINT"] = hub.url

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_hub import FakeHub
+from satori_desktop.bench.local_hub import LocalHub
 from tests.support.tiny_gguf import write_tiny_gguf
 
 SATORI_REPO = "Triangle104/Satori-7B-Round2-Q4_K_M-GGUF"
@@ -50,8 +50,8 @@ def larger_satori(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def fake_hub(hf_env: Path, tiny_satori: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    with FakeHub() as hub:
+def fake_hub(hf_env: Path, tiny_satori: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
+    with LocalHub() as hub:
         hub.add_file(SATORI_REPO, SATORI_FILE, tiny_satori)
         monkeypatch.setenv("HF_ENDPOINT", hub.url)
         yield hub

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from satori_desktop.bench.local_hub import LocalHub
 from tests.models.conftest import SATORI_FILE, SATORI_REPO, run_cli
-from tests.support.fake_hub import FakeHub
 
 
-def test_search_lists_files_with_hub_sizes(fake_hub: FakeHub, tiny_satori: Path) -> None:
+def test_search_lists_files_with_hub_sizes(fake_hub: LocalHub, tiny_satori: Path) -> None:
     result = run_cli("models", "search", "--json")
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)
@@ -20,7 +20,7 @@ def test_search_lists_files_with_hub_sizes(fake_hub: FakeHub, tiny_satori: Path)
     assert entries[0]["sha256"] == fake_hub.file(SATORI_REPO, SATORI_FILE).sha256
 
 
-def test_recommend_on_this_machine(fake_hub: FakeHub) -> None:
+def test_recommend_on_this_machine(fake_hub: LocalHub) -> None:
     result = run_cli("models", "recommend", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -30,7 +30,7 @@ def test_recommend_on_this_machine(fake_hub: FakeHub) -> None:
     assert "This machine:" in text.stdout and "satori-desktop models download" in text.stdout
 
 
-def test_download_list_verify_remove(fake_hub: FakeHub) -> None:
+def test_download_list_verify_remove(fake_hub: LocalHub) -> None:
     assert json.loads(run_cli("models", "list", "--json").stdout)["models"] == []
     empty = run_cli("models", "list")
     assert "No model is installed" in empty.stdout
@@ -63,7 +63,7 @@ def test_import_warns_for_a_non_satori_model(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "There is no file" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_unknown_repo_and_unreachable_hub_have_their_own_messages(fake_hub: FakeHub) -> None:
+def test_unknown_repo_and_unreachable_hub_have_their_own_messages(fake_hub: LocalHub) -> None:
     missing = run_cli("models", "download", "nobody/nothing-GGUF:x.gguf")
     assert missing.returncode == 2 and "HTTP 404" in missing.stderr
     # repo:file asks for the file's metadata, which huggingface_hub does not retry (listings back off ~20 s).

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.models import catalog, install
 from satori_desktop.models.download import (
@@ -20,7 +21,6 @@ from satori_desktop.models.download import (
 from satori_desktop.models.hub import remote_file
 from satori_desktop.models.store import ModelStore
 from tests.models.conftest import SATORI_FILE, SATORI_REPO
-from tests.support.fake_hub import FakeHub
 
 FAST_RETRY = RetryPolicy(attempts=3, first_delay_s=0.01, max_delay_s=0.05)
 
@@ -29,13 +29,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _file_gets(hub: FakeHub) -> list[tuple[str | None, int, int]]:
+def _file_gets(hub: LocalHub) -> list[tuple[str | None, int, int]]:
     return [
         (r.range, r.status, r.body_bytes) for r in hub.requests if r.method == "GET" and "/resolve/" in r.path
     ]
 
 
-def test_remote_file_reads_size_and_sha256_from_the_hub(fake_hub: FakeHub, tiny_satori: Path) -> None:
+def test_remote_file_reads_size_and_sha256_from_the_hub(fake_hub: LocalHub, tiny_satori: Path) -> None:
     remote = remote_file(SATORI_REPO, SATORI_FILE)
     assert remote.size == tiny_satori.stat().st_size
     assert remote.sha256 == _sha256(tiny_satori)
@@ -43,7 +43,7 @@ def test_remote_file_reads_size_and_sha256_from_the_hub(fake_hub: FakeHub, tiny_
 
 
 def test_connection_dropped_mid_file_resumes_with_range(
-    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+    fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path
 ) -> None:
     fake_hub.file(SATORI_REPO, SATORI_FILE).faults.drop_after_bytes = 200_000
     remote = remote_file(SATORI_REPO, SATORI_FILE)
@@ -59,7 +59,7 @@ def test_connection_dropped_mid_file_resumes_with_range(
 
 
 def test_a_chunked_body_goes_through_httpx_and_resumes_after_a_drop(
-    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+    fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path
 ) -> None:
     # No Content-Length: the body cannot be read straight from the connection, httpx decodes the chunks.
     faults = fake_hub.file(SATORI_REPO, SATORI_FILE).faults
@@ -75,7 +75,7 @@ def test_a_chunked_body_goes_through_httpx_and_resumes_after_a_drop(
 
 
 def test_downloads_one_after_another_on_the_same_session(
-    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+    fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path
 ) -> None:
     # A body read straight from the connection leaves it unusable for another request; the next requests
     # of the shared session (metadata, the second download) must still get clean answers.
@@ -87,7 +87,7 @@ def test_downloads_one_after_another_on_the_same_session(
 
 
 def test_pause_keeps_the_part_and_the_next_run_resumes(
-    fake_hub: FakeHub, larger_satori: Path, tmp_path: Path
+    fake_hub: LocalHub, larger_satori: Path, tmp_path: Path
 ) -> None:
     fake_hub.add_file(SATORI_REPO, SATORI_FILE, larger_satori)
     remote = remote_file(SATORI_REPO, SATORI_FILE)
@@ -113,7 +113,7 @@ def test_pause_keeps_the_part_and_the_next_run_resumes(
     assert any(p.phase == "downloading" and p.total_bytes == remote.size for p in seen)
 
 
-def test_corrupted_byte_is_detected_and_nothing_loadable_is_left(fake_hub: FakeHub, tmp_path: Path) -> None:
+def test_corrupted_byte_is_detected_and_nothing_loadable_is_left(fake_hub: LocalHub, tmp_path: Path) -> None:
     fake_hub.file(SATORI_REPO, SATORI_FILE).faults.corrupt_offset = 1234
     store = ModelStore(tmp_path / "models")
     remote = remote_file(SATORI_REPO, SATORI_FILE)
@@ -124,14 +124,14 @@ def test_corrupted_byte_is_detected_and_nothing_loadable_is_left(fake_hub: FakeH
     assert store.models() == []
 
 
-def test_missing_file_says_404(fake_hub: FakeHub) -> None:
+def test_missing_file_says_404(fake_hub: LocalHub) -> None:
     with pytest.raises(UserFacingError, match="404"):
         remote_file(SATORI_REPO, "no-such-file.gguf")
     with pytest.raises(UserFacingError, match="404"):
         catalog.resolve_spec("someone/not-a-repo:file.gguf")
 
 
-def test_404_while_downloading_is_reported_not_retried(fake_hub: FakeHub, tmp_path: Path) -> None:
+def test_404_while_downloading_is_reported_not_retried(fake_hub: LocalHub, tmp_path: Path) -> None:
     remote = remote_file(SATORI_REPO, SATORI_FILE)
     fake_hub.file(SATORI_REPO, SATORI_FILE).faults.status = 404
     with pytest.raises(UserFacingError, match=r"has no .*404"):
@@ -140,7 +140,7 @@ def test_404_while_downloading_is_reported_not_retried(fake_hub: FakeHub, tmp_pa
 
 
 def test_private_repo_401_needs_a_token(
-    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_hub.add_file("someone/private-GGUF", "model.gguf", tiny_satori, private_token="hf_secret")
     with pytest.raises(UserFacingError, match=r"refused access .*HTTP 401.*HF_TOKEN"):
@@ -151,7 +151,7 @@ def test_private_repo_401_needs_a_token(
     assert _sha256(result.path) == _sha256(tiny_satori)
 
 
-def test_transient_server_errors_are_retried(fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path) -> None:
+def test_transient_server_errors_are_retried(fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path) -> None:
     remote = remote_file(SATORI_REPO, SATORI_FILE)
     faults = fake_hub.file(SATORI_REPO, SATORI_FILE).faults
     faults.status, faults.status_times = 503, 2
@@ -160,7 +160,7 @@ def test_transient_server_errors_are_retried(fake_hub: FakeHub, tiny_satori: Pat
     assert [status for _, status, _ in _file_gets(fake_hub)] == [503, 503, 200]
 
 
-def test_a_server_that_stays_down_gives_up_with_the_part_kept(fake_hub: FakeHub, tmp_path: Path) -> None:
+def test_a_server_that_stays_down_gives_up_with_the_part_kept(fake_hub: LocalHub, tmp_path: Path) -> None:
     remote = remote_file(SATORI_REPO, SATORI_FILE)
     faults = fake_hub.file(SATORI_REPO, SATORI_FILE).faults
     faults.drop_after_bytes, faults.drop_times = 100_000, 1
@@ -182,7 +182,7 @@ def test_a_server_that_stays_down_gives_up_with_the_part_kept(fake_hub: FakeHub,
 
 
 def test_slow_server_finishes_and_reports_speed_and_eta(
-    fake_hub: FakeHub, tiny_satori: Path, tmp_path: Path
+    fake_hub: LocalHub, tiny_satori: Path, tmp_path: Path
 ) -> None:
     fake_hub.file(SATORI_REPO, SATORI_FILE).faults.bytes_per_second = 400_000
     remote = remote_file(SATORI_REPO, SATORI_FILE)
@@ -196,7 +196,7 @@ def test_slow_server_finishes_and_reports_speed_and_eta(
 
 
 def test_file_in_the_hugging_face_cache_is_used_instead_of_downloading(
-    fake_hub: FakeHub, tiny_satori: Path, hf_env: Path, tmp_path: Path
+    fake_hub: LocalHub, tiny_satori: Path, hf_env: Path, tmp_path: Path
 ) -> None:
     from huggingface_hub import hf_hub_download
 

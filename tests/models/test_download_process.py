@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.models.download import CHUNK_SIZE
 from satori_desktop.models.store import ModelStore
 from tests.models.conftest import REPO_ROOT, SATORI_FILE, SATORI_REPO, run_cli
-from tests.support.fake_hub import FakeHub
 
 
 def _sha256(path: Path) -> str:
@@ -26,7 +26,7 @@ def _sha256(path: Path) -> str:
 
 
 def test_download_killed_with_sigkill_resumes_and_verifies(
-    fake_hub: FakeHub, larger_satori: Path, satori_home: Path
+    fake_hub: LocalHub, larger_satori: Path, satori_home: Path
 ) -> None:
     fake_hub.add_file(SATORI_REPO, SATORI_FILE, larger_satori)
     hosted = fake_hub.file(SATORI_REPO, SATORI_FILE)
@@ -87,7 +87,7 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount_point)], check=False)
 
 
-def test_not_enough_disk_names_both_numbers(fake_hub: FakeHub, small_tmpfs: Path) -> None:
+def test_not_enough_disk_names_both_numbers(fake_hub: LocalHub, small_tmpfs: Path) -> None:
     result = run_cli("models", "--models-dir", str(small_tmpfs), "download", "Q4_K_M")
     assert result.returncode == 2
     message = result.stderr.strip().splitlines()[-1]
@@ -98,7 +98,7 @@ def test_not_enough_disk_names_both_numbers(fake_hub: FakeHub, small_tmpfs: Path
 
 
 def test_disk_filling_up_during_the_download_stops_cleanly(
-    fake_hub: FakeHub, tiny_satori: Path, small_tmpfs: Path
+    fake_hub: LocalHub, tiny_satori: Path, small_tmpfs: Path
 ) -> None:
     from satori_desktop.core.errors import UserFacingError
     from satori_desktop.models.download import DownloadProgress, download_file, part_paths
@@ -132,14 +132,14 @@ def test_disk_filling_up_during_the_download_stops_cleanly(
     assert _sha256(destination) == remote.sha256
 
 
-def test_offline_without_cached_file_says_offline(fake_hub: FakeHub) -> None:
+def test_offline_without_cached_file_says_offline(fake_hub: LocalHub) -> None:
     result = run_cli("models", "download", "Q4_K_M", env_extra={"HF_HUB_OFFLINE": "1"})
     assert result.returncode == 2
     assert "Offline mode is on (HF_HUB_OFFLINE is set)" in result.stderr
     assert [r for r in fake_hub.requests if "/resolve/" in r.path] == []
 
 
-def test_offline_with_cached_file_installs_it(fake_hub: FakeHub, hf_env: Path) -> None:
+def test_offline_with_cached_file_installs_it(fake_hub: LocalHub, hf_env: Path) -> None:
     from huggingface_hub import hf_hub_download
 
     hf_hub_download(SATORI_REPO, SATORI_FILE, cache_dir=str(hf_env / "hub"), endpoint=fake_hub.url)

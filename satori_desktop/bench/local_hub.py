@@ -1,5 +1,7 @@
-"""A local stand-in for the Hugging Face hub: a real HTTP server on 127.0.0.1 that tests point
-HF_ENDPOINT at, so the real huggingface_hub client and the app's downloader talk to it unchanged.
+"""A local stand-in for the Hugging Face hub: a real HTTP server on 127.0.0.1 that `bench download` and the
+tests point HF_ENDPOINT at, so the real huggingface_hub client and the app's downloader talk to it
+unchanged. It ships in the package because the download benchmark serves its file with it (a benchmark
+must run from an installed app, not only from a source checkout).
 
 It speaks the endpoints huggingface_hub 2.x calls for what the app does:
 
@@ -14,7 +16,7 @@ Faults are injected per file with `FileFaults`: drop the connection after N byte
 (404, 401, 500...) a number of times, send slowly, flip one byte of the content while still
 advertising the true sha256, or send the body chunked. Counters (`bytes_sent`, `requests`) let tests
 measure what went over the wire.
-Run it alone with `python -m tests.support.fake_hub DIR` to serve every file in DIR as one repo.
+Run it alone with `python -m satori_desktop.bench.local_hub DIR` to serve every file in DIR as one repo.
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class FakeHub:
-    """Start with `with FakeHub() as hub:`; `hub.url` is the value for HF_ENDPOINT."""
+class LocalHub:
+    """Start with `with LocalHub() as hub:`; `hub.url` is the value for HF_ENDPOINT."""
 
     def __init__(self) -> None:
         self.repos: dict[str, HostedRepo] = {}
@@ -128,16 +130,16 @@ class FakeHub:
         assert self._server is not None, "start the hub first"
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def start(self) -> FakeHub:
+    def start(self) -> LocalHub:
         hub = self
 
         class Handler(_HubHandler):
-            fake_hub = hub
+            local_hub = hub
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-hub", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-hub", daemon=True
         )
         self._thread.start()
         return self
@@ -148,7 +150,7 @@ class FakeHub:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> FakeHub:
+    def __enter__(self) -> LocalHub:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -166,7 +168,7 @@ _INFO = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+)(?:/revision/(?P<rev>[^/]
 
 
 class _HubHandler(BaseHTTPRequestHandler):
-    fake_hub: FakeHub
+    local_hub: LocalHub
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
@@ -183,7 +185,7 @@ class _HubHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(body)
-        self.fake_hub._record(RequestRecord(method, self.path, self.headers.get("Range"), status))
+        self.local_hub._record(RequestRecord(method, self.path, self.headers.get("Range"), status))
 
     def _error(self, status: int, method: str, message: str, code: str | None = None) -> None:
         extra = {"X-Error-Message": message}
@@ -192,7 +194,7 @@ class _HubHandler(BaseHTTPRequestHandler):
         self._send_json(status, {"error": message}, method, extra)
 
     def _repo_or_error(self, repo_id: str, method: str) -> HostedRepo | None:
-        repo = self.fake_hub.repos.get(repo_id)
+        repo = self.local_hub.repos.get(repo_id)
         if repo is None:
             self._error(404, method, "Repository not found", "RepoNotFound")
             return None
@@ -273,7 +275,7 @@ class _HubHandler(BaseHTTPRequestHandler):
                 self.send_header("Content-Range", f"bytes */{hosted.size}")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                self.fake_hub._record(RequestRecord(method, self.path, range_header, 416))
+                self.local_hub._record(RequestRecord(method, self.path, range_header, 416))
                 return
             start = int(match[1])
             end = min(int(match[2]), hosted.size - 1) if match[2] else hosted.size - 1
@@ -294,7 +296,7 @@ class _HubHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end}/{hosted.size}")
         self.end_headers()
         record = RequestRecord(method, self.path, range_header, status)
-        self.fake_hub._record(record)
+        self.local_hub._record(record)
         if method == "GET":
             self._send_body(hosted, start, end + 1, record)
 
@@ -349,9 +351,9 @@ class _HubHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _count(self, record: RequestRecord, count: int) -> None:
-        with self.fake_hub._lock:
+        with self.local_hub._lock:
             record.body_bytes += count
-            self.fake_hub.bytes_sent += count
+            self.local_hub.bytes_sent += count
 
     def _read_form(self) -> dict[str, list[str]]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -406,18 +408,18 @@ class _HubHandler(BaseHTTPRequestHandler):
         limit = int((query.get("limit") or ["1000"])[0])
         found = [
             {"id": repo.repo_id, "modelId": repo.repo_id, "tags": ["gguf"], "downloads": 0, "likes": 0}
-            for repo in self.fake_hub.repos.values()
+            for repo in self.local_hub.repos.values()
             if needle in repo.repo_id.lower() and repo.private_token is None
         ]
         self._send_json(200, found[:limit], "GET")
 
 
 def _main() -> int:
-    parser = argparse.ArgumentParser(description="Serve every file of DIR as one fake hub repo.")
+    parser = argparse.ArgumentParser(description="Serve every file of DIR as one hub repo.")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--repo", default="local/test-GGUF")
     args = parser.parse_args()
-    hub = FakeHub()
+    hub = LocalHub()
     for path in sorted(args.directory.iterdir()):
         if path.is_file():
             hub.add_file(args.repo, path.name, path)
