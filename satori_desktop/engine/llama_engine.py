@@ -11,7 +11,10 @@ step is a direct ctypes call bound to a local name, pieces are cached per token 
 the logits. The abort callback (which llama.cpp's CPU backend calls once per graph node) is installed only
 while the prompt is processed; between generated tokens a plain flag is checked instead.
 
-Threading: every method except `cancel()` must be called from the one thread that owns the engine.
+Threading: every method except `cancel()` must be called from the one thread that owns the engine (the
+thread that loaded the model). Native memory is freed there only: `unload()` from another thread is a bug
+and raises, and an engine that is garbage-collected elsewhere with a model still loaded leaves the memory
+to the process's exit (with a warning in the log) rather than freeing it on the wrong thread.
 """
 
 from __future__ import annotations
@@ -147,6 +150,7 @@ class LlamaEngine:
         self._pieces: dict[int, bytes] = {}
         self._piece_buf = ctypes.create_string_buffer(_PIECE_BUFFER_START)
         self._abort_callback: Any = None
+        self._owner_thread: int | None = None  # the thread that loaded the model, which must free it
 
     # -- loading ---------------------------------------------------------------------------------------
 
@@ -200,6 +204,7 @@ class LlamaEngine:
 
         vocab = llama.llama_model_get_vocab(model)
         self._loaded = _Loaded(model=model, ctx=ctx, vocab=vocab, n_ctx=n_ctx, stop_ids=frozenset())
+        self._owner_thread = threading.get_ident()
         if _use_backend_sampling(gpu_layers):
             chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
             llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
@@ -251,6 +256,8 @@ class LlamaEngine:
         return model, ctx
 
     def unload(self) -> None:
+        if self._loaded is not None and threading.get_ident() != self._owner_thread:
+            raise RuntimeError("LlamaEngine.unload() called from a thread that does not own the model")
         loaded, self._loaded = self._loaded, None
         self._report = None
         self._evaluated = []
@@ -263,7 +270,14 @@ class LlamaEngine:
             llama.llama_model_free(loaded.model)
 
     def __del__(self) -> None:
-        # Native memory must not outlive the engine when the owner forgets unload().
+        # Native memory must not outlive the engine when the owner forgets unload(), but only the owner
+        # thread may free it: collected anywhere else, the memory is left to the process's exit.
+        if self._loaded is None:
+            return
+        if threading.get_ident() != self._owner_thread:
+            with contextlib.suppress(Exception):
+                log.warning("an engine with a loaded model was dropped off its thread; its memory is kept")
+            return
         with contextlib.suppress(Exception):  # at interpreter exit llama_cpp may already be gone
             self.unload()
 
@@ -491,7 +505,7 @@ class LlamaEngine:
             token_buf[0] = token
             status = decode(ctx, batch)
             if status != 0:
-                finish, error = "error", f"llama_decode failed with status {status}"
+                finish, error = "error", _decode_failed_sentence(status)
                 self._forget_unevaluated(llama, loaded)
                 break
             remember(token)
@@ -520,11 +534,25 @@ class LlamaEngine:
 
     def _failed(self, prompt: list[int], reused: int, status: int) -> GenerationResult:
         message = (
-            "The model's memory is full (no room in the context for the prompt)"
+            "The model's memory is full: there is no room in the context for this question; "
+            "start a new conversation or choose a larger context size."
             if status == 1
-            else f"llama.cpp failed to process the prompt (status {status})"
+            else f"llama.cpp could not read the question (llama_decode status {status}); try again, "
+            "and if it repeats, load the model with fewer GPU layers or on the CPU only."
         )
         return GenerationResult("", "error", len(prompt), reused, 0, None, None, error=message)
+
+
+def _decode_failed_sentence(status: int) -> str:
+    if status == 1:
+        return (
+            "The model's memory is full, so the answer stopped here; start a new conversation or choose a "
+            "larger context size."
+        )
+    return (
+        f"llama.cpp stopped with an error while writing the answer (llama_decode status {status}); try "
+        "again, and if it repeats, load the model with fewer GPU layers or on the CPU only."
+    )
 
 
 def window_rates(marks: list[float], generated: int, t_last: float) -> list[float]:
