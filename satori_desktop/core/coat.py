@@ -86,17 +86,6 @@ class AnswerFound:
 TranscriptEvent = StepStarted | TextAppended | StepFinished | AnswerFound
 
 
-def event_to_dict(event: TranscriptEvent) -> dict[str, Any]:
-    """The JSON form of an event, as the transcript page and Qt signals carry it."""
-    if isinstance(event, StepStarted):
-        return {"type": "step_started", "index": event.index, "action": event.action.value}
-    if isinstance(event, TextAppended):
-        return {"type": "text_appended", "index": event.index, "text": event.text}
-    if isinstance(event, StepFinished):
-        return {"type": "step_finished", "index": event.index}
-    return {"type": "answer", "latex": event.latex}
-
-
 def _longest_special_prefix_suffix(text: str) -> int:
     """Length of the longest tail of `text` that is a proper prefix of some special token."""
     start = text.rfind("<", max(0, len(text) - max(len(t) for t in _ALL_SPECIAL)))

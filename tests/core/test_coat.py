@@ -14,7 +14,6 @@ from satori_desktop.core.coat import (
     TextAppended,
     TraceBuilder,
     TranscriptEvent,
-    event_to_dict,
     parse_trace,
 )
 
@@ -135,17 +134,6 @@ def test_the_chat_prompt_before_the_output_is_skipped() -> None:
         (StepAction.START, "It is 2."),
         (StepAction.REFLECT, "Yes. \\boxed{2}"),
     ]
-
-
-def test_event_dicts_are_plain_json() -> None:
-    assert event_to_dict(StepStarted(0, StepAction.REFLECT)) == {
-        "type": "step_started",
-        "index": 0,
-        "action": "reflect",
-    }
-    assert event_to_dict(TextAppended(1, "x")) == {"type": "text_appended", "index": 1, "text": "x"}
-    assert event_to_dict(StepFinished(1)) == {"type": "step_finished", "index": 1}
-    assert event_to_dict(AnswerFound("5")) == {"type": "answer", "latex": "5"}
 
 
 # Pieces a model may write: meta and end tokens, their fragments, math, braces, unicode, plain text.
