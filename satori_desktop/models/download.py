@@ -24,7 +24,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,9 +154,10 @@ def _disk_full_error(directory: Path, remaining: int) -> UserFacingError:
     )
 
 
-def sha256_of_file(
-    path: Path, *, on_bytes: Callable[[int], None] | None = None, control: DownloadControl | None = None
-) -> str:
+def _hash_file(
+    path: Path, on_bytes: Callable[[int], None] | None = None, control: DownloadControl | None = None
+) -> tuple[Any, int]:
+    """sha256 state and length of a file, telling `on_bytes` how far it got (a 4 GB file takes seconds)."""
     digest = hashlib.sha256()
     done = 0
     with open(path, "rb") as handle:
@@ -167,7 +168,13 @@ def sha256_of_file(
                 on_bytes(done)
             if control is not None:
                 control.check()
-    return digest.hexdigest()
+    return digest, done
+
+
+def sha256_of_file(
+    path: Path, *, on_bytes: Callable[[int], None] | None = None, control: DownloadControl | None = None
+) -> str:
+    return str(_hash_file(path, on_bytes, control)[0].hexdigest())
 
 
 def _read_sidecar(sidecar: Path) -> dict[str, Any] | None:
@@ -225,70 +232,21 @@ def download_file(
     have = part.stat().st_size if part.exists() else 0
     check_free_space(destination.parent, remote.size - have, disk_margin_bytes)
 
-    digest = hashlib.sha256()
+    state = _Transfer(have=have, resumed_from=have, digest=hashlib.sha256())
     if have:
         # Hash what is already on disk, so the final check covers every byte of the file.
-        digest, have = _hash_part(part, report, control)
-    resumed_from = have
-    received = 0
+        state.digest, state.have = _hash_part(part, report, control)
+        state.resumed_from = state.have
     failures = 0
-    speed = _Speed()
     url = hub.file_url(remote.repo_id, remote.filename, remote.revision)
     client = hub.http_client()
-    while have < remote.size:
+    while state.have < remote.size:
         control.check()
         hub.require_online()
-        headers = hub.auth_headers()
-        headers["Accept-Encoding"] = "identity"  # the bytes on disk must be the bytes the hub hashed
-        if have:
-            headers["Range"] = f"bytes={have}-"
+        progressed_before = state.received
         try:
-            with client.stream(
-                "GET", url, headers=headers, follow_redirects=True, timeout=_READ_TIMEOUT_S
-            ) as response:
-                status = response.status_code
-                if status in _RETRYABLE_STATUS:
-                    raise _Transient(f"HTTP {status}")
-                if status >= 400:
-                    from huggingface_hub.utils import hf_raise_for_status
-
-                    response.read()
-                    with hub.hub_errors(f"{remote.repo_id}/{remote.filename}"):
-                        hf_raise_for_status(response)
-                    raise UserFacingError(
-                        f"The hub answered HTTP {status} for {remote.filename}: try again later."
-                    )
-                if have and status == 200:
-                    # The server ignored the Range: start the file again rather than append a second copy.
-                    log.warning("server ignored Range; restarting %s from zero", remote.filename)
-                    have, digest = 0, hashlib.sha256()
-                    part.unlink(missing_ok=True)
-                writer = _PartWriter(
-                    part,
-                    append=bool(have),
-                    digest=digest,
-                    have=have,
-                    total=remote.size,
-                    chunk_size=chunk_size,
-                )
-                try:
-                    for piece in _body_pieces(response, chunk_size):
-                        if writer.add(piece):
-                            have = writer.queued
-                            failures = 0
-                            rate = speed.add(time.monotonic(), have)
-                            eta = (remote.size - have) / rate if rate else None
-                            report(
-                                DownloadProgress("downloading", have, remote.size, rate, eta, resumed_from)
-                            )
-                        control.check()
-                finally:
-                    # Whatever arrived is good data: keep it on disk even when the connection dropped, the
-                    # user paused or pressed Ctrl+C, so a resume re-downloads nothing that was received.
-                    writer.close()
-                    have, digest = writer.have, writer.digest
-                    received += writer.received_total
-            if have < remote.size:
+            _receive_once(client, url, remote, part, state, chunk_size, report, control)
+            if state.have < remote.size:
                 raise _Transient("connection closed before the end of the file")
         except (DownloadPaused, DownloadCancelled, UserFacingError, KeyboardInterrupt):
             raise
@@ -296,18 +254,22 @@ def download_file(
             if not _is_transient(exc):
                 raise
             on_disk = part.stat().st_size if part.exists() else 0
-            if on_disk != have:  # a write that did not complete: trust only what the disk holds
-                digest, have = _hash_part(part, report, control) if on_disk else (hashlib.sha256(), 0)
-            failures += 1
+            if on_disk != state.have:  # a write that did not complete: trust only what the disk holds
+                state.digest, state.have = (
+                    _hash_part(part, report, control) if on_disk else (hashlib.sha256(), 0)
+                )
+            # An attempt that brought new bytes was a success as far as retrying goes.
+            failures = 1 if state.received > progressed_before else failures + 1
             if failures > retry.attempts:
                 raise UserFacingError(
-                    f"The download of {remote.filename} keeps failing ({exc}); {format_bytes(have)} of "
+                    f"The download of {remote.filename} keeps failing ({exc}); {format_bytes(state.have)} of "
                     f"{format_bytes(remote.size)} are kept: check the connection and run it again to resume."
                 ) from exc
             wait = retry.delay(failures)
-            log.info("transient error (%s); retry %d in %.1fs from byte %d", exc, failures, wait, have)
+            log.info("transient error (%s); retry %d in %.1fs from byte %d", exc, failures, wait, state.have)
             _sleep_checking(wait, control)
 
+    have, resumed_from, digest, received = state.have, state.resumed_from, state.digest, state.received
     report(DownloadProgress("verifying", have, remote.size, None, None, resumed_from))
     actual = digest.hexdigest()
     if have != remote.size or (remote.sha256 is not None and actual != remote.sha256):
@@ -326,18 +288,83 @@ def download_file(
 
 
 def _hash_part(part: Path, report: ProgressCallback, control: DownloadControl) -> tuple[Any, int]:
-    """sha256 state and length of what a .part holds, reporting progress (a 4 GB part takes seconds)."""
+    """sha256 state and length of what a .part holds, reported as the "hashing-part" phase."""
     size = part.stat().st_size
-    digest = hashlib.sha256()
-    done = 0
     report(DownloadProgress("hashing-part", 0, size, None, None, size))
-    with open(part, "rb") as handle:
-        while chunk := handle.read(_HASH_READ):
-            digest.update(chunk)
-            done += len(chunk)
-            report(DownloadProgress("hashing-part", done, size, None, None, size))
-            control.check()
-    return digest, done
+    return _hash_file(
+        part, lambda done: report(DownloadProgress("hashing-part", done, size, None, None, size)), control
+    )
+
+
+@dataclass
+class _Transfer:
+    """Where one download stands across its HTTP attempts: bytes on disk (`have`) and their sha256."""
+
+    have: int
+    resumed_from: int
+    digest: Any
+    received: int = 0  # body bytes received over all attempts (what the network carried)
+    speed: _Speed = field(default_factory=_Speed)
+
+
+def _receive_once(
+    client: Any,
+    url: str,
+    remote: RemoteFile,
+    part: Path,
+    state: _Transfer,
+    chunk_size: int,
+    report: ProgressCallback,
+    control: DownloadControl,
+) -> None:
+    """One GET of the rest of the file, appended to `part`; `state` follows every byte written, also when
+    the connection drops, the user pauses or a status is refused (raised: `_Transient` for a retry)."""
+    headers = hub.auth_headers()
+    headers["Accept-Encoding"] = "identity"  # the bytes on disk must be the bytes the hub hashed
+    if state.have:
+        headers["Range"] = f"bytes={state.have}-"
+    with client.stream(
+        "GET", url, headers=headers, follow_redirects=True, timeout=_READ_TIMEOUT_S
+    ) as response:
+        status = response.status_code
+        if status in _RETRYABLE_STATUS:
+            raise _Transient(f"HTTP {status}")
+        if status >= 400:
+            from huggingface_hub.utils import hf_raise_for_status
+
+            response.read()
+            with hub.hub_errors(f"{remote.repo_id}/{remote.filename}"):
+                hf_raise_for_status(response)
+            raise UserFacingError(f"The hub answered HTTP {status} for {remote.filename}: try again later.")
+        if state.have and status == 200:
+            # The server ignored the Range: start the file again rather than append a second copy.
+            log.warning("server ignored Range; restarting %s from zero", remote.filename)
+            state.have, state.digest = 0, hashlib.sha256()
+            part.unlink(missing_ok=True)
+        writer = _PartWriter(
+            part,
+            append=bool(state.have),
+            digest=state.digest,
+            have=state.have,
+            total=remote.size,
+            chunk_size=chunk_size,
+        )
+        try:
+            for piece in _body_pieces(response, chunk_size):
+                if writer.add(piece):
+                    queued = writer.queued
+                    rate = state.speed.add(time.monotonic(), queued)
+                    eta = (remote.size - queued) / rate if rate else None
+                    report(
+                        DownloadProgress("downloading", queued, remote.size, rate, eta, state.resumed_from)
+                    )
+                control.check()
+        finally:
+            # Whatever arrived is good data: keep it on disk even when the connection dropped, the user
+            # paused or pressed Ctrl+C, so a resume re-downloads nothing that was received.
+            writer.close()
+            state.have, state.digest = writer.have, writer.digest
+            state.received += writer.received_total
 
 
 def _body_pieces(response: Any, read_size: int) -> Iterator[bytes]:
@@ -543,11 +570,7 @@ class _Transient(Exception):
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, _Transient):
         return True
-    try:
-        import httpx2 as httpx_module
-    except ImportError:
-        import httpx as httpx_module  # type: ignore[no-redef]
-    return isinstance(exc, (httpx_module.TransportError, ConnectionError, TimeoutError))
+    return isinstance(exc, (hub.httpx_module().TransportError, ConnectionError, TimeoutError))
 
 
 def _sleep_checking(seconds: float, control: DownloadControl) -> None:

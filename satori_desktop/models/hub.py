@@ -157,6 +157,18 @@ def search_model_repos(query: str, limit: int = 50) -> list[str]:
         return [model.id for model in _api().list_models(search=query, limit=limit)]
 
 
+def httpx_module() -> Any:
+    """The HTTP library huggingface_hub uses: httpx2 in current releases, httpx in older ones."""
+    try:
+        import httpx2
+
+        return httpx2
+    except ImportError:
+        import httpx
+
+        return httpx
+
+
 def status_code_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     code = getattr(response, "status_code", None)
@@ -167,11 +179,7 @@ def user_error_from_hub_error(exc: BaseException, what: str) -> UserFacingError 
     """The sentence for a failure talking to the hub, or None when `exc` is not a hub/network problem."""
     from huggingface_hub import errors as hf_errors
 
-    try:
-        import httpx2 as httpx_module
-    except ImportError:  # older huggingface_hub releases use httpx
-        import httpx as httpx_module  # type: ignore[no-redef]
-
+    httpx = httpx_module()
     if isinstance(exc, hf_errors.OfflineModeIsEnabled):
         return UserFacingError(OFFLINE_MESSAGE)
     code = status_code_of(exc)
@@ -193,12 +201,12 @@ def user_error_from_hub_error(exc: BaseException, what: str) -> UserFacingError 
         return UserFacingError(
             f"The hub is rate-limiting requests for {what}: wait a few minutes and try again."
         )
-    if isinstance(exc, httpx_module.ProxyError):
+    if isinstance(exc, httpx.ProxyError):
         return UserFacingError(
             f"The proxy refused the connection to the hub ({exc}): "
             "check the HTTPS_PROXY setting and try again."
         )
-    if isinstance(exc, (httpx_module.TransportError, ConnectionError, TimeoutError)):
+    if isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)):
         return UserFacingError(
             f"Cannot reach the hub at {endpoint()} ({type(exc).__name__}): check the internet connection "
             "and try again; a started download resumes where it stopped."
