@@ -1,0 +1,321 @@
+"""The settings file in every state it can be found in: missing, ours, older, newer, damaged, unreadable."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from satori_desktop.core import settings as settings_module
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.settings import (
+    NEWER_FILE_NOTICE,
+    SCHEMA_VERSION,
+    Settings,
+    SettingsLoad,
+    SettingsReadOnlyError,
+    load_settings,
+    load_settings_report,
+    save_settings,
+    settings_path,
+)
+
+
+def write_json(data: Any) -> Path:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def corrupt_copies(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.corrupt-*"))
+
+
+def test_missing_file_gives_defaults_and_no_notice() -> None:
+    assert load_settings_report() == SettingsLoad(Settings(), notice=None, read_only=False)
+    assert not settings_path().exists()  # reading never creates the file
+
+
+def test_round_trip(satori_home: Path) -> None:
+    chosen = Settings(keep_sections_open=True, max_new_tokens=1024, models_dir="/data/models")
+    save_settings(chosen)
+    assert str(settings_path()).startswith(str(satori_home))
+    data = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert data == {
+        "keep_sections_open": True,
+        "max_new_tokens": 1024,
+        "models_dir": "/data/models",
+        "schema_version": SCHEMA_VERSION,
+    }
+    assert load_settings_report() == SettingsLoad(chosen)
+    assert load_settings() == chosen
+
+
+def test_explicit_path(tmp_path: Path) -> None:
+    path = tmp_path / "elsewhere" / "s.json"
+    save_settings(Settings(max_new_tokens=77), path)
+    assert load_settings(path).max_new_tokens == 77
+    assert not settings_path().exists()
+
+
+# -- a newer version's file ---------------------------------------------------------------------------------
+
+
+def newer_file() -> tuple[Path, bytes]:
+    path = write_json(
+        {
+            "schema_version": SCHEMA_VERSION + 1,
+            "keep_sections_open": True,
+            "max_new_tokens": 2048,
+            "theme": "dark",  # a field only the newer version knows
+        }
+    )
+    return path, path.read_bytes()
+
+
+def test_newer_file_is_read_for_the_fields_we_know() -> None:
+    newer_file()
+    report = load_settings_report()
+    assert report.settings == Settings(keep_sections_open=True, max_new_tokens=2048)
+    assert report.read_only is True
+    assert report.notice == NEWER_FILE_NOTICE
+    assert report.notice == (
+        "Your settings were saved by a newer version of Satori Desktop; this version will not change them."
+    )
+
+
+def test_newer_file_is_never_written_over() -> None:
+    path, before = newer_file()
+    report = load_settings_report()
+    with pytest.raises(SettingsReadOnlyError) as refused:
+        save_settings(report.settings.with_changes(keep_sections_open=False))
+    assert isinstance(refused.value, UserFacingError)
+    assert str(refused.value) == NEWER_FILE_NOTICE
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_a_newer_version_saving_while_we_run_is_not_overwritten() -> None:
+    save_settings(Settings())
+    assert load_settings_report().read_only is False
+    path, before = newer_file()  # the newer version writes after we loaded
+    with pytest.raises(SettingsReadOnlyError):
+        save_settings(Settings(max_new_tokens=10))
+    assert path.read_bytes() == before
+
+
+# -- damaged files ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"",
+        b'{"keep_sections_open": tr',
+        b"\xff\xfe\x00garbage",
+        b"[1, 2, 3]",
+        b'"text"',
+        b"null",
+    ],
+    ids=["not-json", "empty", "truncated", "not-utf8", "array", "string", "null"],
+)
+def test_damaged_file_is_moved_aside_intact_and_named(
+    content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="satori_desktop.core.settings"):
+        report = load_settings_report()
+    assert report.settings == Settings()
+    assert report.read_only is False
+    [aside] = corrupt_copies(path)
+    assert aside.read_bytes() == content
+    assert not path.exists()
+    assert report.notice == (
+        f"Your settings file was damaged, so the defaults are used; the old file was kept as {aside}."
+    )
+    assert "damaged" in caplog.text
+    # The aside name carries the time: settings.json.corrupt-YYYYmmdd-HHMMSS.
+    stamp = aside.name.removeprefix("settings.json.corrupt-")
+    assert len(stamp) == 15 and stamp[8] == "-" and stamp.replace("-", "").isdigit()
+    # The next save writes a fresh file and leaves the kept copy alone.
+    save_settings(Settings(keep_sections_open=True))
+    assert load_settings().keep_sections_open is True
+    assert aside.read_bytes() == content
+
+
+def test_two_damaged_files_in_the_same_second_are_both_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_module.time, "strftime", lambda _fmt: "20260101-120000")
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("first", encoding="utf-8")
+    load_settings()
+    path.write_text("second", encoding="utf-8")
+    load_settings()
+    kept = corrupt_copies(path)
+    assert [p.name for p in kept] == [
+        "settings.json.corrupt-20260101-120000",
+        "settings.json.corrupt-20260101-120000-2",
+    ]
+    assert [p.read_text(encoding="utf-8") for p in kept] == ["first", "second"]
+
+
+def test_saving_over_a_file_damaged_since_loading_keeps_it() -> None:
+    save_settings(Settings())
+    path = settings_path()
+    path.write_text("{half a file", encoding="utf-8")
+    save_settings(Settings(max_new_tokens=5))
+    [aside] = corrupt_copies(path)
+    assert aside.read_text(encoding="utf-8") == "{half a file"
+    assert load_settings().max_new_tokens == 5
+
+
+def test_damaged_file_that_cannot_be_moved_is_not_written_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{broken", encoding="utf-8")
+
+    def refuse(src: Any, dst: Any) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(settings_module.os, "rename", refuse)
+    report = load_settings_report()
+    assert report.settings == Settings()
+    assert report.read_only is True
+    assert report.notice == (
+        f"Your settings file {path} is damaged and could not be moved aside (Permission denied), so the "
+        "defaults are used and changes will not be saved."
+    )
+    with pytest.raises(SettingsReadOnlyError):
+        save_settings(Settings())
+    assert path.read_text(encoding="utf-8") == "{broken"
+
+
+def test_unreadable_file_gives_defaults_read_only() -> None:
+    path = settings_path()
+    path.mkdir(parents=True)  # a folder where the file should be: reading it fails with an OSError
+    report = load_settings_report()
+    assert report.settings == Settings()
+    assert report.read_only is True
+    assert report.notice is not None and report.notice.startswith(
+        f"Your settings file {path} could not be read"
+    )
+    with pytest.raises(SettingsReadOnlyError):
+        save_settings(Settings())
+    assert path.is_dir()
+
+
+# -- single values and older files --------------------------------------------------------------------------
+
+
+def test_wrong_types_fall_back_one_by_one(caplog: pytest.LogCaptureFixture) -> None:
+    write_json(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "keep_sections_open": "yes",
+            "max_new_tokens": True,  # a bool is not a token count
+            "models_dir": "/m",
+            "unknown": 1,
+        }
+    )
+    with caplog.at_level(logging.WARNING, logger="satori_desktop.core.settings"):
+        report = load_settings_report()
+    assert report == SettingsLoad(Settings(models_dir="/m"))
+    assert "keep_sections_open" in caplog.text and "max_new_tokens" in caplog.text
+    write_json({"schema_version": SCHEMA_VERSION, "max_new_tokens": 0, "keep_sections_open": True})
+    assert load_settings() == Settings(keep_sections_open=True)
+    write_json({"schema_version": SCHEMA_VERSION, "max_new_tokens": 12.0})
+    assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize(
+    "version", [None, 0, "1", -3, True], ids=["missing", "zero", "text", "negative", "bool"]
+)
+def test_older_or_unversioned_file_is_migrated_and_loads(version: Any) -> None:
+    data: dict[str, Any] = {"keep_sections_open": True, "max_new_tokens": 512}
+    if version is not None:
+        data["schema_version"] = version
+    write_json(data)
+    report = load_settings_report()
+    assert report == SettingsLoad(Settings(keep_sections_open=True, max_new_tokens=512))
+    save_settings(report.settings)
+    assert json.loads(settings_path().read_text(encoding="utf-8"))["schema_version"] == SCHEMA_VERSION
+
+
+def test_migrations_run_in_order_from_the_file_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The hook's shape, as the next schema change will use it: version 1 -> 2 renames a field, 2 -> 3
+    # converts a value; a version-1 file goes through both, a version-2 file only through the second.
+    calls: list[int] = []
+
+    def one_to_two(raw: dict[str, Any]) -> dict[str, Any]:
+        calls.append(1)
+        raw["max_new_tokens"] = raw.pop("token_limit")
+        return raw
+
+    def two_to_three(raw: dict[str, Any]) -> dict[str, Any]:
+        calls.append(2)
+        raw["keep_sections_open"] = raw.pop("fold_sections") == "never"
+        return raw
+
+    monkeypatch.setattr(settings_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(settings_module.MIGRATIONS, 1, one_to_two)
+    monkeypatch.setitem(settings_module.MIGRATIONS, 2, two_to_three)
+    write_json({"schema_version": 1, "token_limit": 300, "fold_sections": "never"})
+    assert load_settings() == Settings(keep_sections_open=True, max_new_tokens=300)
+    assert calls == [1, 2]
+    calls.clear()
+    write_json({"schema_version": 2, "max_new_tokens": 64, "fold_sections": "always"})
+    assert load_settings() == Settings(keep_sections_open=False, max_new_tokens=64)
+    assert calls == [2]
+
+
+def test_every_older_version_has_a_migration() -> None:
+    assert sorted(settings_module.MIGRATIONS) == list(range(SCHEMA_VERSION))
+
+
+# -- the write itself ---------------------------------------------------------------------------------------
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(monkeypatch: pytest.MonkeyPatch) -> None:
+    save_settings(Settings(max_new_tokens=100))
+    path = settings_path()
+    before = path.read_bytes()
+
+    def crash(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(settings_module.os, "replace", crash)
+    with pytest.raises(OSError, match="No space left"):
+        save_settings(Settings(max_new_tokens=200))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_the_new_content_is_on_disk_before_the_rename(monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    replaced: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        assert synced, "renamed before the data was flushed to disk"
+        assert json.loads(Path(src).read_text(encoding="utf-8"))["max_new_tokens"] == 321
+        replaced.append((str(src), str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(settings_module.os, "fsync", fsync)
+    monkeypatch.setattr(settings_module.os, "replace", replace)
+    save_settings(Settings(max_new_tokens=321))
+    [(src, dst)] = replaced
+    assert Path(src).parent == settings_path().parent and dst == str(settings_path())
+    assert load_settings().max_new_tokens == 321
