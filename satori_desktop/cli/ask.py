@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from satori_desktop.cli import arguments
 from satori_desktop.cli.terminal import TerminalTranscript
 from satori_desktop.core.coat import CoatParser, TraceBuilder, TranscriptEvent
 from satori_desktop.core.errors import UserFacingError
@@ -29,12 +30,26 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("question", help="the problem, in plain text or LaTeX")
     parser.add_argument("--model", type=Path, help="a GGUF file (default: the default installed model)")
-    parser.add_argument("--max-tokens", type=_positive_int, default=DEFAULT_MAX_NEW_TOKENS)
-    parser.add_argument("--temperature", type=float, default=0.0, help="0 (the default) is greedy")
-    parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--n-ctx", type=_positive_int, default=None, help="context size in tokens")
-    parser.add_argument("--gpu-layers", type=int, default=None, help="layers to offload (default: auto)")
+    parser.add_argument(
+        "--max-tokens",
+        type=arguments.max_tokens,
+        default=DEFAULT_MAX_NEW_TOKENS,
+        help=f"most tokens to generate (default {DEFAULT_MAX_NEW_TOKENS})",
+    )
+    parser.add_argument(
+        "--temperature", type=arguments.temperature, default=0.0, help="0 (the default) is greedy"
+    )
+    parser.add_argument(
+        "--top-p", type=arguments.top_p, default=1.0, help="in (0, 1]; 1 (the default) is off"
+    )
+    parser.add_argument("--seed", type=arguments.seed, default=None, help="for a repeatable sampled answer")
+    parser.add_argument("--n-ctx", type=arguments.context_tokens, default=None, help="context size in tokens")
+    parser.add_argument(
+        "--gpu-layers",
+        type=arguments.gpu_layers,
+        default=None,
+        help="layers to offload: auto (the default), all, or a number (0: CPU only)",
+    )
     parser.add_argument(
         "--grammar-file",
         type=Path,
@@ -42,13 +57,6 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.set_defaults(handler=run)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value
 
 
 def resolve_model_path(explicit: Path | None) -> Path:

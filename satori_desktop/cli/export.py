@@ -12,8 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.cli.arguments import whole_number_between
 from satori_desktop.cli.files import read_text_input
 from satori_desktop.core.errors import UserFacingError
+
+# The limits export has always had: the page is laid out for phones upwards (320 px), and a PNG wider than
+# 4000 px is more than any screen shows.
+page_width = whole_number_between(320, 4000)
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +36,9 @@ def register(subparsers: Any) -> None:
         "--out", type=Path, default=None, help="output file (default: TRACE_FILE with .html/.png)"
     )
     parser.add_argument("--question", default=None, help="the problem to show above the solution")
-    parser.add_argument("--width", type=int, default=900, help="page width in pixels (default 900)")
+    parser.add_argument(
+        "--width", type=page_width, default=900, help="page width in pixels, 320 to 4000 (default 900)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
@@ -51,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
         if args.trace_file == "-":
             raise UserFacingError("Reading from stdin needs --out PATH to say where the export goes.")
         out = Path(args.trace_file).with_suffix(f".{fmt}")
-    if not 320 <= args.width <= 4000:
-        raise UserFacingError("--width must be between 320 and 4000 pixels.")
     raw = read_text_input(args.trace_file)
     if not raw.strip():
         raise UserFacingError("The trace is empty: give a file with the model's output.")

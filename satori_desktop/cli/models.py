@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from satori_desktop.cli import arguments
 from satori_desktop.core.errors import UserFacingError
 
 
@@ -39,7 +40,9 @@ def register(subparsers: Any) -> None:
     search.add_argument("query", nargs="?", default=None, help="search text (default: Satori-7B-Round2)")
     search.set_defaults(handler=_search)
     recommend = add("recommend", "say which quantisation fits this machine")
-    recommend.add_argument("--ctx", type=int, default=4096, help="context length to plan for (default 4096)")
+    recommend.add_argument(
+        "--ctx", type=arguments.context_tokens, default=4096, help="context length to plan for (default 4096)"
+    )
     recommend.set_defaults(handler=_recommend)
     download = add("download", "download a model (resumes after Ctrl+C or a crash)")
     download.add_argument("spec", metavar="QUANT_OR_REPO[:FILE]", help="e.g. Q4_K_M, or owner/repo:file.gguf")
