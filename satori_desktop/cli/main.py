@@ -2,7 +2,10 @@
 
 With no arguments it starts the GUI. Each subcommand lives in its own module under `cli/` and registers
 itself through `register(subparsers)`, setting `handler=fn(args) -> int` as the parser default. Heavy
-imports (llama.cpp, Qt) happen inside handlers so `--help` and `parse` stay instant.
+imports (llama.cpp, Qt) happen inside handlers so `--help`, `parse` and every usage error stay instant.
+
+Anything the parser does not know is an error: the usage line, one sentence, exit code 2, before Qt or
+llama.cpp is imported (`cli.qt_options` says which of Qt's own options the app still takes, and why).
 
 Errors: a `UserFacingError` becomes its one sentence on stderr and a non-zero exit code; anything else is
 a bug, whose traceback goes to the log file while the user gets one line pointing at it.
@@ -15,8 +18,11 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from satori_desktop import __version__
+from satori_desktop.cli import arguments
+from satori_desktop.cli.qt_options import split_qt_options
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
 
@@ -26,17 +32,43 @@ _COMMAND_MODULES = ("ask", "parse", "models", "export", "bench")
 log = logging.getLogger(__name__)
 
 
+class CommandLineParser(argparse.ArgumentParser):
+    """argparse's parser, refusing unknown arguments at every level.
+
+    Plain `parse_known_args` lets a subcommand's parser hand what it does not know back to the top level,
+    which then reports it under the top-level usage line; refusing it where it was met shows the usage of
+    the command that was actually mistyped (`usage: satori-desktop ask ...`).
+    """
+
+    def parse_known_args(  # type: ignore[override]  # one signature for typeshed's overloads
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(
+                f"unrecognized arguments: {' '.join(unknown)}; `{self.prog} --help` lists the options."
+            )
+        return parsed, unknown
+
+
+# The app's options that take a value: split_qt_options must step over their values.
+_GUI_OPTIONS_WITH_VALUE = ("--model", "--scripted-rate")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="satori-desktop",
-        description="Offline math assistant around Satori-7B-Round2. With no command, starts the app.",
+        description="Offline math assistant around Satori-7B-Round2. With no command, starts the app "
+        "(which also takes Qt's options such as -platform NAME and -style NAME).",
+        # An abbreviation (`--mod`) would hide which tokens are option values from split_qt_options.
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr too")
     # The app's own options, parsed again by run_gui; declared here so `satori-desktop --model X` is valid.
     parser.add_argument("--model", dest="gui_model", metavar="PATH", help="GGUF model the app opens")
     parser.add_argument("--scripted-engine", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--scripted-rate", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--scripted-rate", type=arguments.rate_or_unpaced, help=argparse.SUPPRESS)
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in _COMMAND_MODULES:
@@ -45,14 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, args_list: list[str]) -> argparse.Namespace:
+    """Parse the command line, exiting with the usage line and code 2 on anything unknown."""
+    split = split_qt_options(args_list, options_with_value=_GUI_OPTIONS_WITH_VALUE)
+    if split.error:
+        parser.error(split.error)
+    # The options before the command first, alone: a misspelt one (`--modle x.gguf`) is then named as
+    # unknown, rather than its value being taken for a command that does not exist.
+    args = parser.parse_args(split.rest[: split.command_at])
+    if split.command_at < len(split.rest):
+        args = parser.parse_args(split.rest)
+    if split.qt and getattr(args, "handler", None) is not None:
+        parser.error(f"{split.qt_option_names[0]} is an option of the app's window, not of a command.")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    # Unknown options are Qt's own (-platform, -style ...), and only the app takes them.
-    args, unknown = parser.parse_known_args(args_list)
-    handler = getattr(args, "handler", None)
-    if handler is not None and unknown:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args = parse_arguments(build_parser(), args_list)
+    handler: Any = getattr(args, "handler", None)
     configure_logging(verbose=args.verbose)
     try:
         if handler is None:
