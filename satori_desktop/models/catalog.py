@@ -33,6 +33,31 @@ QUALITY_ORDER = (
     "IQ4_NL", "Q3_K_L", "Q3_K_M", "IQ3_M", "Q3_K_S", "IQ3_XS", "Q2_K", "IQ2_M",
 )  # fmt: skip
 
+# Bits per weight of a whole GGUF file by quantisation, for estimating a file's size when the hub cannot be
+# asked. Q4_K_S, Q4_K_M and Q6_K are measured on Satori's own files (sizes on the hub in 2026-11:
+# 4,457,768,960, 4,683,073,504 and 6,254,198,752 bytes over SATORI_PARAMETERS weights); the others are
+# llama.cpp's nominal figures for 7B models, whose real files come out a few per cent larger.
+ESTIMATED_BITS_PER_WEIGHT = {
+    "F16": 16.0, "BF16": 16.0, "Q8_0": 8.5, "Q6_K": 6.57, "Q5_K_M": 5.69, "Q5_K_S": 5.54, "Q5_0": 5.54,
+    "Q4_K_M": 4.92, "Q4_K_S": 4.68, "IQ4_XS": 4.46, "Q4_0": 4.55, "IQ4_NL": 4.68, "Q3_K_L": 4.27,
+    "Q3_K_M": 3.91, "IQ3_M": 3.7, "Q3_K_S": 3.5, "IQ3_XS": 3.3, "Q2_K": 3.35, "IQ2_M": 2.7,
+}  # fmt: skip
+# Weights of Satori-7B-Round2 (Qwen2.5-Math-7B): untied input and output embeddings (152,064 x 3,584
+# each) and 28 blocks of attention (q/o 3,584 x 3,584, k/v 3,584 x 512, with q/k/v biases), the SwiGLU MLP
+# (3 x 3,584 x 18,944) and two norms.
+SATORI_PARAMETERS = (
+    2 * 152_064 * 3_584
+    + 28 * (2 * 3_584 * 3_584 + 2 * 3_584 * 512 + 3_584 + 2 * 512 + 3 * 3_584 * 18_944 + 2 * 3_584)
+    + 3_584
+)
+
+
+def estimated_file_size(quantization: str | None) -> int | None:
+    """The size a Satori GGUF of this quantisation has, from its bits per weight (None: unknown type)."""
+    bits = ESTIMATED_BITS_PER_WEIGHT.get((quantization or "").upper())
+    return None if bits is None else int(SATORI_PARAMETERS * bits / 8)
+
+
 _QUANT_PATTERN = re.compile(r"(?i)(?<![A-Z0-9])(I?Q\d(?:_K)?(?:_[A-Z]{1,2}|_\d)?|BF16|F16|F32)(?![A-Z0-9])")
 
 
@@ -112,6 +137,19 @@ def discover(query: str = SEARCH_QUERY, *, include_search: bool = True) -> list[
             log.info("skipping %s: %s", repo, exc)
     entries.sort(key=lambda e: (quality_rank(e.quantization), e.repo_id, e.filename or ""))
     return entries
+
+
+def discover_or_offline() -> tuple[list[CatalogEntry], str | None]:
+    """What `discover()` finds, or the built-in list (no sizes) with the sentence saying why, when the hub
+    is off (HF_HUB_OFFLINE) or cannot be reached: a recommendation then works from estimates."""
+    unreachable = hub.unreachable_reason()
+    if unreachable is not None:
+        return offline_catalog(), unreachable
+    try:
+        return discover(), None
+    except UserFacingError as exc:
+        log.info("the hub could not be asked, using the built-in list: %s", exc)
+        return offline_catalog(), str(exc)
 
 
 def resolve_spec(spec: str) -> RemoteFile:

@@ -100,6 +100,22 @@ def http_client() -> Any:
     return get_session()
 
 
+def unreachable_reason(timeout_s: float = 5.0) -> str | None:
+    """None when the hub answers at all, else the sentence saying why not; one request, no retries.
+
+    huggingface_hub retries a refused connection with backoff for about 23 s; a first-run page or an
+    offline `models recommend` asks this first and falls back to estimates at once instead.
+    """
+    if is_offline():
+        return OFFLINE_MESSAGE
+    try:
+        with hub_errors("the hub"):
+            http_client().get(f"{endpoint()}/api/models", params={"limit": 1}, timeout=timeout_s)
+    except UserFacingError as exc:
+        return str(exc)
+    return None
+
+
 def _api() -> Any:
     from huggingface_hub import HfApi
 

@@ -9,12 +9,12 @@ file answers faster: Q4_K_M is preferred over Q6_K there even when both fit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from satori_desktop.engine.hardware import HardwareInfo, format_bytes
 from satori_desktop.engine.memory import FitEstimate, ModelShape, estimate_fit, satori_7b_shape
-from satori_desktop.models.catalog import CatalogEntry, quality_rank
+from satori_desktop.models.catalog import CatalogEntry, estimated_file_size, quality_rank
 
 DEFAULT_CONTEXT = 4096  # Satori's trained context: a full reasoning trace needs it
 BALANCED_QUANT = "Q4_K_M"
@@ -44,6 +44,8 @@ class Recommendation:
     explanation: str
     n_ctx: int
     candidates: list[Candidate] = field(default_factory=list)
+    # True when the file sizes are estimates (the hub could not be asked): the figures may be a few % off.
+    estimated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class Recommendation:
             "mode": self.mode,
             "explanation": self.explanation,
             "n_ctx": self.n_ctx,
+            "estimated": self.estimated,
             "candidates": [c.to_dict() for c in self.candidates],
         }
 
@@ -62,16 +65,39 @@ def recommend(
     n_ctx: int = DEFAULT_CONTEXT,
     shape_for: Any = satori_7b_shape,
 ) -> Recommendation:
-    """Pick one of `entries` (each with a hub size) for `hardware`; `shape_for(size)` gives its shape."""
+    """Pick one of `entries` for `hardware`; `shape_for(size)` gives its shape.
+
+    Entries with the hub's size are judged by it. When no entry has one (offline), the sizes are
+    estimated from each quantisation's bits per weight and Satori's known shape, and the recommendation
+    says so (`estimated`, and "estimated" in the explanation)."""
     sized = [e for e in entries if e.size is not None and e.filename is not None]
-    if not sized:
+    if sized:
+        return _recommend_sized(hardware, sized, n_ctx, shape_for)
+    guessed = [
+        replace(e, size=estimated_file_size(e.quantization))
+        for e in entries
+        if estimated_file_size(e.quantization) is not None
+    ]
+    if not guessed:
         return Recommendation(
             None,
             "none",
             "No file sizes are known (the hub could not be asked): connect to the internet and run "
             "`satori-desktop models recommend` again.",
             n_ctx,
+            estimated=True,
         )
+    result = _recommend_sized(hardware, guessed, n_ctx, shape_for)
+    return replace(
+        result,
+        estimated=True,
+        explanation=f"{result.explanation} (Sizes estimated: the hub could not be asked.)",
+    )
+
+
+def _recommend_sized(
+    hardware: HardwareInfo, sized: list[CatalogEntry], n_ctx: int, shape_for: Any
+) -> Recommendation:
     vram = hardware.usable_vram_bytes
     # Judge RAM by the total less the OS's share (the user can close a browser), not this instant's free.
     ram = hardware.total_ram_bytes

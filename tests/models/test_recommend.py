@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.engine.hardware import GpuInfo, HardwareInfo, probe_hardware
 from satori_desktop.engine.memory import kv_cache_bytes, layers_that_fit, satori_7b_shape, vram_bytes_needed
-from satori_desktop.models.catalog import CatalogEntry, quantization_of
+from satori_desktop.models.catalog import (
+    KNOWN_REPOS,
+    CatalogEntry,
+    discover_or_offline,
+    estimated_file_size,
+    offline_catalog,
+    quantization_of,
+)
 from satori_desktop.models.recommend import recommend
 
 GB = 1024**3
@@ -95,3 +103,42 @@ def test_real_probe_on_this_machine_recommends_q4_k_m_on_the_cpu() -> None:
 )
 def test_quantization_from_file_name(filename: str, quant: str | None) -> None:
     assert quantization_of(filename) == quant
+
+
+def test_offline_the_recommendation_works_from_estimated_sizes() -> None:
+    offline = offline_catalog()
+    assert all(entry.size is None for entry in offline)
+    on_gpu = recommend(_machine(8), offline)
+    assert on_gpu.estimated and on_gpu.mode == "gpu" and on_gpu.choice is not None
+    assert on_gpu.choice.entry.quantization == "Q6_K" and "estimated" in on_gpu.explanation
+    on_cpu = recommend(_machine(None, ram_gb=16, offload=False), offline)
+    assert on_cpu.mode == "cpu" and on_cpu.choice is not None
+    assert on_cpu.choice.entry.quantization == "Q4_K_M"
+    # The same verdicts as with the hub's real sizes: the estimates are within 0.1 % of them.
+    assert recommend(_machine(8), ENTRIES).choice.entry.quantization == "Q6_K"  # type: ignore[union-attr]
+    assert not recommend(_machine(8), ENTRIES).estimated
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.quantization)
+def test_estimated_sizes_match_satoris_real_files(entry: CatalogEntry) -> None:
+    estimate = estimated_file_size(entry.quantization)
+    assert entry.size is not None and estimate is not None
+    assert abs(estimate - entry.size) / entry.size < 0.005
+
+
+def test_an_unreachable_hub_falls_back_to_the_built_in_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    entries, why = discover_or_offline()
+    assert [e.repo_id for e in entries] == [repo for repo, _ in KNOWN_REPOS]
+    assert why is not None and why.endswith(".")
+
+
+def test_a_reachable_hub_gives_the_real_sizes(fake_hub: LocalHub) -> None:
+    entries, why = discover_or_offline()
+    assert why is None and entries and all(entry.size is not None for entry in entries)
