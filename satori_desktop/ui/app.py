@@ -1,8 +1,16 @@
 """Starting the GUI: the QApplication, error handling that never shows a traceback, and the main window.
 
-As qutebrowser does, uncaught exceptions go through `sys.excepthook` to the log and a crash dialog with one
-sentence; `faulthandler` writes native crashes to a file in the log folder; Qt's own messages are routed
-into `logging` (`qInstallMessageHandler`) so they land in the log file instead of a terminal nobody sees.
+As qutebrowser does:
+- uncaught exceptions (Qt calls `sys.excepthook` for one raised in a slot, and the event loop goes on) go
+  to the log with their traceback, and the user gets one sentence in a box (`ui.crash_dialog`: one box at
+  a time, each sentence once, so a slot failing on every frame is not a storm of boxes);
+- `faulthandler` writes native crashes (llama.cpp, Qt) to `crash.log` in the log folder, and the next start
+  says that the app closed unexpectedly, offers the report, and keeps it in the log (`core.crash_report`);
+- Qt's own messages are routed into `logging` (`qInstallMessageHandler`) so they land in the log file
+  instead of a terminal nobody sees;
+- SIGINT (Ctrl+C in the terminal) and SIGTERM close the window as its close button does, which cancels the
+  answer being written and joins the engine thread, and the process exits with 128 + the signal's number
+  (130, 143), as the CLI does for Ctrl+C and as shells report a process ended by a signal (`SignalCloser`).
 
 The model comes from `--model PATH`, else the default installed model of the model store; with neither,
 the window opens with a notice that says how to get one. The hidden option `--scripted-engine` replaces
@@ -15,14 +23,19 @@ smoke tests); the status line then reads "Scripted demo engine", so it never pas
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import logging
+import signal
+import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from types import FrameType, TracebackType
+from typing import Any
 
+from satori_desktop.core import paths
+from satori_desktop.core.crash_report import enable_native_crash_log, take_previous_crash
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
 from satori_desktop.core.settings import load_settings
@@ -32,8 +45,6 @@ log = logging.getLogger(__name__)
 
 SCRIPTED_MODEL_PATH = Path("scripted-demo.gguf")
 READY_LINE = "SATORI_READY"
-
-_fault_file: IO[str] | None = None  # kept open for the life of the process: faulthandler writes to it
 
 
 def parse_gui_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -70,30 +81,42 @@ _GPU_FALLBACK_NOTICES = (
 )
 
 
-def install_error_handling(show_dialog: Callable[[str], None]) -> None:
-    """Route uncaught exceptions, native crashes and Qt messages to the log; show users a sentence."""
-    global _fault_file
-    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+def install_error_handling(report_sentence: Callable[[str], None]) -> None:
+    """Route uncaught exceptions, native crashes and Qt messages to the log; show users a sentence.
 
-    try:
-        log_file_path().parent.mkdir(parents=True, exist_ok=True)
-        _fault_file = open(log_file_path().with_name("crash.log"), "a", encoding="utf-8")  # noqa: SIM115
-        faulthandler.enable(file=_fault_file)
-    except OSError:
-        faulthandler.enable()
+    `report_sentence` may be called from any thread. Call this after `take_previous_crash()`.
+    """
+    enable_native_crash_log()
+    install_excepthook(report_sentence)
+    route_qt_messages_to_log()
+
+
+def install_excepthook(report_sentence: Callable[[str], None]) -> None:
+    """Uncaught exceptions on any thread: the traceback to the log, a sentence to the user."""
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return
-        if not isinstance(exc, UserFacingError):
+        if isinstance(exc, UserFacingError):
+            log.warning("uncaught: %s", exc)
+        else:
             log.critical("uncaught exception", exc_info=(kind, exc, tb))
         try:
-            show_dialog(crash_sentence(exc))
+            report_sentence(crash_sentence(exc))
         except Exception:
             log.exception("the crash dialog itself failed")
 
+    def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
+            excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
     sys.excepthook = excepthook
+    threading.excepthook = thread_excepthook
+
+
+def route_qt_messages_to_log() -> None:
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
     qt_log = logging.getLogger("qt")
     levels = {
@@ -112,6 +135,74 @@ def install_error_handling(show_dialog: Callable[[str], None]) -> None:
         qt_log.log(level, "%s%s", message, where)
 
     qInstallMessageHandler(qt_message_handler)
+
+
+# The signals that mean "please quit": Ctrl+C and `kill`; Ctrl+Break on Windows, which has no SIGTERM.
+_QUIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)
+)
+
+
+def exit_code_for_signal(signum: int) -> int:
+    """128 + the signal's number (130 for SIGINT, 143 for SIGTERM): what a shell reports for it."""
+    return 128 + signum
+
+
+def _leave_to_the_event_loop(signum: int, frame: FrameType | None) -> None:
+    """The Python-level handler does nothing: the wake-up socket carries the signal to `SignalCloser`."""
+
+
+class SignalCloser:
+    """Turns SIGINT/SIGTERM (SIGBREAK on Windows) into a call on the GUI thread, from Qt's event loop.
+
+    Python runs a signal handler only when the interpreter next gets control, and while Qt's event loop
+    waits in C++ it does not, so without help a Ctrl+C waits for the next mouse move. With
+    `signal.set_wakeup_fd`, Python's C-level handler also writes the signal's number to a socket; a
+    `QSocketNotifier` on the other end of the socket pair wakes the event loop at once, and its slot runs
+    `on_signal(signum)` on the GUI thread between two events, never in the middle of another slot. (A
+    QTimer ticking every 100 ms would also let Python in, but would wake an idle app ten times a second
+    forever and still be up to 100 ms late.)
+
+    After the first signal the default action comes back, so a second Ctrl+C or SIGTERM ends a shutdown
+    that hangs at once, without cleanup.
+    """
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self._on_signal = on_signal
+        self._handled = False
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._previous_handlers = {
+            signum: signal.signal(signum, _leave_to_the_event_loop) for signum in _QUIT_SIGNALS
+        }
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._on_notifier_activated)
+
+    def uninstall(self) -> None:
+        """Give the signals back to whoever had them (Python's defaults in the app)."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        self._reader.close()
+        self._writer.close()
+
+    def _on_notifier_activated(self, *_: Any) -> None:
+        try:
+            received = self._reader.recv(256)
+        except (BlockingIOError, InterruptedError):
+            return
+        ours = [signum for signum in received if signum in _QUIT_SIGNALS]
+        if not ours or self._handled:
+            return
+        self._handled = True
+        for signum in _QUIT_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        self._on_signal(ours[0])
 
 
 def default_model_path() -> Path | None:
@@ -145,14 +236,18 @@ def scripted_engine_factory(tokens_per_second: float | None) -> Callable[[], Eng
 
 def run_gui(argv: list[str]) -> int:
     """Start the app and run it until the window closes; returns the process exit code."""
+    started = time.perf_counter()
     args, qt_args = parse_gui_args(argv)
     configure_logging(verbose=args.verbose)
+    # Before faulthandler opens crash.log again: a stat and, only after a crash, a small read.
+    previous_crash = take_previous_crash()
 
     # QtWebEngineWidgets must be imported before the QApplication exists.
     from PySide6.QtCore import QTimer
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
+    from satori_desktop.ui.crash_dialog import UncaughtErrorBoxes, show_crash_report
     from satori_desktop.ui.engine_worker import EngineWorker
     from satori_desktop.ui.main_window import MainWindow
 
@@ -161,10 +256,26 @@ def run_gui(argv: list[str]) -> int:
     app.setApplicationName("Satori Desktop")
     app.setOrganizationName("SatoriDesktop")
 
-    def show_crash_dialog(sentence: str) -> None:
-        QMessageBox.critical(None, "Satori Desktop", sentence)
+    error_boxes = UncaughtErrorBoxes()
+    install_error_handling(error_boxes.report)
 
-    install_error_handling(show_crash_dialog)
+    # Installed before the window exists, so a signal during start-up is not lost: it waits in the socket
+    # until the event loop runs, and then closes the window like any other.
+    closed_by_signal: int | None = None
+    made: list[MainWindow] = []  # the window, once it exists
+
+    def close_on_signal(signum: int) -> None:
+        nonlocal closed_by_signal
+        if not made:  # only if something ran the event loop before the window was made
+            QTimer.singleShot(0, lambda: close_on_signal(signum))
+            return
+        closed_by_signal = signum
+        log.info("%s received: closing the window", signal.Signals(signum).name)
+        made[0].close()  # its closeEvent cancels the answer and joins the engine thread
+        app.quit()  # even with a dialog still open over it
+
+    on_main_thread = threading.current_thread() is threading.main_thread()  # where signals can be caught
+    signal_closer = SignalCloser(close_on_signal) if on_main_thread else None
 
     notice: str | None = None
     if args.scripted_engine:
@@ -182,28 +293,44 @@ def run_gui(argv: list[str]) -> int:
 
     worker = EngineWorker(factory)
     window = MainWindow(worker, load_settings(), model_path=model_path, notice=notice)
+    made.append(window)
+    error_boxes.set_window(window)
     window.show()
+    if previous_crash is not None:
+        show_crash_report(previous_crash, paths.log_dir(), window)
 
-    if args.exit_when_ready:
+    reported = False
 
-        def report_ready() -> None:
-            print(READY_LINE, flush=True)
-            window.close()
+    def check_ready(*_: Any) -> None:
+        nonlocal reported
+        if reported or not (window.transcript_page_ready and window.isVisible()):
+            return
+        reported = True
+        log.info("the window is ready, %.2f s after run_gui started", time.perf_counter() - started)
+        if args.exit_when_ready:
+            QTimer.singleShot(0, report_ready)
 
-        reported = False
+    def report_ready() -> None:
+        print(READY_LINE, flush=True)
+        window.close()
+        app.quit()  # even with a dialog still open over it
 
-        def check_ready(*_: Any) -> None:
-            nonlocal reported
-            if not reported and window.transcript_page_ready and window.isVisible():
-                reported = True
-                QTimer.singleShot(0, report_ready)
+    window.transcript.page_ready.connect(check_ready)
+    check_ready()
 
-        window.transcript.page_ready.connect(check_ready)
-        check_ready()
-
-    code = app.exec()
-    worker.shutdown()
-    return int(code)
+    code = int(app.exec())
+    if signal_closer is not None:
+        signal_closer.uninstall()
+    joined = worker.shutdown()
+    if closed_by_signal is not None:
+        code = exit_code_for_signal(closed_by_signal)
+        log.info(
+            "closed on %s, exit code %d; the engine thread %s",
+            signal.Signals(closed_by_signal).name,
+            code,
+            "has stopped" if joined else "did not stop",
+        )
+    return code
 
 
 if __name__ == "__main__":
