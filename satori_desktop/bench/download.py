@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 
 _REPO = "bench/bench-GGUF"
@@ -30,8 +31,12 @@ _FILE = "bench.gguf"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size-mb", type=int, default=1024, help="size of the served file (default 1024)")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of curl and ours")
+    parser.add_argument(
+        "--size-mb", type=arguments.positive_int, default=1024, help="size of the served file (default 1024)"
+    )
+    parser.add_argument(
+        "--rounds", type=arguments.positive_int, default=5, help="alternating rounds of curl and ours"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.set_defaults(handler=run)
 

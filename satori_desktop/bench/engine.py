@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.llama_engine import window_rates
 from satori_desktop.engine.types import WINDOW_TOKENS
@@ -44,10 +45,17 @@ QUESTION = "Find all real x such that x^2 - 5x + 6 = 0."
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, required=True, help="the GGUF model to measure")
-    parser.add_argument("--tokens", type=int, default=2048, help="tokens generated per run (default 2048)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating engine/bare rounds (default 2)")
-    parser.add_argument("--gpu-layers", type=int, default=None, help="layers to offload (default: engine's)")
-    parser.add_argument("--threads", type=int, default=None, help="decode threads (default: engine's)")
+    tokens = arguments.whole_number_between(2, arguments.MAX_CONTEXT_TOKENS)
+    parser.add_argument("--tokens", type=tokens, default=2048, help="tokens generated per run (default 2048)")
+    parser.add_argument(
+        "--rounds", type=arguments.positive_int, default=2, help="alternating engine/bare rounds (default 2)"
+    )
+    parser.add_argument(
+        "--gpu-layers", type=arguments.gpu_layers, default=None, help="layers to offload (default: engine's)"
+    )
+    parser.add_argument(
+        "--threads", type=arguments.thread_count, default=None, help="decode threads (default: engine's)"
+    )
     parser.add_argument(
         "--llama-bench", type=Path, default=None, help="llama-bench binary (default: llama-bench on PATH)"
     )
@@ -216,8 +224,6 @@ def measure(args: argparse.Namespace) -> EngineBenchResult:
     from satori_desktop.engine.llama_engine import LlamaEngine, default_n_threads
     from satori_desktop.engine.types import LoadOptions
 
-    if args.tokens < 2:
-        raise UserFacingError("--tokens must be at least 2; pick e.g. 2048.")
     model = Path(args.model).expanduser()
     threads = args.threads or default_n_threads()
     prompt = (

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.core import arguments
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 
 READY_LINE = "SATORI_READY"  # the same line `ui.app --exit-when-ready` prints
@@ -57,16 +58,28 @@ TARGETS = {
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    # The cost figure compares the first and last 1,000 tokens, so a trace needs 2,500 at least.
     parser.add_argument(
-        "--tokens", type=int, default=8000, help="length of the synthetic trace (default 8000)"
+        "--tokens",
+        type=arguments.whole_number_between(2500),
+        default=8000,
+        help="length of the synthetic trace (default 8000)",
     )
-    parser.add_argument("--rate", type=float, default=500.0, help="fixed pace for the stall figure (tok/s)")
+    parser.add_argument(
+        "--rate", type=arguments.rate, default=500.0, help="fixed pace for the stall figure (tok/s)"
+    )
     parser.add_argument(
         "--ladder",
-        default=",".join(str(rate) for rate in DEFAULT_LADDER),
+        type=arguments.rate_list,
+        default=list(DEFAULT_LADDER),
         help="rates (tok/s) tried for the maximum sustained rate, lowest first",
     )
-    parser.add_argument("--cold-start-runs", type=int, default=3, help="starts of each program (default 3)")
+    parser.add_argument(
+        "--cold-start-runs",
+        type=arguments.non_negative_int,
+        default=3,
+        help="starts of each program (default 3)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
@@ -563,16 +576,7 @@ def _machine() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satori_desktop.core.errors import UserFacingError
-
-    if args.tokens < 2500:
-        raise UserFacingError(
-            "Use --tokens 2500 or more: the cost figure compares the first and last 1,000 tokens."
-        )
-    try:
-        ladder = [float(part) for part in args.ladder.split(",") if part.strip()]
-    except ValueError:
-        raise UserFacingError("--ladder takes rates separated by commas, e.g. 1000,2000,4000.") from None
+    ladder = [float(rate) for rate in args.ladder]
     with tempfile.TemporaryDirectory(prefix="satori-bench-ui-") as home:
         os.environ["SATORI_DESKTOP_HOME"] = home
         prepare_environment(os.environ)  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from satori_desktop.cli import arguments
 from satori_desktop.cli.terminal import TerminalTranscript
+from satori_desktop.core import arguments
 from satori_desktop.core.coat import CoatParser, TraceBuilder, TranscriptEvent
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import problem_prompt

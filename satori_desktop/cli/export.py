@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from satori_desktop.cli.arguments import whole_number_between
 from satori_desktop.cli.files import read_text_input
+from satori_desktop.core.arguments import whole_number_between
 from satori_desktop.core.errors import UserFacingError
 
 # The limits export has always had: the page is laid out for phones upwards (320 px), and a PNG wider than

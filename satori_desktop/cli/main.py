@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from satori_desktop import __version__
-from satori_desktop.cli import arguments
 from satori_desktop.cli.qt_options import split_qt_options
+from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from satori_desktop.cli import arguments
+from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 
 
@@ -141,15 +141,17 @@ def _search(args: argparse.Namespace) -> int:
 
 def _recommend(args: argparse.Namespace) -> int:
     from satori_desktop.engine.hardware import format_bytes, probe_hardware
-    from satori_desktop.models import catalog, hub
+    from satori_desktop.models import catalog
     from satori_desktop.models.recommend import recommend
 
     hardware = probe_hardware()
-    entries = catalog.offline_catalog() if hub.is_offline() else catalog.discover()
+    entries, hub_unreachable = catalog.discover_or_offline()
     result = recommend(hardware, entries, n_ctx=args.ctx)
     if args.json:
-        _print_json({"hardware": hardware.to_dict(), **result.to_dict()})
+        _print_json({"hardware": hardware.to_dict(), "hub_unreachable": hub_unreachable, **result.to_dict()})
         return 0
+    if hub_unreachable is not None:
+        print(f"{hub_unreachable} The figures below are estimates.")
     gpu = hardware.best_gpu
     gpu_text = f"{gpu.name}, {format_bytes(gpu.free_vram_bytes)} free" if gpu else "no GPU found"
     offload = "available" if hardware.gpu_offload_supported else "not available"

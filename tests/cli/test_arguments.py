@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from satori_desktop.cli import arguments
+from satori_desktop.core import arguments
 
 
 def refusal(check: Callable[[str], Any], text: str) -> str:

@@ -1,5 +1,7 @@
 """Checkers for the numbers typed on the command line, shared by every command as argparse `type=`.
 
+They live in `core` because the benchmarks (`bench/`, a layer below `cli/`) declare their own options too.
+
 Each turns the text into a value or raises `argparse.ArgumentTypeError` with one sentence, so argparse
 prints the usage line and `satori-desktop ask: error: argument --top-p: must be more than 0 and at most 1,
 not 1.5.`, then exits with code 2 before llama.cpp or Qt is imported. A typo must never reach the engine,
