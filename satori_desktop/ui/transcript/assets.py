@@ -22,12 +22,21 @@ MISSING_ASSETS_MESSAGE = (
     "source folder (it needs npm), or reinstall the app."
 )
 
-# What the page cannot work without, relative to the asset root.
+# What the page cannot work without, relative to the asset root. The page's script is transcript.js and
+# the modules it imports: one missing file and none of them runs.
 REQUIRED_FILES = (
     "web/transcript.html",
     "web/preview.html",
-    "web/transcript.js",
     "web/transcript.css",
+    "web/transcript.js",
+    "web/copy-export.js",
+    "web/dom.js",
+    "web/fold-preview.js",
+    "web/follow.js",
+    "web/katex-cache.js",
+    "web/reconcile.js",
+    "web/summary.js",
+    "web/turns.js",
     "katex/katex.min.js",
     "katex/katex.min.css",
     "katex/fonts/KaTeX_Main-Regular.woff2",
