@@ -4,7 +4,8 @@ KaTeX is a build-time dependency taken from the npm registry, pinned by `assets/
 integrity hash in `assets/package-lock.json`; it is never committed. This script runs `npm ci` in
 `assets/` (which checks that hash) and copies what the page needs from `node_modules/katex/dist` (the
 script, the stylesheet and every font), together with our own page from `assets/web/`, into
-`satori_desktop/_assets/` (git-ignored, shipped as package data).
+`satori_desktop/_assets/` (git-ignored, shipped as package data). The same `npm ci` installs the
+devDependencies, jsdom for the page's unit tests (tests/js); they stay in `assets/node_modules/`.
 
 It is idempotent and quick when already done: a stamp records the lockfile's hash, so `npm ci` only runs
 again when the lockfile changed or a file is missing. Stdlib only, so any Python can run it:
@@ -46,14 +47,22 @@ def _katex_installed() -> bool:
     )
 
 
+def _node_modules_installed() -> bool:
+    """Whether every package `assets/package.json` names, for the app or for its tests, is installed."""
+    manifest = json.loads((ASSETS_SRC / "package.json").read_text())
+    names = [*manifest.get("dependencies", {}), *manifest.get("devDependencies", {})]
+    return all((ASSETS_SRC / "node_modules" / name / "package.json").is_file() for name in names)
+
+
 def _npm_ci() -> None:
     npm = shutil.which("npm")
     if npm is None:
         sys.exit(
             "fetch_web_assets: npm was not found; install Node.js (which brings npm) and run this again."
         )
-    # --ignore-scripts: KaTeX needs no install step, and no package should run code on our machine.
-    cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    # --ignore-scripts: no package here needs an install step, and none should run code on our machine.
+    # --include=dev: the tests' jsdom too, even where NODE_ENV=production would leave it out.
+    cmd = [npm, "ci", "--include=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
     result = subprocess.run(cmd, cwd=ASSETS_SRC, check=False)
     if result.returncode != 0:
         sys.exit(
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="run npm ci and copy again even if up to date")
     args = parser.parse_args(argv)
-    if args.force or not _katex_installed():
+    if args.force or not _katex_installed() or not _node_modules_installed():
         _npm_ci()
         _copy_katex()
         katex_state = "installed"
