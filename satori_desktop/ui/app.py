@@ -38,7 +38,7 @@ from satori_desktop.core import paths
 from satori_desktop.core.crash_report import enable_native_crash_log, take_previous_crash
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
-from satori_desktop.core.settings import load_settings
+from satori_desktop.core.settings import load_settings_report
 from satori_desktop.engine.types import Engine
 
 log = logging.getLogger(__name__)
@@ -292,7 +292,15 @@ def run_gui(argv: list[str]) -> int:
             model_path = None
 
     worker = EngineWorker(factory)
-    window = MainWindow(worker, load_settings(), model_path=model_path, notice=notice)
+    settings = load_settings_report()
+    window = MainWindow(
+        worker,
+        settings.settings,
+        model_path=model_path,
+        notice=notice,
+        settings_notice=settings.notice,
+        settings_read_only=settings.read_only,
+    )
     made.append(window)
     error_boxes.set_window(window)
     window.show()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from satori_desktop.core import paths
+from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import Conversation
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
@@ -24,6 +25,7 @@ from satori_desktop.engine.types import GenerationRequest, LoadReport
 from satori_desktop.models.store import no_model_message
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
@@ -49,6 +51,8 @@ class MainWindow(QMainWindow):
         *,
         model_path: Path | None,
         notice: str | None = None,
+        settings_notice: str | None = None,
+        settings_read_only: bool = False,
         generation_defaults: GenerationRequest | None = None,
     ) -> None:
         super().__init__()
@@ -56,6 +60,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._worker = worker
         self._settings = settings
+        # A newer version's settings file (or one that cannot be written): changes apply, unsaved.
+        self._settings_read_only = settings_read_only
         self._model_path = model_path
         # Decoding options for every question (the prompt and token limit are filled in per turn).
         self._generation_defaults = generation_defaults or GenerationRequest(prompt="")
@@ -84,10 +90,14 @@ class MainWindow(QMainWindow):
             " border-radius: 6px; padding: 10px; }"
         )
         self.notice.setVisible(False)
+        self.notice_bar = NoticeBar(self)
+        if settings_notice:
+            self.notice_bar.add(settings_notice)
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.notice_bar)
         layout.addWidget(self.notice)
         layout.addWidget(self.transcript, 1)
         layout.addWidget(self.composer)
@@ -247,10 +257,23 @@ class MainWindow(QMainWindow):
     def _on_keep_open_action_toggled(self, checked: bool) -> None:
         self._settings = self._settings.with_changes(keep_sections_open=checked)
         self.transcript.set_keep_sections_open(checked)
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        """Keep the settings on disk; a file this version must not write was named at start-up."""
+        if self._settings_read_only:
+            return
         try:
             save_settings(self._settings)
+        except UserFacingError as exc:  # a newer version wrote the file meanwhile
+            self._settings_read_only = True
+            self.notice_bar.add(str(exc))
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
+            self.notice_bar.add(
+                f"Your settings could not be saved ({exc.strerror or exc}); they apply until Satori Desktop "
+                "closes."
+            )
 
     # -- helpers -------------------------------------------------------------------------------------------
 
