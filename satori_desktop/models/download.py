@@ -196,6 +196,48 @@ def discard_partial(destination: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class PendingDownload:
+    """A download that stopped part-way (paused, the app closed, a crash) and can resume."""
+
+    remote: RemoteFile
+    destination: Path
+    have_bytes: int  # bytes in the .part
+
+    @property
+    def fraction(self) -> float:
+        return self.have_bytes / self.remote.size if self.remote.size else 0.0
+
+
+def pending_downloads(directory: Path) -> list[PendingDownload]:
+    """The resumable downloads in `directory`: each `.part` with the sidecar that names its hub file."""
+    found: list[PendingDownload] = []
+    try:
+        sidecars = sorted(directory.glob("*.part.json"))
+    except OSError:
+        return found
+    for sidecar in sidecars:
+        destination = sidecar.with_name(sidecar.name.removesuffix(".part.json"))
+        part = part_paths(destination)[0]
+        data = _read_sidecar(sidecar)
+        if data is None or not part.is_file():
+            continue
+        try:
+            remote = RemoteFile(
+                repo_id=str(data["repo_id"]),
+                filename=str(data["filename"]),
+                revision=str(data["revision"]),
+                size=int(data["size"]),
+                sha256=None if data.get("sha256") is None else str(data["sha256"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+        have = part.stat().st_size
+        if 0 < have <= remote.size:
+            found.append(PendingDownload(remote, destination, have))
+    return found
+
+
 def download_file(
     remote: RemoteFile,
     destination: Path,
@@ -209,8 +251,34 @@ def download_file(
     """Bring `remote` to `destination`, resuming a `.part` left by an earlier run; verify; rename.
 
     Raises UserFacingError for everything a user can act on (offline, 401/403, 404, disk full, checksum
-    mismatch, a network that stays down), DownloadPaused / DownloadCancelled when `control` asks.
+    mismatch, a network that stays down), DownloadPaused / DownloadCancelled when `control` asks (a
+    cancel deletes the .part; a pause keeps it for the next run).
     """
+    try:
+        return _download(
+            remote,
+            destination,
+            progress,
+            control,
+            retry,
+            chunk_size=chunk_size,
+            disk_margin=disk_margin_bytes,
+        )
+    except DownloadCancelled:
+        discard_partial(destination)
+        raise
+
+
+def _download(
+    remote: RemoteFile,
+    destination: Path,
+    progress: ProgressCallback | None,
+    control: DownloadControl | None,
+    retry: RetryPolicy | None,
+    *,
+    chunk_size: int,
+    disk_margin: int,
+) -> DownloadResult:
     retry = retry or RetryPolicy()
     control = control or DownloadControl()
     report = progress or (lambda _p: None)
@@ -230,7 +298,7 @@ def download_file(
     _write_sidecar(sidecar, remote)
 
     have = part.stat().st_size if part.exists() else 0
-    check_free_space(destination.parent, remote.size - have, disk_margin_bytes)
+    check_free_space(destination.parent, remote.size - have, disk_margin)
 
     state = _Transfer(have=have, resumed_from=have, digest=hashlib.sha256())
     if have:

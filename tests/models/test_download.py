@@ -11,12 +11,14 @@ from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.models import catalog, install
 from satori_desktop.models.download import (
+    DownloadCancelled,
     DownloadControl,
     DownloadPaused,
     DownloadProgress,
     RetryPolicy,
     download_file,
     part_paths,
+    pending_downloads,
 )
 from satori_desktop.models.hub import remote_file
 from satori_desktop.models.store import ModelStore
@@ -209,3 +211,38 @@ def test_file_in_the_hugging_face_cache_is_used_instead_of_downloading(
     assert len(_file_gets(fake_hub)) == gets_before  # no second download
     assert model.sha256 == _sha256(Path(cached)) == _sha256(tiny_satori)
     assert model.path.is_file()
+
+
+def test_pause_keeps_the_part_for_a_resume_and_cancel_deletes_it(fake_hub: LocalHub, tmp_path: Path) -> None:
+    fake_hub.file(SATORI_REPO, SATORI_FILE).faults.bytes_per_second = 2_000_000
+    remote = remote_file(SATORI_REPO, SATORI_FILE)
+    destination = tmp_path / SATORI_FILE
+
+    def stop_after(kind: str, at: int) -> None:
+        control = DownloadControl()
+
+        def progress(p: DownloadProgress) -> None:
+            if p.phase == "downloading" and p.done_bytes >= at:
+                getattr(control, kind)()
+
+        with pytest.raises(DownloadPaused if kind == "pause" else DownloadCancelled):
+            download_file(remote, destination, progress=progress, control=control, chunk_size=64 * 1024)
+
+    stop_after("pause", 300_000)
+    [pending] = pending_downloads(tmp_path)
+    assert pending.remote == remote and pending.destination == destination
+    assert 300_000 <= pending.have_bytes < remote.size and 0 < pending.fraction < 1
+    stop_after("cancel", pending.have_bytes + 100_000)
+    assert not any(p.exists() for p in part_paths(destination)) and not destination.exists()
+    assert pending_downloads(tmp_path) == []
+
+
+def test_pending_downloads_skips_what_cannot_resume(tmp_path: Path) -> None:
+    (tmp_path / "a.gguf.part.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "a.gguf.part").write_bytes(b"x")
+    (tmp_path / "b.gguf.part.json").write_text('{"repo_id": "r/b"}', encoding="utf-8")  # fields missing
+    (tmp_path / "b.gguf.part").write_bytes(b"x")
+    sidecar = '{"repo_id": "r/c", "filename": "c.gguf", "revision": "main", "size": 10, "sha256": null}'
+    (tmp_path / "c.gguf.part.json").write_text(sidecar, encoding="utf-8")  # no .part beside it
+    assert pending_downloads(tmp_path) == []
+    assert pending_downloads(tmp_path / "missing") == []
