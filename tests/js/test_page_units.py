@@ -27,7 +27,7 @@ def test_page_unit_tests_pass() -> None:
     files = sorted(HERE.glob("*.test.mjs"))
     assert files, "no page unit tests found"
     result = subprocess.run(
-        [node, "--test", *[str(path.relative_to(REPO)) for path in files]],
+        [node, "--test", "--test-reporter=spec", *[str(path.relative_to(REPO)) for path in files]],
         cwd=REPO,
         capture_output=True,
         text=True,
