@@ -140,27 +140,21 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from satori_desktop.engine.hardware import format_bytes, probe_hardware
-    from satori_desktop.models import catalog
-    from satori_desktop.models.recommend import recommend
+    from satori_desktop.models.recommend import machine_sentence, recommend_for_this_machine
 
-    hardware = probe_hardware()
-    entries, hub_unreachable = catalog.discover_or_offline()
-    result = recommend(hardware, entries, n_ctx=args.ctx)
+    found = recommend_for_this_machine(args.ctx)
+    hardware, result, hub_unreachable = found.hardware, found.recommendation, found.hub_unreachable
     if args.json:
         _print_json({"hardware": hardware.to_dict(), "hub_unreachable": hub_unreachable, **result.to_dict()})
         return 0
     if hub_unreachable is not None:
         print(f"{hub_unreachable} The figures below are estimates.")
-    gpu = hardware.best_gpu
-    gpu_text = f"{gpu.name}, {format_bytes(gpu.free_vram_bytes)} free" if gpu else "no GPU found"
-    offload = "available" if hardware.gpu_offload_supported else "not available"
-    ram, free = format_bytes(hardware.total_ram_bytes), format_bytes(hardware.free_ram_bytes)
-    print(f"This machine: {ram} RAM ({free} free), {gpu_text}; GPU offload {offload}.")
+    print(machine_sentence(hardware))
     print(result.explanation)
     if result.choice is not None:
         entry = result.choice.entry
-        print(f"Get it with: satori-desktop models download {entry.repo_id}:{entry.filename}")
+        spec = f"{entry.repo_id}:{entry.filename}" if entry.filename else entry.quantization
+        print(f"Get it with: satori-desktop models download {spec}")
     return 0 if result.choice is not None else 3
 
 

@@ -58,6 +58,35 @@ class Recommendation:
         }
 
 
+@dataclass(frozen=True)
+class MachineRecommendation:
+    """What the first-run page and `models recommend` show: the machine, the verdict, and whether the hub
+    answered (`hub_unreachable` is the sentence saying why not; the sizes are then estimates)."""
+
+    hardware: HardwareInfo
+    recommendation: Recommendation
+    hub_unreachable: str | None
+
+
+def recommend_for_this_machine(n_ctx: int = DEFAULT_CONTEXT) -> MachineRecommendation:
+    """Probe this machine, ask the hub (or fall back to estimates at once when it cannot be reached)."""
+    from satori_desktop.engine.hardware import probe_hardware
+    from satori_desktop.models.catalog import discover_or_offline
+
+    hardware = probe_hardware()
+    entries, unreachable = discover_or_offline()
+    return MachineRecommendation(hardware, recommend(hardware, entries, n_ctx=n_ctx), unreachable)
+
+
+def machine_sentence(hardware: HardwareInfo) -> str:
+    """'This computer: 24.0 GB RAM (18.2 GB free), no GPU found; GPU offload not available.'"""
+    gpu = hardware.best_gpu
+    gpu_text = f"{gpu.name}, {format_bytes(gpu.free_vram_bytes)} free" if gpu else "no GPU found"
+    offload = "available" if hardware.gpu_offload_supported else "not available"
+    ram, free = format_bytes(hardware.total_ram_bytes), format_bytes(hardware.free_ram_bytes)
+    return f"This computer: {ram} RAM ({free} free), {gpu_text}; GPU offload {offload}."
+
+
 def recommend(
     hardware: HardwareInfo,
     entries: list[CatalogEntry],

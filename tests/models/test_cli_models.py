@@ -27,7 +27,7 @@ def test_recommend_on_this_machine(fake_hub: LocalHub) -> None:
     assert report["choice"]["filename"] == SATORI_FILE
     assert report["hardware"]["total_ram_bytes"] > 0
     text = run_cli("models", "recommend")
-    assert "This machine:" in text.stdout and "satori-desktop models download" in text.stdout
+    assert "This computer:" in text.stdout and "satori-desktop models download" in text.stdout
 
 
 def test_download_list_verify_remove(fake_hub: LocalHub) -> None:
@@ -92,3 +92,14 @@ def test_models_dir_that_cannot_be_created_is_one_sentence(tmp_path: Path) -> No
     result = run_cli("models", "dir", str(blocker / "models"))
     assert result.returncode == 2
     assert "cannot be created" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_recommend_succeeds_offline_from_estimates(hf_env: Path) -> None:
+    result = run_cli("models", "recommend", "--json", env_extra={"HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["estimated"] is True and report["hub_unreachable"]
+    assert report["choice"]["quantization"] == "Q4_K_M"  # this machine: no GPU, plenty of RAM
+    text = run_cli("models", "recommend", env_extra={"HF_HUB_OFFLINE": "1"})
+    assert text.returncode == 0 and "estimates" in text.stdout
+    assert "satori-desktop models download Q4_K_M" in text.stdout
