@@ -9,12 +9,13 @@ result closes the turn. It never waits on the engine: every engine reply arrives
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from satori_desktop.core import paths
 from satori_desktop.core.errors import UserFacingError
@@ -22,20 +23,16 @@ from satori_desktop.core.prompt import Conversation
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import GenerationRequest, LoadReport
-from satori_desktop.models.store import no_model_message
+from satori_desktop.models.store import InstalledModel, ModelStore
+from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.ui.first_run import FirstRunPage
 from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
 log = logging.getLogger(__name__)
-
-# The store's sentence (the same in the CLI), plus what only the app can do.
-NO_MODEL_MESSAGE = (
-    f"{no_model_message()[:-1]}; or start the app with `--model path/to/model.gguf`. "
-    "Then restart Satori Desktop."
-)
 
 
 def window_settings() -> QSettings:
@@ -54,6 +51,7 @@ class MainWindow(QMainWindow):
         settings_notice: str | None = None,
         settings_read_only: bool = False,
         generation_defaults: GenerationRequest | None = None,
+        store_factory: Callable[[], ModelStore] = ModelStore,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Satori Desktop")
@@ -70,6 +68,8 @@ class MainWindow(QMainWindow):
         self._model_ready = False
         self._running_request: int | None = None  # the answer being generated, if any
         self._closing = False
+        self._store_factory = store_factory
+        self._jobs: list[BackgroundJob] = []
 
         self.transcript = TranscriptView(self)
         self.transcript.setObjectName("transcript")
@@ -94,14 +94,31 @@ class MainWindow(QMainWindow):
         if settings_notice:
             self.notice_bar.add(settings_notice)
 
+        # With no model installed, the first-run page stands where the conversation will be.
+        self.first_run = FirstRunPage(self, store_factory=store_factory)
+        self.first_run.model_installed.connect(self._on_first_run_model_installed)
+        self.first_run.import_requested.connect(self._on_first_run_import_requested)
+        self.chat_page = QWidget(self)
+        chat = QVBoxLayout(self.chat_page)
+        chat.setContentsMargins(0, 0, 0, 0)
+        chat.addWidget(self.notice)
+        chat.addWidget(self.transcript, 1)
+        chat.addWidget(self.composer)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.chat_page)
+        self.pages.addWidget(self.first_run)
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.notice_bar)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.transcript, 1)
-        layout.addWidget(self.composer)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
+        # A .gguf dropped anywhere on the window is imported; the transcript and the problem box would
+        # otherwise take the drop as a link or as text.
+        self.setAcceptDrops(True)
+        self.transcript.setAcceptDrops(False)
+        self.composer.editor.viewport().installEventFilter(self)
 
         self.status_line = StatusLine(self.statusBar(), self)
         self.model_label = self.status_line.model_label
@@ -123,14 +140,14 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
 
+        if notice:
+            self.notice_bar.add(notice)
         if model_path is None:
-            self._show_notice(notice or NO_MODEL_MESSAGE)
             self.status_line.show_no_model()
+            self.pages.setCurrentWidget(self.first_run)
+            self.first_run.start()
         else:
-            self.status_line.show_loading(model_path.name)
-            if notice:
-                self._show_notice(notice)
-            worker.load(model_path)
+            self._load_model(model_path)
         # The problem box has the keyboard from the start (Qt gives it the focus when the window shows).
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -237,8 +254,11 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         if not self._model_ready:
+            # The model could not be loaded: back to the page that gets one, with what happened.
             self.status_line.show_no_model()
-            self._show_notice(message)
+            self.pages.setCurrentWidget(self.first_run)
+            self.first_run.start()
+            self.first_run.show_import_error(message)
             return
         box = QMessageBox(
             QMessageBox.Icon.Warning, "Satori Desktop", message, QMessageBox.StandardButton.Ok, self
@@ -275,6 +295,93 @@ class MainWindow(QMainWindow):
                 "closes."
             )
 
+    def _on_first_run_model_installed(self, model: InstalledModel) -> None:
+        self._use_installed_model(model)
+
+    def _on_first_run_import_requested(self, path: Path) -> None:
+        self.import_model(path)
+
+    def _on_import_job_succeeded(self, model: InstalledModel) -> None:
+        self._use_installed_model(model)
+
+    def _on_import_job_failed(self, sentence: str) -> None:
+        if not self._model_ready:
+            self.status_line.show_no_model()
+        if self.pages.currentWidget() is self.first_run:
+            self.first_run.show_import_error(sentence)
+        else:
+            self.notice_bar.add(sentence)
+
+    # -- models --------------------------------------------------------------------------------------------
+
+    def import_model(self, path: Path) -> None:
+        """Check and register a local GGUF (off the GUI thread: hashing a 4 GB file takes seconds), then
+        load it. A non-Satori model is allowed; its warning is shown."""
+        if self.is_busy:
+            self.notice_bar.add("Wait for the answer to finish (or press Stop) before opening another model.")
+            return
+        store_factory = self._store_factory
+        job = BackgroundJob(lambda: store_factory().import_file(path), "importing the model", self)
+        job.succeeded.connect(self._on_import_job_succeeded)
+        job.failed.connect(self._on_import_job_failed)
+        self._jobs.append(job)
+        self.status_line.show_checking(path.name)
+        self.first_run.show_importing(path.name)
+        job.start()
+
+    def _use_installed_model(self, model: InstalledModel) -> None:
+        try:
+            self._store_factory().set_default(model.name)  # what the user just got is what they want
+        except UserFacingError as exc:
+            log.warning("could not make %s the default model: %s", model.name, exc)
+        for warning in model.warnings:
+            self.notice_bar.add(warning)
+        self._load_model(model.path)
+
+    def _load_model(self, path: Path) -> None:
+        self._model_path = path
+        self._model_ready = False
+        self._update_accepting()
+        self.notice.setVisible(False)
+        self.status_line.show_loading(path.name)
+        self.pages.setCurrentWidget(self.chat_page)
+        self._worker.load(path)
+
+    # -- dropping a model file on the window ---------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_gguf(mime: QMimeData) -> Path | None:
+        for url in mime.urls() if mime.hasUrls() else []:
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".gguf"):
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_gguf(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_gguf(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_model(path)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The problem box takes text drops; a model file dropped on it is the window's.
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            mime = event.mimeData()  # type: ignore[attr-defined]
+            if self._dropped_gguf(mime) is not None:
+                if event.type() == QEvent.Type.Drop:
+                    self.dropEvent(event)  # type: ignore[arg-type]
+                else:
+                    event.acceptProposedAction()  # type: ignore[attr-defined]
+                return True
+        return super().eventFilter(watched, event)
+
     # -- helpers -------------------------------------------------------------------------------------------
 
     def _show_notice(self, text: str) -> None:
@@ -286,6 +393,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
+        self.first_run.stop()  # a running download pauses: the next start offers to resume it
+        for job in self._jobs:
+            job.wait(30)
         window_settings().setValue("geometry", self.saveGeometry())
         self.hide()
         # Cancels a running answer and joins the engine thread; no terminate(), no hung process.

@@ -50,6 +50,9 @@ class StatusLine:
     def show_loading(self, file_name: str) -> None:
         self.model_label.setText(f"Loading {file_name}…")
 
+    def show_checking(self, file_name: str) -> None:
+        self.model_label.setText(f"Checking {file_name}…")
+
     def show_loaded(self, report: LoadReport) -> None:
         self._n_ctx = report.n_ctx
         self.model_label.setText(report.name)

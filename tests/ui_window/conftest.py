@@ -31,3 +31,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.qt_log_ignore(*QT_STARTUP_NOISE, *WINDOW_NOISE))
+
+
+@pytest.fixture(autouse=True)
+def hub_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's first-run page asks the hub; tests never reach the real one (those that need a hub
+    start the local one and lift this)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -171,15 +171,12 @@ def test_new_conversation_starts_over(qtbot: QtBot, make_window: MakeWindow) -> 
     assert window.context_label.text() == "Context 0 / 4,096 tokens"
 
 
-def test_without_a_model_the_window_says_how_to_get_one(qtbot: QtBot, make_window: MakeWindow) -> None:
+def test_without_a_model_the_window_shows_the_first_run_page(qtbot: QtBot, make_window: MakeWindow) -> None:
     window = make_window(model_path=None)
-    qtbot.waitUntil(lambda: window.transcript_page_ready, timeout=30_000)
-    assert window.notice.isVisible()
-    assert "satori-desktop models download" in window.notice.text()
+    assert window.pages.currentWidget() is window.first_run
     assert window.model_label.text() == "No model"
-    window.composer.set_text("1+1")
-    assert not window.composer.send_button.isEnabled()
-    window.ask("1+1")
+    qtbot.waitUntil(lambda: window.first_run.recommendation is not None, timeout=30_000)
+    window.ask("1+1")  # nothing to answer with: nothing happens
     assert not window.is_busy and window.conversation.turns == []
 
 

@@ -1,0 +1,421 @@
+"""The first-run page: what Satori is, what will be downloaded and why, and the download itself.
+
+Someone who installed the app by double-clicking has no terminal, so with no model installed the window
+shows this page instead of the transcript. It says what the app is in two lines, what this computer has,
+which quantisation fits it (`models.recommend`, asked off the GUI thread; from estimates, marked so, when
+the hub cannot be reached), and what the download is: file, size, where it goes, and that everything runs
+offline afterwards. The download runs in the window with its progress, Pause/Resume/Cancel and the sha256
+check as a step; a download stopped earlier (paused, the app closed, a crash) is offered for resuming.
+"I already have a GGUF file" opens a file dialog (the window also takes a dropped `.gguf`).
+
+The page only installs: `model_installed(InstalledModel)` tells the window, which loads the model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from satori_desktop.engine.hardware import format_bytes
+from satori_desktop.models import catalog
+from satori_desktop.models.download import (
+    DownloadProgress,
+    PendingDownload,
+    discard_partial,
+    pending_downloads,
+)
+from satori_desktop.models.hub import RemoteFile
+from satori_desktop.models.recommend import (
+    MachineRecommendation,
+    machine_sentence,
+    recommend_for_this_machine,
+)
+from satori_desktop.models.store import InstalledModel, ModelStore
+from satori_desktop.ui.background import BackgroundJob
+from satori_desktop.ui.download_task import DownloadTask
+
+log = logging.getLogger(__name__)
+
+INTRO = (
+    "Satori is a math assistant that reasons step by step, checks its own work and tries another way when "
+    "it finds a flaw. It runs entirely on this computer."
+)
+
+
+def format_duration(seconds: float) -> str:
+    """'about 2 min left' style: seconds under a minute, then minutes, then hours and minutes."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def progress_sentence(progress: DownloadProgress) -> str:
+    """What the line under the progress bar says for each phase of a download."""
+    if progress.phase == "checking":
+        return "Asking the hub for the file…"
+    if progress.phase == "hashing-part":
+        return f"Checking what was already downloaded: {format_bytes(progress.done_bytes)}…"
+    if progress.phase == "verifying":
+        return "Step 2 of 2: checking the file's sha256 against the hub's…"
+    if progress.phase == "done":
+        return "Downloaded and verified."
+    parts = [f"Step 1 of 2: {format_bytes(progress.done_bytes)} of {format_bytes(progress.total_bytes)}"]
+    if progress.bytes_per_second:
+        parts.append(f"{format_bytes(int(progress.bytes_per_second))}/s")
+    if progress.eta_seconds is not None:
+        parts.append(f"about {format_duration(progress.eta_seconds)} left")
+    return " · ".join(parts)
+
+
+class FirstRunPage(QWidget):
+    """Signals: `model_installed(InstalledModel)`; `import_requested(Path)` for a chosen GGUF file."""
+
+    model_installed = Signal(object)
+    import_requested = Signal(object)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        store_factory: Callable[[], ModelStore] = ModelStore,
+        recommend: Callable[[], MachineRecommendation] = recommend_for_this_machine,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRunPage")
+        self._store_factory = store_factory
+        self._recommend = recommend
+        self._found: MachineRecommendation | None = None
+        self._pending: PendingDownload | None = None
+        self._target: Callable[[], RemoteFile] | None = None
+        self._jobs: list[BackgroundJob] = []
+        self._started = False
+
+        self.title = QLabel("Welcome to Satori Desktop", self)
+        self.title.setObjectName("firstRunTitle")
+        self.title.setStyleSheet("font-size: 20px; font-weight: 600;")
+        self.intro = self._text_label("firstRunIntro", INTRO)
+        self.machine = self._text_label("firstRunMachine", "Looking at this computer…")
+        self.advice = self._text_label("firstRunAdvice", "")
+        self.plan = self._text_label("firstRunPlan", "")
+        self.hub_note = self._text_label("firstRunHubNote", "")
+        self.hub_note.setStyleSheet("color: #6b5200;")
+        self.hub_note.setVisible(False)
+        self.resume_note = self._text_label("firstRunResumeNote", "")
+        self.resume_note.setVisible(False)
+
+        self.download_button = QPushButton("Download", self)
+        self.download_button.setObjectName("downloadButton")
+        self.download_button.setEnabled(False)
+        self.download_button.setDefault(True)
+        self.download_button.clicked.connect(self._on_download_button_clicked)
+        self.discard_button = QPushButton("Discard it", self)
+        self.discard_button.setObjectName("discardButton")
+        self.discard_button.setVisible(False)
+        self.discard_button.clicked.connect(self._on_discard_button_clicked)
+        self.import_button = QPushButton("I already have a GGUF file…", self)
+        self.import_button.setObjectName("importButton")
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("downloadProgress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(True)
+        self.progress_line = self._text_label("downloadProgressLine", "")
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.clicked.connect(self._on_pause_button_clicked)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.error = self._text_label("firstRunError", "")
+        self.error.setStyleSheet("color: #a1260d;")
+        self.error.setVisible(False)
+
+        self.download = DownloadTask(store_factory, self)
+        self.download.progressed.connect(self._on_download_progressed)
+        self.download.finished.connect(self._on_download_finished)
+        self.download.paused.connect(self._on_download_paused)
+        self.download.cancelled.connect(self._on_download_cancelled)
+        self.download.failed.connect(self._on_download_failed)
+
+        card = QFrame(self)
+        card.setObjectName("firstRunCard")
+        card.setMaximumWidth(720)
+        card.setStyleSheet("QFrame#firstRunCard { border: 1px solid #d8dde6; border-radius: 10px; }")
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setSpacing(12)
+        for widget in (
+            self.title,
+            self.intro,
+            self.machine,
+            self.advice,
+            self.hub_note,
+            self.plan,
+            self.resume_note,
+        ):
+            inner.addWidget(widget)
+        choices = QHBoxLayout()
+        choices.addWidget(self.download_button)
+        choices.addWidget(self.discard_button)
+        choices.addStretch(1)
+        choices.addWidget(self.import_button)
+        inner.addLayout(choices)
+        self.progress_box = QWidget(card)
+        progress_layout = QVBoxLayout(self.progress_box)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_bar)
+        controls = QHBoxLayout()
+        controls.addWidget(self.progress_line, 1)
+        controls.addWidget(self.pause_button)
+        controls.addWidget(self.cancel_button)
+        progress_layout.addLayout(controls)
+        self.progress_box.setVisible(False)
+        inner.addWidget(self.progress_box)
+        inner.addWidget(self.error)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 10)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+    # -- public --------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Offer an interrupted download if there is one, and ask for the recommendation (off this thread).
+        Once: a second call (the page shown again after a failed load) keeps what it found."""
+        if self._started:
+            return
+        self._started = True
+        self._offer_pending()
+        job = BackgroundJob(self._recommend, "looking at this computer", self)
+        job.succeeded.connect(self._on_recommend_job_succeeded)
+        job.failed.connect(self._on_recommend_job_failed)
+        self._jobs.append(job)
+        job.start()
+
+    def stop(self) -> None:
+        """The window closes: a running download pauses (its `.part` stays for the next start)."""
+        if self.download.is_running:
+            self.download.pause()
+            self.download.wait(10)
+        for job in self._jobs:
+            job.wait(10)
+
+    @property
+    def recommendation(self) -> MachineRecommendation | None:
+        return self._found
+
+    def show_importing(self, file_name: str) -> None:
+        self.error.setVisible(False)
+        self.progress_line.setText(f"Checking {file_name}…")
+
+    def show_import_error(self, sentence: str) -> None:
+        """A file that could not be imported or loaded: the sentence, and the page's choices stay open."""
+        self._show_error(sentence)
+
+    # -- slots ---------------------------------------------------------------------------------------------
+
+    def _on_recommend_job_succeeded(self, found: MachineRecommendation) -> None:
+        self._found = found
+        self.machine.setText(machine_sentence(found.hardware))
+        self._say(self.advice, found.recommendation.explanation)
+        if found.hub_unreachable is not None:
+            # The reason itself (it may name a command) is for the log; the page says what it means here.
+            log.info("first run without the hub: %s", found.hub_unreachable)
+            self.hub_note.setText(
+                "The hub cannot be reached right now, so the sizes are estimates. The download needs an "
+                "internet connection; a GGUF file you already have works without one."
+            )
+            self.hub_note.setVisible(True)
+        if self._pending is None:
+            self._show_plan()
+
+    def _on_recommend_job_failed(self, sentence: str) -> None:
+        self.machine.setText(sentence)
+        self._show_error(sentence)
+
+    def _on_download_button_clicked(self) -> None:
+        if self._target is None:
+            return
+        self.error.setVisible(False)
+        self.download_button.setEnabled(False)
+        self.discard_button.setVisible(False)
+        self.import_button.setEnabled(False)
+        self.progress_box.setVisible(True)
+        self.pause_button.setText("Pause")
+        self.pause_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.progress_line.setText("Starting…")
+        self.download.start(self._target)
+
+    def _on_pause_button_clicked(self) -> None:
+        if self.download.is_running:
+            self.pause_button.setEnabled(False)
+            self.progress_line.setText("Pausing…")
+            self.download.pause()
+        else:  # paused: resume
+            self._on_download_button_clicked()
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self.download.is_running:
+            self.cancel_button.setEnabled(False)
+            self.progress_line.setText("Cancelling…")
+            self.download.cancel()
+        elif self._pending is not None or self._paused_destination() is not None:
+            self._discard_partial()
+            self._on_download_cancelled()
+
+    def _on_discard_button_clicked(self) -> None:
+        self._discard_partial()
+        self._pending = None
+        self.resume_note.setVisible(False)
+        self.discard_button.setVisible(False)
+        self._show_plan()
+
+    def _on_import_button_clicked(self) -> None:
+        dialog = QFileDialog(self, "Choose a GGUF model file", str(Path.home()), "GGUF models (*.gguf)")
+        dialog.setObjectName("importDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda name: self.import_requested.emit(Path(name)))
+        dialog.open()  # window-modal, never blocks the event loop
+
+    def _on_download_progressed(self, progress: DownloadProgress) -> None:
+        if progress.phase in ("verifying", "hashing-part", "checking"):
+            self.progress_bar.setRange(0, 0)  # busy: a step without a byte count worth showing
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(progress.fraction * 1000))
+        if progress.phase == "verifying":
+            self.pause_button.setEnabled(False)
+        self.progress_line.setText(progress_sentence(progress))
+
+    def _on_download_finished(self, model: InstalledModel) -> None:
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(1000)
+        self.progress_line.setText(f"Downloaded and verified: {model.path.name}. Loading it…")
+        self.pause_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.model_installed.emit(model)
+
+    def _on_download_paused(self) -> None:
+        self.progress_bar.setRange(0, 1000)
+        self.pause_button.setText("Resume")
+        self.pause_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.progress_line.setText("Paused: what was downloaded is kept; Resume goes on from there.")
+
+    def _on_download_cancelled(self) -> None:
+        self.progress_box.setVisible(False)
+        self._pending = None
+        self.resume_note.setVisible(False)
+        self.import_button.setEnabled(True)
+        self._show_plan()
+
+    def _on_download_failed(self, sentence: str) -> None:
+        self.progress_bar.setRange(0, 1000)
+        self.pause_button.setText("Resume")
+        self.pause_button.setEnabled(True)
+        self.cancel_button.setEnabled(True)
+        self.import_button.setEnabled(True)
+        self.progress_line.setText("Stopped.")
+        self._show_error(sentence)
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _text_label(self, name: str, text: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setVisible(bool(text))
+        return label
+
+    @staticmethod
+    def _say(label: QLabel, text: str) -> None:
+        """Set a line of the page; an empty one takes no room."""
+        label.setText(text)
+        label.setVisible(bool(text))
+
+    def _show_error(self, sentence: str) -> None:
+        self.error.setText(sentence)
+        self.error.setVisible(True)
+
+    def _models_folder(self) -> Path:
+        return self._store_factory().root
+
+    def _offer_pending(self) -> None:
+        pending = pending_downloads(self._models_folder())
+        if not pending:
+            return
+        self._pending = pending[0]
+        done, total = self._pending.have_bytes, self._pending.remote.size
+        self.resume_note.setText(
+            f"A download of {self._pending.remote.filename} stopped at {self._pending.fraction:.0%} "
+            f"({format_bytes(done)} of {format_bytes(total)}). Resume it, or discard what was downloaded?"
+        )
+        self.resume_note.setVisible(True)
+        self.discard_button.setVisible(True)
+        remote = self._pending.remote
+        self._set_target(lambda: remote, f"Resume the download ({format_bytes(total - done)} to go)")
+
+    def _show_plan(self) -> None:
+        found = self._found
+        if found is None:
+            self.download_button.setEnabled(False)
+            return
+        choice = found.recommendation.choice
+        if choice is None:
+            self._say(self.plan, "You can still import a GGUF file you already have.")
+            self.download_button.setEnabled(False)
+            return
+        entry = choice.entry
+        size = format_bytes(entry.size)
+        if found.recommendation.estimated:
+            size = f"about {size}"
+        name = entry.filename or f"the {entry.quantization} file"
+        self._say(
+            self.plan,
+            f"Satori will download {name} ({size}) from {entry.repo_id} into {self._models_folder()}. "
+            "After that it runs offline: no question ever leaves this computer.",
+        )
+        known = entry.remote()
+        spec = entry.quantization or entry.repo_id
+        self._set_target(
+            (lambda: known) if known is not None else (lambda: catalog.resolve_spec(spec)),
+            f"Download {entry.quantization or 'it'} ({size})",
+        )
+
+    def _set_target(self, resolve: Callable[[], RemoteFile], label: str) -> None:
+        self._target = resolve
+        self.download_button.setText(label)
+        self.download_button.setEnabled(not self.download.is_running)
+
+    def _paused_destination(self) -> Path | None:
+        pending = pending_downloads(self._models_folder())
+        return pending[0].destination if pending else None
+
+    def _discard_partial(self) -> None:
+        for pending in pending_downloads(self._models_folder()):
+            discard_partial(pending.destination)
