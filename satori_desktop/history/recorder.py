@@ -1,10 +1,10 @@
 """Recording one streamed answer into the history without ever making the streaming thread wait.
 
-The engine thread calls `TurnRecorder.append(text)` for every piece; that only appends to a list under a
-lock. The store's writer thread (`history.writer`) does the SQLite work: it inserts the turn as soon as it
-begins, saves the text so far at every checkpoint tick (each `CHECKPOINT_INTERVAL_S`) when there is new
-text, and the ending as soon as `finish()` is called. The text stays in memory until the writer has
-saved it, so a failed write (a full disk) is simply tried again at the next tick while the stream goes on.
+The engine thread calls `TurnRecorder.append(text)` for every piece; that only appends to a list. The
+store's writer thread (`history.writer`) does the SQLite work: it inserts the turn as soon as it begins,
+saves the text so far at every checkpoint tick (each `CHECKPOINT_INTERVAL_S`) when there is new text,
+and the ending as soon as `finish()` is called. The text stays in memory until the writer has saved it,
+so a failed write (a full disk) is simply tried again at the next tick while the stream goes on.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Snapshot:
     """What the writer saves at one checkpoint: the text so far and, once given, the ending."""
 
     text: str
-    length: int
+    parts: int  # how many appended pieces the text holds
     ending: TurnEnding | None
 
 
@@ -81,7 +81,8 @@ class TurnRecorder:
 
     Use it as a context manager, or call `finish()` / `finish_from()` exactly once at the end. A
     recorder left without an ending (the `with` block exits, or the store closes) is ended as
-    "interrupted", the same state the next start gives a turn whose app was killed.
+    "interrupted", the same state the next start gives a turn whose app was killed; once the store has
+    ended it so, the engine thread's later `append()` and `finish()` are ignored.
     """
 
     def __init__(self, writer: Writer, start: TurnStart) -> None:
@@ -90,14 +91,18 @@ class TurnRecorder:
         self._began = time.monotonic()
         self._lock = threading.Lock()
         self._saved = threading.Condition(self._lock)
+        # Appended to by the engine thread without the lock (list.append is atomic); the writer only
+        # ever reads a prefix of it, so the hot path is one append and one attribute check.
         self._parts: list[str] = []
-        self._length = 0  # characters appended so far
+        self._joined = ""  # parts[:_joined_count] joined (the writer thread's own, for checkpoints)
+        self._joined_count = 0
         self._ending: TurnEnding | None = None
         # Written by the writer thread only (under the lock, so waiters see them together).
         self._turn_id: int | None = None
-        self._saved_length = 0
+        self._saved_parts = 0  # how many parts are on disk
         self._ending_saved = False
         self._lost: str | None = None  # why it can no longer be saved (its conversation is gone)
+        self._ended_by_store = False  # the store closed while it streamed: later calls are ignored
 
     @property
     def conversation_id(self) -> int:
@@ -111,8 +116,7 @@ class TurnRecorder:
 
     @property
     def text(self) -> str:
-        with self._lock:
-            return "".join(self._parts)
+        return "".join(self._parts[:])
 
     @property
     def finished(self) -> bool:
@@ -128,11 +132,11 @@ class TurnRecorder:
         """Add streamed text (the engine's `on_text` can call this directly)."""
         if not text:
             return
-        with self._lock:
-            if self._ending is not None:
-                raise RuntimeError("append() after the turn was finished")
-            self._parts.append(text)
-            self._length += len(text)
+        if self._ending is not None:
+            if self._ended_by_store:
+                return
+            raise RuntimeError("append() after the turn was finished")
+        self._parts.append(text)
 
     def finish(
         self,
@@ -165,6 +169,8 @@ class TurnRecorder:
         )
         with self._lock:
             if self._ending is not None:
+                if self._ended_by_store:
+                    return
                 raise RuntimeError("the turn was already finished")
             self._ending = ending
         self._writer.wake()
@@ -212,7 +218,7 @@ class TurnRecorder:
     # The writer thread's side.
 
     def _all_saved_locked(self) -> bool:
-        if self._turn_id is None or self._saved_length != self._length:
+        if self._turn_id is None or self._saved_parts != len(self._parts):
             return False
         return self._ending is None or self._ending_saved
 
@@ -224,7 +230,7 @@ class TurnRecorder:
                 return False
             if self._turn_id is None or (self._ending is not None and not self._ending_saved):
                 return True
-            return tick and self._saved_length != self._length
+            return tick and self._saved_parts != len(self._parts)
 
     @property
     def done(self) -> bool:
@@ -233,15 +239,21 @@ class TurnRecorder:
             return self._lost is not None or (self._ending is not None and self._ending_saved)
 
     def take_snapshot(self) -> Snapshot:
+        # The ending first: the engine thread appends before it finishes, so once the ending is seen,
+        # every part is in the list too.
         with self._lock:
-            text = "".join(self._parts)
-            self._parts = [text]  # later joins start from one string, not thousands of pieces
-            return Snapshot(text, self._length, self._ending)
+            ending = self._ending
+        count = len(self._parts)
+        if count > self._joined_count:
+            self._joined += "".join(self._parts[self._joined_count : count])
+            self._joined_count = count
+        return Snapshot(self._joined, count, ending)
 
     def end_if_open(self) -> None:
         """The store is closing while this turn streams: it ends as interrupted, its text kept."""
         with self._lock:
             if self._ending is None:
+                self._ended_by_store = True
                 self._ending = TurnEnding(
                     INTERRUPTED, None, None, None, None, None, None, None, time.monotonic() - self._began
                 )
@@ -249,7 +261,7 @@ class TurnRecorder:
     def mark_saved(self, turn_id: int, snapshot: Snapshot) -> None:
         with self._lock:
             self._turn_id = turn_id
-            self._saved_length = snapshot.length
+            self._saved_parts = snapshot.parts
             if snapshot.ending is not None:
                 self._ending_saved = True
             self._saved.notify_all()

@@ -119,12 +119,13 @@ class HistoryStore:
                 f"The history folder {self.path.parent} could not be created ({exc.strerror})."
             ) from None
         conn = self._open_write_connection()
+        self.recovered_turn_ids: tuple[int, ...] = ()
         try:
             self.recovered_turn_ids = self._recover_interrupted(conn)
             self._purge(conn, time.time() - PURGE_AFTER_S)
         except sqlite3.Error as exc:
-            conn.close()
-            raise UserFacingError(f"The history file {self.path} could not be opened ({exc}).") from None
+            # A full disk or a long lock: the history still opens; the next start tries again.
+            log.warning("history: interrupted turns not marked, deleted ones not purged: %s", exc)
         self._writer = Writer(
             conn, self.path, owner=self._owner, interval_s=checkpoint_interval_s, report=self._on_write_report
         )
@@ -244,7 +245,8 @@ class HistoryStore:
                 recovered.append(int(turn_id))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         if recovered:
             log.info("marked %d unfinished turn(s) interrupted: %s", len(recovered), recovered)
@@ -377,6 +379,10 @@ class HistoryStore:
         recorder = TurnRecorder(self._writer, start)
         self._writer.add(recorder)
         return recorder
+
+    def writer_cpu_s(self) -> float | None:
+        """CPU seconds the writer thread has used (diagnostics and `bench history`), None if unknown."""
+        return self._writer.cpu_time_s()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything handed to the writer is saved; False if some of it could not be."""

@@ -182,8 +182,24 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
+    def cpu_time_s(self) -> float | None:
+        """CPU seconds the writer thread has used so far (None where the OS cannot say)."""
+        ident = self._thread.ident
+        if ident is None or not hasattr(time, "pthread_getcpuclockid"):
+            return None
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(ident))
+        except OSError:  # the thread has ended
+            return None
+
     def call(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run `fn(conn)` on the writer thread in one transaction and return its result (or raise)."""
+        if threading.current_thread() is self._thread:
+            # Called back from the writer thread itself (an on_error handler): a queued job would wait
+            # for this very thread. There is no open transaction here; run it as a job would.
+            job = _Job(fn)
+            self._run_job(job)
+            return job.future.result()
         job = _Job(fn)
         self._put(job)
         return job.future.result()
@@ -327,6 +343,7 @@ class Writer:
         self._save_pass(True)
         for recorder in self._active:
             if not recorder.done:
+                recorder.mark_lost("the history was closed before it could be saved")
                 log.warning(
                     "history closed with turn %s of conversation %s unsaved",
                     recorder.turn_id,

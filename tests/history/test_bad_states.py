@@ -110,8 +110,13 @@ def test_full_disk_while_streaming_is_one_sentence_and_the_stream_goes_on(
     store: HistoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     sentences: list[str | None] = []
-    store._on_error = sentences.append
     conversation_id = store.create_conversation()
+
+    def on_error(sentence: str | None) -> None:  # called on the writer thread, may use the store
+        sentences.append(sentence)
+        store.set_tutor_mode(conversation_id, sentence is not None)
+
+    store._on_error = on_error
     recorder = store.begin_turn(conversation_id, "A long answer on a full disk")
     recorder.append("saved before the disk fills. ")
     assert recorder.wait_saved(10)
@@ -127,6 +132,7 @@ def test_full_disk_while_streaming_is_one_sentence_and_the_stream_goes_on(
     assert store.last_error is not None and store.last_error.startswith("The disk is full")
     assert sentences == [store.last_error]  # told once, not at every retry
     assert any("disk is full" in r.getMessage() for r in caplog.records)
+    assert store.list_conversations()[0].tutor_mode  # the callback's own write went through
     turn = store.get_turn(recorder.turn_id or 0)
     assert turn is not None and turn.output == "saved before the disk fills. "
 

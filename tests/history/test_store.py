@@ -295,6 +295,19 @@ def test_closing_while_streaming_keeps_the_text_as_interrupted(history_file: Pat
     assert integrity(history_file) == "ok"
 
 
+def test_the_engine_thread_may_go_on_after_the_store_closed(history_file: Path) -> None:
+    store = HistoryStore(history_file)
+    recorder = store.begin_turn(store.create_conversation(), "q")
+    recorder.append("before the close")
+    store.close()
+    recorder.append("after the close")  # ignored, not an error in the engine thread
+    recorder.finish("stop")
+    assert recorder.wait_saved(1)
+    with HistoryStore(history_file) as reopened:
+        turn = reopened.get_turn(recorder.turn_id or 0)
+        assert turn is not None and (turn.output, turn.finish_reason) == ("before the close", INTERRUPTED)
+
+
 def test_a_turn_whose_conversation_was_deleted_for_good_is_not_saved(store: HistoryStore) -> None:
     conversation_id = store.create_conversation()
     store.delete(conversation_id, permanent=True)
