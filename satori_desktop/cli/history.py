@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 
 _ENDINGS = {
@@ -40,8 +41,8 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(title="history commands", metavar="COMMAND", required=True)
 
     listing = commands.add_parser("list", help="conversations, most recent first")
-    listing.add_argument("--limit", type=_positive_int, default=50, help="how many (default 50)")
-    listing.add_argument("--offset", type=_non_negative_int, default=0, help="skip this many first")
+    listing.add_argument("--limit", type=arguments.positive_int, default=50, help="how many (default 50)")
+    listing.add_argument("--offset", type=arguments.non_negative_int, default=0, help="skip this many first")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
     listing.set_defaults(handler=run_list)
 
@@ -55,7 +56,7 @@ def register(subparsers: Any) -> None:
         "search", help="find conversations by words in their title, questions or answers"
     )
     search.add_argument("query", help='words that must all occur (any language); "two words" together')
-    search.add_argument("--limit", type=_positive_int, default=20, help="how many (default 20)")
+    search.add_argument("--limit", type=arguments.positive_int, default=20, help="how many (default 20)")
     search.add_argument("--json", action="store_true", help="print one JSON object")
     search.set_defaults(handler=run_search)
 
@@ -69,20 +70,6 @@ def register(subparsers: Any) -> None:
     delete.add_argument("ids", type=int, nargs="+", metavar="ID", help="conversation numbers")
     delete.add_argument("--json", action="store_true", help="print one JSON object")
     delete.set_defaults(handler=run_delete)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be zero or a positive whole number")
-    return value
 
 
 def _open(args: argparse.Namespace) -> Any:
