@@ -71,7 +71,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--tokens", type=arguments.positive_int, default=4000, help="tokens per streamed run (default 4000)"
     )
     parser.add_argument(
-        "--rounds", type=arguments.positive_int, default=3, help="alternating off/on streaming rounds"
+        "--rounds",
+        type=arguments.positive_int,
+        default=5,
+        help="alternating off/on streaming rounds (default 5)",
     )
     parser.add_argument(
         "--conversations",
