@@ -69,7 +69,7 @@ def crash_sentence(exc: BaseException) -> str:
 
 # What QtWebEngine says when it falls back to software rendering (no GPU, a VM, a remote desktop). It
 # renders fine that way, so these are notes, not warnings.
-_GPU_FALLBACK_NOTICES = (
+GPU_FALLBACK_NOTICES = (
     "QRhiGles2: Failed to create",
     "Failed to create RHI",
     "This plugin does not support createPlatformVulkanInstance",
@@ -130,7 +130,7 @@ def route_qt_messages_to_log() -> None:
     def qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         where = f" ({context.category})" if context.category and context.category != "default" else ""
         level = levels.get(kind, logging.WARNING)
-        if level == logging.WARNING and message.startswith(_GPU_FALLBACK_NOTICES):
+        if level == logging.WARNING and message.startswith(GPU_FALLBACK_NOTICES):
             level = logging.INFO  # expected on machines without a usable GPU: for the log, not the terminal
         qt_log.log(level, "%s%s", message, where)
 

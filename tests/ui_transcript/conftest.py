@@ -1,9 +1,5 @@
-"""Fixtures of the transcript page tests: real QtWebEngine, offscreen, no sandbox, no network.
-
-The environment must be set before Qt starts, which is why it happens at import time of this conftest
-(pytest imports it before pytest-qt creates the QApplication), and the app's URL scheme is registered
-here for the same reason.
-"""
+"""Fixtures of the transcript page tests: real QtWebEngine, offscreen, no sandbox, no network (the
+environment: tests/support/qt_env.py)."""
 
 from __future__ import annotations
 
@@ -15,35 +11,21 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-_flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-if "--no-sandbox" not in _flags:
-    # Chromium's sandbox cannot start as root in containers; the tests render the app's own page.
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (_flags + " --no-sandbox").strip()
+from tests.support.qt_env import prepare_qt_environment, startup_noise
 
-import satori_desktop.ui.transcript  # noqa: E402, F401  (registers the satori: scheme before the QApplication)
+prepare_qt_environment()  # before pytest-qt creates the QApplication
+
 from satori_desktop.ui.transcript.assets import missing_assets  # noqa: E402
-
-# What QtWebEngine says once at start-up on a machine without a GPU or a D-Bus: facts of the test machine,
-# not of the page. Every other Qt warning still fails the test.
-QT_STARTUP_NOISE = (
-    r"^QRhiGles2: Failed to create",
-    r"^Failed to create RHI",
-    r"createPlatformVulkanInstance",
-    r"^QVulkanInstance: Failed",
-    r"^GBM is not supported",
-    r"^GPUInfo not initialized",
-    r"^Unable to detect GPU vendor",
-)
 
 SCREENSHOT_DIR_ENV = "SATORI_SCREENSHOT_DIR"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
+    noise = startup_noise()
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
-            item.add_marker(pytest.mark.qt_log_ignore(*QT_STARTUP_NOISE))
+            item.add_marker(pytest.mark.qt_log_ignore(*noise))
 
 
 @pytest.fixture

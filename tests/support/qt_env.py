@@ -1,0 +1,31 @@
+"""The Qt environment every in-process GUI test needs, in one place (both GUI conftests import it).
+
+Set before Qt starts, which is why the conftests call `prepare_qt_environment()` at import time (pytest
+imports a conftest before pytest-qt creates the QApplication): the offscreen platform (no screen here),
+Chromium without its sandbox (it cannot start as root in a container; the tests render the app's own
+pages), and the app's `satori:` URL scheme, which Qt requires before the QApplication exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+
+def prepare_qt_environment() -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--no-sandbox" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+    from satori_desktop.ui.transcript import register_app_scheme
+
+    register_app_scheme()
+
+
+def startup_noise() -> tuple[str, ...]:
+    """What Qt says on a machine without a GPU (the app's own list, ui.app.GPU_FALLBACK_NOTICES) as the
+    patterns pytest-qt's `qt_log_ignore` takes: facts of the test machine, not of the app. Every other Qt
+    warning still fails the test."""
+    from satori_desktop.ui.app import GPU_FALLBACK_NOTICES
+
+    return tuple("^" + re.escape(notice) for notice in GPU_FALLBACK_NOTICES)
