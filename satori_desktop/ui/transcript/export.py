@@ -99,6 +99,18 @@ def _wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = REN
         )
 
 
+def _wait_for_painted_frames(view: TranscriptView) -> None:
+    """Two animation frames after the last change the compositor has drawn it (runJavaScript does not wait
+    for a promise, so the page sets a flag that is polled)."""
+    _run_js(
+        view,
+        "(window.__exportPainted = false, requestAnimationFrame(() => requestAnimationFrame(() => "
+        "{ window.__exportPainted = true; })), 0)",
+    )
+    _wait_until(lambda: _run_js(view, "window.__exportPainted") is True, "drawing the page")
+    QApplication.processEvents()
+
+
 def _run_js(view: TranscriptView, script: str) -> object:
     box: list[object] = []
     view.page().runJavaScript(script, 0, box.append)
@@ -153,6 +165,8 @@ def export_trace(
             data = standalone_html(str(body), "Satori solution").encode("utf-8")
             _write(out, data)
         else:
+            # The height is only final once KaTeX's fonts are in (a formula grows when its font arrives).
+            _wait_until(lambda: _run_js(view, "document.fonts.status") == "loaded", "loading the fonts")
             height = _run_js(view, "satori.contentHeight()")
             target = min(int(height) if isinstance(height, (int, float)) else 800, MAX_PNG_HEIGHT)
             view.resize(width, max(target, 200))
@@ -161,9 +175,8 @@ def export_trace(
                 "resizing the page",
                 timeout_s=10,
             )
-            # Two animation frames after the resize, the compositor has drawn the new size.
-            _run_js(view, "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))), 0")
-            QApplication.processEvents()
+            _run_js(view, "window.scrollTo(0, 0), 0")
+            _wait_for_painted_frames(view)
             image = view.grab()
             out.parent.mkdir(parents=True, exist_ok=True)
             if image.isNull() or not image.save(str(out), "PNG"):
