@@ -53,12 +53,21 @@ def test_sigkill_mid_stream_loses_at_most_two_seconds_of_text(history_file: Path
     try:
         first = child.stdout.readline()
         assert first.startswith("conversation "), first + child.stderr.read() if child.stderr else ""
-        # Kill it 3.5 s into the stream (a bit over three checkpoints), at no particular moment.
+        # Kill it 3.5 s into the stream (a bit over three checkpoints), at no particular moment. Halfway,
+        # open the store here as a second window would: a turn another live process streams is not
+        # taken for an interrupted one.
+        looked = False
         while True:
             line = child.stdout.readline()
             assert line.startswith("handed "), line
             _, at, count = line.split()
             handed.append((float(at), int(count)))
+            if not looked and handed[-1][0] - handed[0][0] >= 1.5:
+                looked = True
+                with HistoryStore(history_file) as second_window:
+                    assert second_window.recovered_turn_ids == ()
+                    (live,) = second_window.list_conversations()
+                    assert live.turn_count == 1 and live.last_finish_reason is None
             if handed[-1][0] - handed[0][0] >= 3.5:
                 break
         os.kill(child.pid, signal.SIGKILL)
