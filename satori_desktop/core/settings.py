@@ -20,8 +20,10 @@ What callers use:
 What a settings file can be, and what happens:
 
 - missing: the defaults, no notice.
-- written by this version: its values; a value of the wrong type (or an impossible one) falls back to
-  its default and is logged, the others are kept.
+- written by this version: its values; a value of the wrong type or outside its limits
+  (`NUMBER_LIMITS`, `THEMES`, `LANGUAGES`) falls back to its default and is logged, the others are kept.
+  A field this version added since the file was written simply takes its default: adding a field needs
+  no schema bump, only renaming one or changing its meaning does.
 - written by an older version (`schema_version` lower than ours, or no `schema_version`): migrated step
   by step through `MIGRATIONS` (version N -> a function turning a version-N dict into a version-N+1
   dict, as napari does), then read as above. The file is rewritten in the new form on the next save.
@@ -31,21 +33,33 @@ What a settings file can be, and what happens:
   `settings.json.corrupt-YYYYmmdd-HHMMSS` (kept, never deleted), the defaults are used, and `notice` says
   where the old file went. If it cannot be moved, nothing is written over it (`read_only`).
 - unreadable (permissions, a folder in its place): the defaults, `read_only`, and a notice saying why.
+
+`reload_needed(old, new)` says whether a change only takes effect once the model is loaded again (the
+fields in `RELOAD_FIELDS`: context size, GPU layers, CPU threads, which `engine.types.LoadOptions` takes);
+every other field applies at once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from satori_desktop.core import paths
+from satori_desktop.core.arguments import (
+    MAX_CONTEXT_TOKENS,
+    MAX_GPU_LAYERS,
+    MAX_SEED,
+    MAX_THREADS,
+    MIN_CONTEXT_TOKENS,
+)
 from satori_desktop.core.errors import UserFacingError
 
 SCHEMA_VERSION = 1
@@ -58,19 +72,74 @@ NEWER_FILE_NOTICE = (
 log = logging.getLogger(__name__)
 
 
+Theme = Literal["light", "dark", "system"]
+THEMES: tuple[Theme, ...] = get_args(Theme)
+
+# "system" follows the operating system's language; the others are the UI translations the app knows
+# (the Chinese one arrives in a later version: the choice is kept until then).
+Language = Literal["system", "en", "zh_CN"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+# The command line takes any temperature >= 0 for one run (core.arguments); a saved preference stays in
+# the range where sampling still follows the model (above 2 it is close to uniform), which is also what
+# the settings dialog offers.
+MAX_TEMPERATURE = 2.0
+
+# The number fields' limits, inclusive, shared by the loader (a value outside falls back to its default)
+# and the settings dialog (its spin boxes cannot go outside). For the optional ones, None is also valid.
+NUMBER_LIMITS: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, MAX_TEMPERATURE),
+    "max_new_tokens": (1, MAX_CONTEXT_TOKENS),
+    "seed": (0, MAX_SEED),
+    "n_ctx": (MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS),
+    "gpu_layers": (0, MAX_GPU_LAYERS),
+    "n_threads": (1, MAX_THREADS),
+}
+
+# What `engine.types.LoadOptions` takes: a change applies when the model is loaded again.
+RELOAD_FIELDS = ("n_ctx", "gpu_layers", "n_threads")
+
+
 @dataclass(frozen=True)
 class Settings:
-    # Reflect/explore sections fold when the next step starts; True keeps every one open.
-    keep_sections_open: bool = False
+    # -- answers: what each GenerationRequest carries --
+    # 0 is greedy decoding, the model card's recommendation.
+    temperature: float = 0.0
     # The model card's recommended limit (engine.types.DEFAULT_MAX_NEW_TOKENS; core does not import engine).
     max_new_tokens: int = 4096
+    # None: a random seed for each answer; a number (0 to MAX_SEED) makes sampling repeatable.
+    seed: int | None = None
+
+    # -- model and hardware: what LoadOptions carries (RELOAD_FIELDS); None lets the engine decide --
+    # Tokens of context; None: enough for the prompt plus max_new_tokens, capped at the trained context.
+    n_ctx: int | None = None
+    # Layers offloaded to the GPU; None: as many as fit, 0: CPU only.
+    gpu_layers: int | None = None
+    # Decode threads; None: one per physical core.
+    n_threads: int | None = None
+
+    # -- appearance --
+    # Reflect/explore sections fold when the next step starts; True keeps every one open.
+    keep_sections_open: bool = False
+    # The window and the transcript page: light, dark, or whatever the system uses.
+    theme: Theme = "system"
+    language: Language = "system"
+
+    # -- files --
     # Where downloaded models go; "" means the platform's data folder (core.paths.models_dir()).
     models_dir: str = ""
+
     # Always this version's SCHEMA_VERSION: the shape of this object, not of the file it came from.
     schema_version: int = SCHEMA_VERSION
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def reload_needed(old: Settings, new: Settings) -> bool:
+    """True when going from `old` to `new` changes how the model is loaded (context size, GPU layers,
+    CPU threads): those take effect only once the model is loaded again."""
+    return any(getattr(old, name) != getattr(new, name) for name in RELOAD_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -158,6 +227,73 @@ def _schema_version(raw: dict[str, Any], path: Path) -> int:
     return value
 
 
+class _Invalid(Exception):
+    """A value from the file that this field cannot take; the message says why (for the log)."""
+
+
+def _check_bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _Invalid("has the wrong type")
+    return value
+
+
+def _check_text(value: Any) -> str:
+    if type(value) is not str:
+        raise _Invalid("has the wrong type")
+    return value
+
+
+def _check_choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if _check_text(value) not in choices:
+            raise _Invalid(f"is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _check_whole(name: str, *, optional: bool = False) -> Callable[[Any], int | None]:
+    low, high = NUMBER_LIMITS[name]
+
+    def check(value: Any) -> int | None:
+        if value is None and optional:
+            return None
+        # bool is a subclass of int: check the exact type so `true` never becomes a token count; a float
+        # such as 12.0 is refused too (the app never writes one).
+        if type(value) is not int:
+            raise _Invalid("has the wrong type")
+        if not low <= value <= high:
+            raise _Invalid(f"is not from {low:,} to {high:,}")
+        return value
+
+    return check
+
+
+def _check_temperature(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise _Invalid("has the wrong type")
+    low, high = NUMBER_LIMITS["temperature"]
+    # json.loads reads NaN and Infinity, and NaN compares false with everything: check it by name.
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _Invalid(f"is not from {low:g} to {high:g}")
+    return float(value)
+
+
+# One checker per field: the value to use, or _Invalid.
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "temperature": _check_temperature,
+    "max_new_tokens": _check_whole("max_new_tokens"),
+    "seed": _check_whole("seed", optional=True),
+    "n_ctx": _check_whole("n_ctx", optional=True),
+    "gpu_layers": _check_whole("gpu_layers", optional=True),
+    "n_threads": _check_whole("n_threads", optional=True),
+    "keep_sections_open": _check_bool,
+    "theme": _check_choice(THEMES),
+    "language": _check_choice(LANGUAGES),
+    "models_dir": _check_text,
+}
+
+
 def _settings_from(raw: dict[str, Any], path: Path) -> Settings:
     """The fields this version knows, each checked on its own: a bad value falls back to its default."""
     defaults = Settings()
@@ -166,19 +302,17 @@ def _settings_from(raw: dict[str, Any], path: Path) -> Settings:
         if f.name == "schema_version" or f.name not in raw:
             continue
         value = raw[f.name]
-        default = getattr(defaults, f.name)
-        # bool is a subclass of int: check it explicitly so `true` never becomes a token count.
-        if type(value) is not type(default):
+        try:
+            values[f.name] = _CHECKS[f.name](value)
+        except _Invalid as why:
             log.warning(
-                "%s: setting %s=%r has the wrong type; using the default %r", path, f.name, value, default
+                "%s: setting %s=%r %s; using the default %r",
+                path,
+                f.name,
+                value,
+                why,
+                getattr(defaults, f.name),
             )
-            continue
-        values[f.name] = value
-    if values.get("max_new_tokens", 1) < 1:
-        log.warning(
-            "%s: max_new_tokens=%r is not positive; using the default", path, values["max_new_tokens"]
-        )
-        values.pop("max_new_tokens")
     return replace(defaults, **values)
 
 

@@ -10,16 +10,22 @@ from typing import Any
 
 import pytest
 
+from satori_desktop.core import arguments
 from satori_desktop.core import settings as settings_module
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.settings import (
+    LANGUAGES,
     NEWER_FILE_NOTICE,
+    NUMBER_LIMITS,
+    RELOAD_FIELDS,
     SCHEMA_VERSION,
+    THEMES,
     Settings,
     SettingsLoad,
     SettingsReadOnlyError,
     load_settings,
     load_settings_report,
+    reload_needed,
     save_settings,
     settings_path,
 )
@@ -47,10 +53,17 @@ def test_round_trip(satori_home: Path) -> None:
     assert str(settings_path()).startswith(str(satori_home))
     data = json.loads(settings_path().read_text(encoding="utf-8"))
     assert data == {
+        "gpu_layers": None,
         "keep_sections_open": True,
+        "language": "system",
         "max_new_tokens": 1024,
         "models_dir": "/data/models",
+        "n_ctx": None,
+        "n_threads": None,
         "schema_version": SCHEMA_VERSION,
+        "seed": None,
+        "temperature": 0.0,
+        "theme": "system",
     }
     assert load_settings_report() == SettingsLoad(chosen)
     assert load_settings() == chosen
@@ -72,7 +85,8 @@ def newer_file() -> tuple[Path, bytes]:
             "schema_version": SCHEMA_VERSION + 1,
             "keep_sections_open": True,
             "max_new_tokens": 2048,
-            "theme": "dark",  # a field only the newer version knows
+            "theme": "dark",
+            "sidebar_position": "right",  # a field only the newer version knows
         }
     )
     return path, path.read_bytes()
@@ -81,7 +95,7 @@ def newer_file() -> tuple[Path, bytes]:
 def test_newer_file_is_read_for_the_fields_we_know() -> None:
     newer_file()
     report = load_settings_report()
-    assert report.settings == Settings(keep_sections_open=True, max_new_tokens=2048)
+    assert report.settings == Settings(keep_sections_open=True, max_new_tokens=2048, theme="dark")
     assert report.read_only is True
     assert report.notice == NEWER_FILE_NOTICE
     assert report.notice == (
@@ -319,3 +333,178 @@ def test_the_new_content_is_on_disk_before_the_rename(monkeypatch: pytest.Monkey
     [(src, dst)] = replaced
     assert Path(src).parent == settings_path().parent and dst == str(settings_path())
     assert load_settings().max_new_tokens == 321
+
+
+# -- the fields the settings dialog edits -------------------------------------------------------------------
+
+
+def test_defaults_are_the_model_cards_and_let_the_engine_decide() -> None:
+    defaults = Settings()
+    assert (defaults.temperature, defaults.max_new_tokens, defaults.seed) == (0.0, 4096, None)
+    assert (defaults.n_ctx, defaults.gpu_layers, defaults.n_threads) == (None, None, None)
+    assert (defaults.keep_sections_open, defaults.theme, defaults.language) == (False, "system", "system")
+    assert defaults.models_dir == ""
+    assert THEMES == ("light", "dark", "system") and LANGUAGES == ("system", "en", "zh_CN")
+
+
+def test_the_limits_are_the_command_lines() -> None:
+    assert NUMBER_LIMITS["max_new_tokens"] == (1, arguments.MAX_CONTEXT_TOKENS)
+    assert NUMBER_LIMITS["seed"] == (0, arguments.MAX_SEED)
+    assert NUMBER_LIMITS["n_ctx"] == (arguments.MIN_CONTEXT_TOKENS, arguments.MAX_CONTEXT_TOKENS)
+    assert NUMBER_LIMITS["gpu_layers"] == (0, arguments.MAX_GPU_LAYERS)
+    assert NUMBER_LIMITS["n_threads"] == (1, arguments.MAX_THREADS)
+    assert NUMBER_LIMITS["temperature"] == (0.0, 2.0)
+    # Every limit is one the command line accepts too (its checkers raise on anything else).
+    for name, check in [
+        ("max_new_tokens", arguments.max_tokens),
+        ("seed", arguments.seed),
+        ("n_ctx", arguments.context_tokens),
+        ("gpu_layers", arguments.gpu_layers),
+        ("n_threads", arguments.thread_count),
+        ("temperature", arguments.temperature),
+    ]:
+        low, high = NUMBER_LIMITS[name]
+        assert check(str(low)) == low and check(str(high)) == high
+
+
+EVERY_FIELD_CHANGED = Settings(
+    temperature=0.7,
+    max_new_tokens=2048,
+    seed=arguments.MAX_SEED,
+    n_ctx=8192,
+    gpu_layers=0,
+    n_threads=6,
+    keep_sections_open=True,
+    theme="dark",
+    language="zh_CN",
+    models_dir="/data/模型",
+)
+
+
+def test_every_field_round_trips() -> None:
+    save_settings(EVERY_FIELD_CHANGED)
+    assert load_settings_report() == SettingsLoad(EVERY_FIELD_CHANGED)
+    data = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert data["seed"] == 2**32 - 2 and data["gpu_layers"] == 0 and data["theme"] == "dark"
+    # Back to "let the engine decide": None is written as null and read back as None.
+    save_settings(EVERY_FIELD_CHANGED.with_changes(seed=None, n_ctx=None, gpu_layers=None, n_threads=None))
+    data = json.loads(settings_path().read_text(encoding="utf-8"))
+    assert [data[name] for name in ("seed", "n_ctx", "gpu_layers", "n_threads")] == [None] * 4
+    assert load_settings().n_ctx is None
+
+
+def test_a_file_from_before_the_new_fields_loads_with_their_defaults() -> None:
+    # What this version's predecessor wrote (same schema_version): no bump is needed to add fields.
+    write_json({"schema_version": 1, "keep_sections_open": True, "max_new_tokens": 1000, "models_dir": "/m"})
+    assert load_settings_report() == SettingsLoad(
+        Settings(keep_sections_open=True, max_new_tokens=1000, models_dir="/m")
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("max_new_tokens", 1),
+        ("max_new_tokens", 2**24),
+        ("seed", 0),
+        ("seed", 2**32 - 2),
+        ("n_ctx", 256),
+        ("n_ctx", 2**24),
+        ("gpu_layers", 0),
+        ("gpu_layers", 1024),
+        ("n_threads", 1),
+        ("n_threads", 512),
+        ("temperature", 2.0),
+        ("theme", "light"),
+        ("language", "en"),
+    ],
+)
+def test_values_at_the_limits_are_kept(name: str, value: Any) -> None:
+    write_json({"schema_version": SCHEMA_VERSION, name: value})
+    assert getattr(load_settings(), name) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("temperature", -0.1),
+        ("temperature", 2.5),
+        ("temperature", "0.5"),
+        ("temperature", True),
+        ("temperature", None),
+        ("max_new_tokens", 2**24 + 1),
+        ("max_new_tokens", None),
+        ("seed", -1),
+        ("seed", 2**32 - 1),  # llama.cpp's "random seed" marker: None says that
+        ("seed", 1.5),
+        ("seed", False),
+        ("n_ctx", 255),
+        ("n_ctx", 2**24 + 1),
+        ("n_ctx", "auto"),
+        ("gpu_layers", -1),
+        ("gpu_layers", 1025),
+        ("gpu_layers", "all"),
+        ("gpu_layers", True),
+        ("n_threads", 0),
+        ("n_threads", 513),
+        ("theme", "Dark"),
+        ("theme", 1),
+        ("language", "fr"),
+        ("language", None),
+        ("models_dir", None),
+        ("keep_sections_open", None),
+    ],
+)
+def test_a_value_outside_its_field_falls_back_to_the_default_and_is_logged(
+    name: str, value: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    other, kept = ("theme", "dark") if name != "theme" else ("n_ctx", 4096)
+    write_json({"schema_version": SCHEMA_VERSION, name: value, other: kept})
+    with caplog.at_level(logging.WARNING, logger="satori_desktop.core.settings"):
+        loaded = load_settings()
+    assert getattr(loaded, name) == getattr(Settings(), name)
+    assert getattr(loaded, other) == kept  # the other fields are kept
+    assert f"setting {name}={value!r}" in caplog.text
+
+
+def test_temperature_takes_a_whole_number_and_refuses_nan(caplog: pytest.LogCaptureFixture) -> None:
+    write_json({"schema_version": SCHEMA_VERSION, "temperature": 1})
+    loaded = load_settings().temperature
+    assert loaded == 1.0 and type(loaded) is float
+    path = settings_path()
+    for text in ("NaN", "Infinity"):  # json.loads reads both; neither is a temperature
+        path.write_text('{"schema_version": 1, "temperature": ' + text + "}", encoding="utf-8")
+        with caplog.at_level(logging.WARNING, logger="satori_desktop.core.settings"):
+            assert load_settings().temperature == 0.0
+    assert "temperature=nan" in caplog.text and "temperature=inf" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("change", "needs_reload"),
+    [
+        ({"n_ctx": 8192}, True),
+        ({"gpu_layers": 0}, True),
+        ({"gpu_layers": 20}, True),
+        ({"n_threads": 4}, True),
+        ({"temperature": 0.6}, False),
+        ({"max_new_tokens": 1024}, False),
+        ({"seed": 7}, False),
+        ({"keep_sections_open": True}, False),
+        ({"theme": "dark"}, False),
+        ({"language": "en"}, False),
+        ({"models_dir": "/elsewhere"}, False),
+        ({}, False),
+    ],
+)
+def test_reload_is_needed_only_for_what_the_model_is_loaded_with(
+    change: dict[str, Any], needs_reload: bool
+) -> None:
+    old = Settings(n_ctx=4096)
+    assert reload_needed(old, old.with_changes(**change)) is needs_reload
+    assert reload_needed(old.with_changes(**change), old) is needs_reload
+
+
+def test_auto_and_a_number_are_different_loads() -> None:
+    assert reload_needed(Settings(), Settings(n_ctx=4096))  # auto may pick another size
+    assert reload_needed(Settings(gpu_layers=0), Settings())  # CPU only -> auto
+    assert set(RELOAD_FIELDS) == {"n_ctx", "gpu_layers", "n_threads"}
