@@ -30,6 +30,14 @@ export function asSentence(text) {
   return /[.!?…][)\]"'”’]*$/.test(trimmed) ? trimmed : trimmed + ".";
 }
 
+/* A duration as the footer shows it: "0.4 s", "12.3 s", "2 min 05 s"; under a tenth, "under 0.1 s". */
+export function seconds(value) {
+  if (value < 0.05) return "under 0.1 s";
+  if (value < 60) return value.toFixed(1) + " s";
+  const whole = Math.round(value);
+  return Math.floor(whole / 60) + " min " + String(whole % 60).padStart(2, "0") + " s";
+}
+
 /* The footer's lines, `[kind, text]` with kind "warn", "error" or "stats": how the turn ended when it was
    not a plain stop, a missing \boxed{} answer, and the figures the summary has. */
 export function finishLines(summary, { answered, steps }) {
@@ -37,6 +45,9 @@ export function finishLines(summary, { answered, steps }) {
   const reason = summary.finish_reason;
   if (reason === "length") lines.push(["warn", "Stopped: the answer reached the length limit before it finished."]);
   else if (reason === "cancelled") lines.push(["warn", "Stopped before the answer was finished."]);
+  else if (reason === "interrupted") {
+    lines.push(["warn", "Interrupted: Satori Desktop closed before this answer was finished."]);
+  }
   else if (reason === "error") {
     const error = typeof summary.error === "string" && summary.error.trim() ? summary.error : "unknown error";
     lines.push(["error", "Generation failed: " + asSentence(error)]);
@@ -49,7 +60,7 @@ export function finishLines(summary, { answered, steps }) {
   if (typeof summary.decode_tok_s === "number" && summary.decode_tok_s > 0) {
     stats.push(summary.decode_tok_s.toFixed(1) + " tokens/s");
   }
-  if (typeof summary.elapsed_s === "number") stats.push(summary.elapsed_s.toFixed(1) + " s");
+  if (typeof summary.elapsed_s === "number") stats.push(seconds(summary.elapsed_s));
   if (stats.length) lines.push(["stats", stats.join(" · ")]);
   return lines;
 }

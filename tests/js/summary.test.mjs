@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { asSentence, emptyCounts, finishLines, plural, summaryLine } from "../../assets/web/summary.js";
+import { asSentence, emptyCounts, finishLines, plural, seconds, summaryLine } from "../../assets/web/summary.js";
 
 const counts = (changes) => Object.assign(emptyCounts(), changes);
 
@@ -86,4 +86,17 @@ test("the figures come last, on one line, each only when the summary has it", ()
     ["stats", "4096 tokens"],
   ]);
   assert.deepEqual(lines({ generated_tokens: "many", decode_tok_s: null }), []);
+});
+
+test("an interrupted turn says so", () => {
+  assert.deepEqual(lines({ finish_reason: "interrupted" }, false), [
+    ["warn", "Interrupted: Satori Desktop closed before this answer was finished."],
+  ]);
+});
+
+test("durations read like a person says them", () => {
+  assert.equal(seconds(0.01), "under 0.1 s");
+  assert.equal(seconds(0.42), "0.4 s");
+  assert.equal(seconds(12.34), "12.3 s");
+  assert.equal(seconds(125.2), "2 min 05 s");
 });
