@@ -37,10 +37,12 @@ class GenerationProgress:
 
 @dataclass(frozen=True)
 class StreamUpdate:
-    """What arrived during one frame: the parser's events (text of one step joined) and the progress."""
+    """What arrived during one frame: the parser's events (text of one step joined), the progress, and
+    the raw text of the frame as the model wrote it (meta tokens included: what the history stores)."""
 
     events: tuple[TranscriptEvent, ...]
     progress: GenerationProgress
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class StreamBatcher:
         self._clock = clock
         self._parser = CoatParser()
         self._pending: list[TranscriptEvent] = []
+        self._pending_text: list[str] = []
         self._started = clock()
         self._last_update = float("-inf")
         self._first_piece_at: float | None = None
@@ -123,6 +126,7 @@ class StreamBatcher:
         if self._first_piece_at is None:
             self._first_piece_at = now
         self._pieces += 1
+        self._pending_text.append(text)
         self._pending.extend(self._parser.feed(text))
         if now - self._last_update >= self._interval_s:
             return self._take(now)
@@ -172,9 +176,11 @@ class StreamBatcher:
         self._last_update = now
         events = tuple(merge_text_events(self._pending))
         self._pending.clear()
+        text = "".join(self._pending_text)
+        self._pending_text.clear()
         speed = None
         first = self._first_piece_at
         if first is not None and self._pieces > 1 and now > first:
             speed = (self._pieces - 1) / (now - first)
         progress = GenerationProgress(self._request_id, self._pieces, speed, self._n_ctx)
-        return StreamUpdate(events, progress)
+        return StreamUpdate(events, progress, text)

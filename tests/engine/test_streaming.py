@@ -208,3 +208,10 @@ def test_the_vocabulary_is_frozen() -> None:
     assert summary.text == "" and summary.generated_tokens == 0 and summary.finished_at is not None
     with pytest.raises(AttributeError):
         summary.error = "x"  # type: ignore[misc]
+
+
+def test_the_updates_carry_the_raw_text_exactly_once() -> None:
+    clock = ManualClock()
+    pieces = split_into_pieces(DEMO_TRACE)
+    updates = _stream(pieces, clock, step_s=0.003)
+    assert "".join(update.text for update in updates) == DEMO_TRACE  # meta tokens included
