@@ -11,6 +11,11 @@ step is a direct ctypes call bound to a local name, pieces are cached per token 
 the logits. The abort callback (which llama.cpp's CPU backend calls once per graph node) is installed only
 while the prompt is processed; between generated tokens a plain flag is checked instead.
 
+Loading reports progress through llama.cpp's own progress callback (called per tensor on the loading
+thread), and a load that fails says why in terms of what to try: a file llama.cpp cannot read, or memory
+that runs out for the weights or for the context (the error lines llama.cpp logs during the load tell
+which), after the offload fallback has already tried fewer GPU layers and the CPU only.
+
 Threading: every method except `cancel()` must be called from the one thread that owns the engine (the
 thread that loaded the model). Native memory is freed there only: `unload()` from another thread is a bug
 and raises, and an engine that is garbage-collected elsewhere with a model still loaded leaves the memory
@@ -27,7 +32,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,7 @@ from satori_desktop.engine.types import (
     GenerationRequest,
     GenerationResult,
     LoadOptions,
+    LoadProgressCallback,
     LoadReport,
     TextCallback,
 )
@@ -57,9 +63,14 @@ PROMPT_BATCH = 512
 # Cap of the default context for models trained on very long contexts: memory for the KV cache grows with it.
 DEFAULT_N_CTX_CAP = 8192
 _PIECE_BUFFER_START = 64
+# Share of a load's progress that reading the weights takes; creating the context and checking the
+# vocabulary fill the rest.
+WEIGHTS_SHARE = 0.95
 
 _llama: Any = None  # the llama_cpp module, imported on first load (it loads a large native library)
 _log_callback: Any = None  # kept alive: llama.cpp holds a raw pointer to it
+# Error lines llama.cpp logs while a load runs (None when no load listens): they say why a load failed.
+_native_errors: list[str] | None = None
 
 
 def _llama_cpp() -> Any:
@@ -77,6 +88,9 @@ def _llama_cpp() -> Any:
         def forward(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
             python_level = last_level[0] if level == 5 else levels.get(level, logging.DEBUG)
             last_level[0] = python_level
+            errors = _native_errors
+            if errors is not None and python_level >= logging.ERROR:
+                errors.append(text.decode("utf-8", errors="replace").strip())
             if native_log.isEnabledFor(python_level):
                 native_log.log(python_level, "%s", text.decode("utf-8", errors="replace").rstrip())
 
@@ -85,6 +99,108 @@ def _llama_cpp() -> Any:
         llama_cpp.llama_backend_init()
         _llama = llama_cpp
     return _llama
+
+
+@contextlib.contextmanager
+def _native_errors_logged() -> Iterator[list[str]]:
+    """Collect the error lines llama.cpp logs inside the block (one load at a time listens)."""
+    global _native_errors
+    collected: list[str] = []
+    _native_errors = collected
+    try:
+        yield collected
+    finally:
+        _native_errors = None
+
+
+class _LoadProgress:
+    """Passes a load's progress on: never backwards (an offload retry starts over below what was shown),
+    never twice the same value, and never raising into llama.cpp (an exception in a ctypes callback would
+    abort the load): a failing callback is logged and not called again."""
+
+    def __init__(self, on_progress: LoadProgressCallback | None) -> None:
+        self._on_progress = on_progress
+        self._shown = -1.0
+
+    def report(self, fraction: float) -> None:
+        if self._on_progress is None:
+            return
+        fraction = min(1.0, max(0.0, fraction))
+        if fraction <= self._shown:
+            return
+        self._shown = fraction
+        try:
+            self._on_progress(fraction)
+        except Exception:
+            log.exception("the load progress callback failed; no more progress is reported for this load")
+            self._on_progress = None
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """Why the last attempt of a load failed, for the sentence the user reads."""
+
+    step: str  # "model" (reading the weights) or "context" (memory for the context and its KV cache)
+    native_errors: tuple[str, ...] = ()
+
+    @property
+    def out_of_memory(self) -> bool:
+        markers = ("alloc", "out of memory", "memory")
+        return self.step == "context" or any(
+            marker in line.lower() for line in self.native_errors for marker in markers
+        )
+
+    @property
+    def reason(self) -> str:
+        """What llama.cpp said went wrong with the file, one line without its function names."""
+        for line in self.native_errors:
+            _, found, reason = line.partition("error loading model:")
+            if found:
+                reason = reason.strip()
+                # "check_tensor_dims: tensor 'x' has wrong shape; ..." -> "tensor 'x' has wrong shape; ..."
+                head, colon, rest = reason.partition(": ")
+                if colon and head.replace("_", "").isalnum() and " " not in head:
+                    reason = rest
+                return " ".join(reason.split())[:160]
+        return ""
+
+
+def load_failed_sentence(
+    file_name: str,
+    failure: LoadFailure,
+    *,
+    n_ctx: int,
+    tried_gpu: bool,
+    file_size: int | None = None,
+    free_ram: int | None = None,
+) -> str:
+    """The one sentence a failed load shows: what happened and what to try, once the offload fallback has
+    tried fewer GPU layers and the CPU only (`tried_gpu`) or the CPU only was asked for."""
+    from satori_desktop.engine.hardware import format_bytes
+
+    where = "not even with fewer GPU layers or on the CPU only" if tried_gpu else "on the CPU only"
+    if failure.step == "context":
+        return (
+            f"{file_name} loaded, but there is not enough memory for a {n_ctx:,}-token context, {where}: "
+            "choose a smaller context size in the settings or a smaller quantisation, or close other "
+            "programs and try again."
+        )
+    if failure.out_of_memory:
+        figures = []
+        if file_size:
+            figures.append(f"the file is {format_bytes(file_size)}")
+        if free_ram is not None:
+            figures.append(f"{format_bytes(free_ram)} of RAM is free")
+        numbers = f" ({', '.join(figures)})" if figures else ""
+        return (
+            f"There is not enough memory to load {file_name}{numbers}, {where}: choose a smaller "
+            "quantisation (such as Q4_K_S), or close other programs and try again."
+        )
+    said = f' (llama.cpp says: "{failure.reason}")' if failure.reason else ""
+    return (
+        f"llama.cpp could not load {file_name}{said}: the file may be damaged or made for another version "
+        "of llama.cpp; download it again or choose another quantisation."
+    )
 
 
 def default_n_threads() -> int:
@@ -143,6 +259,7 @@ class LlamaEngine:
 
     def __init__(self) -> None:
         self._loaded: _Loaded | None = None
+        self._progress_callback: Any = None  # kept alive while llama.cpp loads (it holds a raw pointer)
         self._report: LoadReport | None = None
         self._cancel = threading.Event()
         # Tokens whose K/V are in the context's memory, position i at index i (for prefix reuse).
@@ -159,7 +276,13 @@ class LlamaEngine:
         return self._report
 
     def load(self, options: LoadOptions) -> LoadReport:
-        """Load a model (replacing the current one); bad files and out-of-memory raise UserFacingError."""
+        """Load a model (replacing the current one); bad files and out-of-memory raise UserFacingError.
+
+        `options.on_progress` hears 0.0 first, then llama.cpp's progress through the weights, and 1.0 once
+        the model is ready; a load that fails stops short of 1.0 and raises.
+        """
+        progress = _LoadProgress(options.on_progress)
+        progress.report(0.0)
         path = Path(options.model_path).expanduser()
         header = read_gguf_header(path)
         self.unload()
@@ -178,12 +301,14 @@ class LlamaEngine:
         n_threads = options.n_threads or default_n_threads()
 
         model = ctx = None
+        failure: LoadFailure | None = None
         gpu_layers = wanted_layers
         for attempt in _offload_attempts(wanted_layers):
             gpu_layers = attempt
-            model, ctx = self._try_load(llama, path, n_ctx, gpu_layers, n_threads)
-            if ctx is not None:
+            model, ctx, failure = self._try_load(llama, path, n_ctx, gpu_layers, n_threads, progress)
+            if failure is None:
                 break
+            log.warning("loading %s with %d GPU layers failed: %s", path.name, gpu_layers, failure)
         if model is None or ctx is None:
             if header.architecture not in _known_architectures():
                 raise UserFacingError(
@@ -191,15 +316,24 @@ class LlamaEngine:
                     f"(architecture '{header.architecture}'); "
                     "choose a model of a supported architecture such as qwen2."
                 )
+            from satori_desktop.engine.hardware import probe_hardware
+
             raise UserFacingError(
-                f"llama.cpp could not load {path.name} (the file may be damaged, or the computer is out of "
-                "memory); download it again or close other programs and retry."
+                load_failed_sentence(
+                    path.name,
+                    failure or LoadFailure("model"),
+                    n_ctx=n_ctx,
+                    tried_gpu=wanted_layers > 0,
+                    file_size=path.stat().st_size,
+                    free_ram=probe_hardware().free_ram_bytes or None,
+                )
             )
         if gpu_layers < wanted_layers:
             where = f"{gpu_layers} layers on the GPU" if gpu_layers > 0 else "the CPU only"
             warnings.append(
                 f"The GPU ran out of memory for {wanted_layers} layers, so the model runs with {where}: "
-                "generation will be slower."
+                "generation will be slower; a smaller quantisation or a smaller context fits more of it on "
+                "the GPU."
             )
 
         vocab = llama.llama_model_get_vocab(model)
@@ -233,15 +367,29 @@ class LlamaEngine:
             warnings=warnings,
         )
         log.info("loaded %s: %s", path, self._report.to_dict())
+        progress.report(1.0)
         return self._report
 
-    @staticmethod
-    def _try_load(llama: Any, path: Path, n_ctx: int, gpu_layers: int, n_threads: int) -> tuple[Any, Any]:
+    def _try_load(
+        self, llama: Any, path: Path, n_ctx: int, gpu_layers: int, n_threads: int, progress: _LoadProgress
+    ) -> tuple[Any, Any, LoadFailure | None]:
+        """One attempt: the weights with `gpu_layers` offloaded, then the context; None or why it failed."""
+
+        def on_weights(fraction: float, _user_data: ctypes.c_void_p) -> bool:
+            progress.report(WEIGHTS_SHARE * fraction)  # never raises: an exception here aborts the load
+            return True  # go on loading
+
         model_params = llama.llama_model_default_params()
         model_params.n_gpu_layers = gpu_layers
-        model = llama.llama_model_load_from_file(str(path).encode("utf-8"), model_params)
+        self._progress_callback = llama.llama_progress_callback(on_weights)
+        model_params.progress_callback = self._progress_callback
+        try:
+            with _native_errors_logged() as errors:
+                model = llama.llama_model_load_from_file(str(path).encode("utf-8"), model_params)
+        finally:
+            self._progress_callback = None
         if not model:
-            return None, None
+            return None, None, LoadFailure("model", tuple(errors))
         ctx_params = llama.llama_context_default_params()
         ctx_params.n_ctx = n_ctx
         ctx_params.n_batch = PROMPT_BATCH
@@ -249,11 +397,12 @@ class LlamaEngine:
         ctx_params.n_threads = n_threads
         ctx_params.n_threads_batch = max(n_threads, os.cpu_count() or 1)
         ctx_params.no_perf = True
-        ctx = llama.llama_init_from_model(model, ctx_params)
+        with _native_errors_logged() as errors:
+            ctx = llama.llama_init_from_model(model, ctx_params)
         if not ctx:
             llama.llama_model_free(model)
-            return None, None
-        return model, ctx
+            return None, None, LoadFailure("context", tuple(errors))
+        return model, ctx, None
 
     def unload(self) -> None:
         if self._loaded is not None and threading.get_ident() != self._owner_thread:

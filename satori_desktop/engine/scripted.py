@@ -11,6 +11,7 @@ It never pretends to be a model: `LoadReport.architecture` is "scripted", and th
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
@@ -26,9 +27,12 @@ from satori_desktop.engine.types import (
     TextCallback,
 )
 
+log = logging.getLogger(__name__)
+
 SCRIPTED_ARCHITECTURE = "scripted"
 SCRIPTED_TOTAL_LAYERS = 28  # Satori-7B's depth, so the status line reads like the real thing
 SCRIPTED_N_CTX_TRAIN = 4096
+LOAD_STEPS = 4  # progress reports of a load after the first (0.0): 0.25, 0.5, 0.75, 1.0
 
 # A short solution in the shape Satori writes: steps separated by meta tokens, one reflection, one
 # exploration after a flaw is found, and a boxed answer at the end.
@@ -101,8 +105,17 @@ class ScriptedEngine:
         self._tokens_per_second = tokens_per_second
 
     def load(self, options: LoadOptions) -> LoadReport:
-        if self._load_seconds > 0:
-            self._cancel.wait(self._load_seconds)
+        # Progress in a few even steps over `load_seconds`, as the real engine reports its tensors.
+        on_progress = options.on_progress
+        for step in range(LOAD_STEPS + 1):
+            if step > 0 and self._load_seconds > 0:
+                self._cancel.wait(self._load_seconds / LOAD_STEPS)
+            if on_progress is not None:
+                try:
+                    on_progress(step / LOAD_STEPS)
+                except Exception:
+                    log.exception("the load progress callback failed; no more progress for this load")
+                    on_progress = None
         self._load_report = LoadReport(
             model_path=Path(options.model_path),
             backend="CPU",

@@ -19,6 +19,10 @@ DEFAULT_MAX_NEW_TOKENS = 4096
 WINDOW_TOKENS = 512
 
 
+# Told how far a load got, from 0.0 to 1.0 and never backwards; called on the thread that loads.
+LoadProgressCallback = Callable[[float], None]
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     model_path: Path
@@ -28,6 +32,9 @@ class LoadOptions:
     gpu_layers: int | None = None
     # None: one thread per physical core (a guess from the logical count) for decoding.
     n_threads: int | None = None
+    # Progress of the load (0.0 first, 1.0 once the model is ready); an exception in it is logged, not raised.
+    # Not compared: two loads of the same file with the same settings are the same load.
+    on_progress: LoadProgressCallback | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,9 @@ class Engine(Protocol):
     @property
     def load_report(self) -> LoadReport | None: ...
 
-    def load(self, options: LoadOptions) -> LoadReport: ...
+    def load(self, options: LoadOptions) -> LoadReport:
+        """Load a model (replacing the current one), telling `options.on_progress` how far it got."""
+        ...
 
     def generate(
         self, request: GenerationRequest, on_text: TextCallback | None = None

@@ -20,8 +20,10 @@ come; this module is the glue between it, the engine and the signals.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 EngineFactory = Callable[[], Engine]
 
 NO_MODEL_YET = "No model is loaded yet: wait for it to finish loading, or choose a model."
+# Load progress goes to the GUI at most this often (its first and last report always go).
+LOAD_PROGRESS_INTERVAL_S = 0.05
 
 
 def _bug_sentence(action: str) -> str:
@@ -47,6 +51,7 @@ class _Worker(QObject):
     """Lives on the worker thread; its slots run there, one request at a time, in the order queued."""
 
     model_loaded = Signal(object)  # LoadReport
+    load_progressed = Signal(float)  # 0.0 .. 1.0
     generation_streamed = Signal(object)  # StreamUpdate; `object` skips a QVariant copy
     generation_finished = Signal(object)  # TurnSummary
     errored = Signal(str)
@@ -59,13 +64,23 @@ class _Worker(QObject):
 
     @Slot(object)
     def load(self, options: LoadOptions) -> None:
+        last_sent = [float("-inf")]
+
+        def on_progress(fraction: float) -> None:
+            # Called on this thread by the engine, per tensor: pass on at most one per interval.
+            now = time.monotonic()
+            if 0.0 < fraction < 1.0 and now - last_sent[0] < LOAD_PROGRESS_INTERVAL_S:
+                return
+            last_sent[0] = now
+            self.load_progressed.emit(fraction)
+
         try:
             if self._engine is None:
                 self._engine = self._engine_factory()
                 self._cancel_state.set_engine(self._engine)
             else:
                 self._engine.unload()
-            report = self._engine.load(options)
+            report = self._engine.load(dataclasses.replace(options, on_progress=on_progress))
         except UserFacingError as exc:
             self.errored.emit(str(exc))
             return
@@ -166,6 +181,8 @@ class EngineWorker(QObject):
     """The GUI's handle on the engine thread. Create it on the GUI thread; call its methods from there.
 
     Signals (queued from the worker thread; frozen dataclasses, never dicts):
+    - `load_progressed(float)`: how far a load got: 0.0 first, never backwards within one load, at most about
+      20 a second, and 1.0 just before `model_loaded` (a failed load stops short of it; `errored` follows).
     - `model_loaded(LoadReport)`.
     - `generation_streamed(StreamUpdate)`: the COAT events and the progress of one frame, at most one a frame.
     - `generation_finished(TurnSummary)`: once per `generate()`, also when it was cancelled before it started
@@ -174,6 +191,7 @@ class EngineWorker(QObject):
     """
 
     model_loaded = Signal(object)
+    load_progressed = Signal(float)
     generation_streamed = Signal(object)
     generation_finished = Signal(object)
     errored = Signal(str)
@@ -194,6 +212,7 @@ class EngineWorker(QObject):
         self._generate_requested.connect(self._worker.generate)
         self._shutdown_requested.connect(self._worker.shutdown)
         self._worker.model_loaded.connect(self.model_loaded)
+        self._worker.load_progressed.connect(self.load_progressed)
         self._worker.generation_streamed.connect(self.generation_streamed)
         self._worker.generation_finished.connect(self.generation_finished)
         self._worker.errored.connect(self.errored)
