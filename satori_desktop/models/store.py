@@ -4,7 +4,11 @@ A small JSON registry (`registry.json` in the models folder) records for each mo
 file, size, sha256 and date, so the app can list, re-verify and remove models without re-reading
 5 GB files, and the `ask` command and the GUI find a default model. Imported files stay where the user
 keeps them (a 5 GB copy would only waste disk); downloads live in the models folder, which the user can
-move (`set_models_root`).
+move (`set_models_root`): the registry's entries move with it, the files stay where they are.
+
+`verify` re-hashes a file (seconds for 5 GB: it reports the bytes done) and records its verdict, so the
+models window can say which files were checked and when. Writes of the registry are serialised, since the
+GUI verifies on a worker thread while the user may set a default.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import logging
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +36,9 @@ REGISTRY_NAME = "registry.json"
 
 Source = Literal["hub", "import", "hf-cache"]
 
+# One registry write at a time in this process (a verify on a worker thread, a new default on the GUI's).
+_registry_lock = threading.RLock()
+
 
 def no_model_message() -> str:
     return (
@@ -45,8 +54,20 @@ def models_root() -> Path:
 
 
 def set_models_root(directory: Path) -> None:
-    """Make `directory` the models folder from now on (models already installed elsewhere stay there)."""
-    save_settings(load_settings().with_changes(models_dir=str(directory.resolve())))
+    """Make `directory` the models folder from now on. Models already installed stay where they are and
+    stay listed: the old folder's registry entries are added to the new folder's registry (files are never
+    moved); downloads from now on go to `directory`."""
+    target = Path(directory).expanduser().resolve()
+    old = ModelStore()
+    if old.root.resolve() != target:
+        try:
+            carried = old._load()
+        except UserFacingError as exc:  # a damaged registry must not keep the user in its folder
+            log.warning("moving the models folder without the old registry: %s", exc)
+            carried = None
+        if carried is not None:
+            ModelStore(target).adopt(carried)
+    save_settings(load_settings().with_changes(models_dir=str(target)))
 
 
 @dataclass
@@ -64,6 +85,10 @@ class InstalledModel:
     architecture: str | None = None
     is_satori: bool | None = None
     warnings: list[str] = field(default_factory=list)
+    # The last `verify`: when it ran and whether the file was intact (None: not re-checked since added;
+    # a download was checked against the hub's sha256 as it arrived).
+    verified_at: str | None = None
+    verified_ok: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -121,6 +146,7 @@ class ModelStore:
         return data
 
     def _save(self, data: dict[str, Any]) -> None:
+        # Callers hold _registry_lock from their _load() to here, so no write is lost.
         self.root.mkdir(parents=True, exist_ok=True)
         data["schema_version"] = SCHEMA_VERSION
         tmp = self.registry_path.with_name(REGISTRY_NAME + ".tmp")
@@ -149,13 +175,29 @@ class ModelStore:
         return model
 
     def add(self, model: InstalledModel) -> InstalledModel:
-        data = self._load()
-        data["models"] = [m for m in data["models"] if m["name"] != model.name]
-        data["models"].append(model.to_dict())
-        if data.get("default") is None:
-            data["default"] = model.name
-        self._save(data)
+        with _registry_lock:
+            data = self._load()
+            data["models"] = [m for m in data["models"] if m["name"] != model.name]
+            data["models"].append(model.to_dict())
+            if data.get("default") is None:
+                data["default"] = model.name
+            self._save(data)
         return model
+
+    def adopt(self, registry: dict[str, Any]) -> None:
+        """Add another folder's registry entries (files stay where they are; a name or file already listed
+        here wins), and its default when this folder has none."""
+        with _registry_lock:
+            data = self._load()
+            names = {m["name"] for m in data["models"]}
+            paths = {m["path"] for m in data["models"]}
+            for entry in registry.get("models", []):
+                if entry.get("name") not in names and entry.get("path") not in paths:
+                    data["models"].append(entry)
+                    names.add(entry.get("name"))
+            if data.get("default") is None and registry.get("default") in names:
+                data["default"] = registry["default"]
+            self._save(data)
 
     def unique_name(self, filename: str) -> str:
         base = name_for(filename)
@@ -178,56 +220,74 @@ class ModelStore:
         return preferred[0] if preferred else None
 
     def set_default(self, name: str) -> InstalledModel:
-        model = self.get(name)
-        data = self._load()
-        data["default"] = model.name
-        self._save(data)
+        with _registry_lock:
+            model = self.get(name)
+            data = self._load()
+            data["default"] = model.name
+            self._save(data)
         return model
 
     def remove(self, name: str, *, delete_file: bool = True) -> InstalledModel:
         """Forget a model; delete its file only if it lives in the models folder (imports stay the user's)."""
-        model = self.get(name)
-        data = self._load()
-        data["models"] = [m for m in data["models"] if m["name"] != model.name]
-        if data.get("default") == model.name:
-            data["default"] = data["models"][0]["name"] if data["models"] else None
-        if delete_file and self._owns(model.path):
-            model.path.unlink(missing_ok=True)
-        self._save(data)
+        with _registry_lock:
+            model = self.get(name)
+            data = self._load()
+            data["models"] = [m for m in data["models"] if m["name"] != model.name]
+            if data.get("default") == model.name:
+                data["default"] = data["models"][0]["name"] if data["models"] else None
+            if delete_file and self.owns(model.path):
+                model.path.unlink(missing_ok=True)
+            self._save(data)
         return model
 
-    def _owns(self, path: Path) -> bool:
+    def owns(self, path: Path) -> bool:
+        """Whether `path` lies in the models folder, so `remove` deletes it (anything else is the user's)."""
         try:
             path.resolve().relative_to(self.root.resolve())
         except ValueError:
             return False
         return True
 
-    def verify(self, name: str) -> VerifyResult:
-        """Re-hash a model's file and compare with what was recorded when it was installed."""
+    def verify(self, name: str, *, on_bytes: Callable[[int], None] | None = None) -> VerifyResult:
+        """Re-hash a model's file and compare with what was recorded when it was installed; the verdict is
+        recorded (`verified_at`, `verified_ok`). `on_bytes(done)` hears how many bytes were hashed so far,
+        on this thread; an exception it raises stops the check (nothing is recorded) and propagates."""
         from satori_desktop.models.download import sha256_of_file
 
         model = self.get(name)
         if not model.path.is_file():
-            return VerifyResult(model.name, False, f"{model.path} is missing: download or import it again.")
-        size = model.path.stat().st_size
-        if size != model.size:
-            return VerifyResult(
+            result = VerifyResult(model.name, False, f"{model.path} is missing: download or import it again.")
+        elif (size := model.path.stat().st_size) != model.size:
+            result = VerifyResult(
                 model.name,
                 False,
                 f"{model.path.name} has {size} bytes instead of {model.size}: download it again.",
             )
-        if model.sha256 is None:
-            return VerifyResult(model.name, True, "size matches (no sha256 was recorded for this file)")
-        actual = sha256_of_file(model.path)
-        if actual != model.sha256:
-            return VerifyResult(
+        elif model.sha256 is None:
+            result = VerifyResult(model.name, True, "size matches (no sha256 was recorded for this file)")
+        elif (actual := sha256_of_file(model.path, on_bytes=on_bytes)) != model.sha256:
+            result = VerifyResult(
                 model.name,
                 False,
                 f"{model.path.name} is damaged (sha256 {actual[:12]}... instead of {model.sha256[:12]}...): "
                 "remove it and download it again.",
             )
-        return VerifyResult(model.name, True, "sha256 matches")
+        else:
+            result = VerifyResult(model.name, True, "sha256 matches")
+        self._record_verdict(model.name, result.ok)
+        return result
+
+    def _record_verdict(self, name: str, ok: bool) -> None:
+        with _registry_lock:
+            try:
+                data = self._load()
+                for entry in data["models"]:
+                    if entry["name"] == name:
+                        entry["verified_at"], entry["verified_ok"] = now_iso(), ok
+                        self._save(data)
+                        return
+            except (OSError, UserFacingError) as exc:  # the verdict itself still reaches the caller
+                log.warning("could not record the verdict on %s: %s", name, exc)
 
     # -- import --------------------------------------------------------------------------------------
     def import_file(self, path: Path, *, copy: bool = False) -> InstalledModel:

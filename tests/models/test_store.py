@@ -100,3 +100,71 @@ def test_models_folder_can_be_moved(tmp_path: Path, tiny_satori: Path) -> None:
     assert store.root == (tmp_path / "elsewhere").resolve()
     store.import_file(tiny_satori)
     assert (tmp_path / "elsewhere" / "registry.json").is_file()
+
+
+def test_verify_reports_the_bytes_it_hashed_and_records_its_verdict(larger_satori: Path) -> None:
+    store = ModelStore()
+    model = store.import_file(larger_satori)
+    assert model.verified_at is None and model.verified_ok is None
+    done: list[int] = []
+    assert store.verify(model.name, on_bytes=done.append).ok
+    # Several chunks of a file of about 8 MB, growing to its size.
+    assert len(done) >= 1 and done == sorted(done) and done[-1] == model.size
+    again = ModelStore().get(model.name)
+    assert again.verified_ok is True and again.verified_at is not None
+
+
+def test_a_verify_stopped_by_its_callback_records_nothing(larger_satori: Path) -> None:
+    store = ModelStore()
+    model = store.import_file(larger_satori)
+
+    def stop(_done: int) -> None:
+        raise InterruptedError("the window closed")
+
+    with pytest.raises(InterruptedError):
+        store.verify(model.name, on_bytes=stop)
+    assert ModelStore().get(model.name).verified_at is None
+
+
+def test_a_damaged_verdict_is_recorded(tmp_path: Path, tiny_satori: Path) -> None:
+    copy = tmp_path / "copy.gguf"
+    shutil.copy(tiny_satori, copy)
+    store = ModelStore()
+    model = store.import_file(copy)
+    data = bytearray(copy.read_bytes())
+    data[-1] ^= 0x01
+    copy.write_bytes(bytes(data))
+    assert not store.verify(model.name).ok
+    assert ModelStore().get(model.name).verified_ok is False
+
+
+def test_moving_the_models_folder_keeps_the_installed_models_listed(
+    tmp_path: Path, tiny_satori: Path
+) -> None:
+    first = ModelStore()
+    downloaded = first.import_file(tiny_satori, copy=True)  # a file inside the old models folder
+    imported = first.import_file(write_tiny_gguf(tmp_path / "mine.gguf"))
+    first.set_default(imported.name)
+    set_models_root(tmp_path / "new-models")
+    moved = ModelStore()
+    assert moved.root == (tmp_path / "new-models").resolve() != first.root
+    # Nothing is moved: the files stay where they were, and both models are still there, default included.
+    assert [m.path for m in moved.models()] == [downloaded.path, imported.path]
+    assert downloaded.path.parent == first.root and downloaded.path.is_file()
+    assert moved.default_model() == imported
+    # The old folder is no longer the models folder: removing its file now only forgets it.
+    assert not moved.owns(downloaded.path)
+    moved.remove(downloaded.name)
+    assert downloaded.path.is_file()
+    # Moving back finds the old registry, with both models, and adds nothing twice.
+    set_models_root(first.root)
+    assert [m.name for m in ModelStore().models()] == [downloaded.name, imported.name]
+
+
+def test_a_damaged_registry_does_not_keep_the_user_in_its_folder(tmp_path: Path) -> None:
+    store = ModelStore()
+    store.root.mkdir(parents=True, exist_ok=True)
+    store.registry_path.write_text("{not json", encoding="utf-8")
+    set_models_root(tmp_path / "fresh")
+    assert ModelStore().models() == []
+    assert store.registry_path.read_text(encoding="utf-8") == "{not json"  # left for the user to look at
