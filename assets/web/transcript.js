@@ -66,9 +66,22 @@ function applyOp(op) {
     case "keep_open":
       setKeepSectionsOpen(!!op.value);
       break;
+    case "theme":
+      setTheme(op.value);
+      break;
     default:
       console.error("satori: unknown op " + String(op.op));
   }
+}
+
+/* The app's theme, "light" or "dark" (Python resolves "follow the system"): transcript.css gives
+   `html.theme-dark` its colours. */
+function setTheme(value) {
+  if (value !== "light" && value !== "dark") {
+    console.error("satori: unknown theme " + String(value));
+    return;
+  }
+  document.documentElement.classList.toggle("theme-dark", value === "dark");
 }
 
 function showNotice(text) {

@@ -9,7 +9,8 @@ without a page.
 Ops (JSON objects the page's `satori.apply(ops)` understands):
 `{"op": "turn", "question_html"}`, `{"op": "step", "index", "action"}`, `{"op": "blocks", "index",
 "html": [..]}`, `{"op": "open", "index", "html"}`, `{"op": "step_end", "index"}`, `{"op": "answer",
-"latex"}`, `{"op": "end", "summary"}`, `{"op": "clear"}`, `{"op": "keep_open", "value"}`.
+"latex"}`, `{"op": "end", "summary"}`, `{"op": "clear"}`, `{"op": "keep_open", "value"}`,
+`{"op": "theme", "value": "light" | "dark"}`.
 
 This is where the typed events (`core.coat`) and the end-of-turn summary (`engine.streaming.TurnSummary`)
 become JSON, once: `page_summary` picks what the page's footer shows.
@@ -57,13 +58,22 @@ class TranscriptFeed:
         self._ops.append({"op": "end", "summary": page_summary(summary)})
 
     def clear(self) -> None:
+        # The theme is how the page looks, not what it holds: a theme not yet sent survives the clear.
+        themes = [op for op in self._ops if op["op"] == "theme"][-1:]
         self._ops.clear()
         self._dirty.clear()
         self._splitters.clear()
+        self._ops.extend(themes)
         self._ops.append({"op": "clear"})
 
     def keep_sections_open(self, value: bool) -> None:
         self._ops.append({"op": "keep_open", "value": bool(value)})
+
+    def set_theme(self, value: str) -> None:
+        """Show the page "light" or "dark" (transcript.css `html.theme-dark`)."""
+        if value not in ("light", "dark"):
+            raise ValueError(f"the page's theme is 'light' or 'dark', not {value!r}")
+        self._ops.append({"op": "theme", "value": value})
 
     def add_events(self, events: Iterable[TranscriptEvent]) -> None:
         for event in events:

@@ -11,12 +11,13 @@ import json
 import logging
 
 import shiboken6
-from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from satori_desktop.core.markup import render_markup
+from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.view import FRAME_MS, restricted_context_menu
 from satori_desktop.ui.transcript.web import PREVIEW_URL, AppPage
 
@@ -38,6 +39,8 @@ class ProblemPreview(QWebEngineView):
         self._ready = False
         self._in_flight = False
         self._height = -1
+        self._theme: str | None = None  # the setting ("light", "dark", "system"); None: the page's own
+        self._follows_system = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(FRAME_MS)
@@ -49,6 +52,15 @@ class ProblemPreview(QWebEngineView):
         self._text = text
         if self._ready and not self._in_flight and not self._timer.isActive():
             self._timer.start()
+
+    def set_theme(self, theme: str) -> None:
+        """Show the preview "light" or "dark"; "system" follows the application's colour scheme, as
+        `TranscriptView.set_theme` does."""
+        self._theme = check_theme(theme)
+        if theme == "system" and not self._follows_system:
+            QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+            self._follows_system = True
+        self._show_theme()
 
     @property
     def is_page_ready(self) -> bool:
@@ -68,9 +80,24 @@ class ProblemPreview(QWebEngineView):
             log.error("the preview page did not load")
             return
         self._ready = True
+        if self._theme is not None:
+            self._show_theme()
         self.page_ready.emit()
         if self._text is not None:
             self._timer.start()
+
+    def _show_theme(self) -> None:
+        if self._theme is None:
+            return
+        shown = page_theme(self._theme)
+        self._page.setBackgroundColor(QColor(PAGE_BACKGROUND[shown]))
+        if self._ready:
+            op = json.dumps([{"op": "theme", "value": shown}])
+            self._page.runJavaScript(f"window.satori && satori.apply({op})", 0)
+
+    def _on_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if shiboken6.isValid(self) and self._theme == "system":
+            self._show_theme()
 
     def _flush(self) -> None:
         if self._in_flight or self._text is None or self._text == self._shown:

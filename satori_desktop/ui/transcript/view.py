@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from satori_desktop.core.coat import TranscriptEvent
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
 from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
@@ -64,6 +65,8 @@ class TranscriptView(QWebEngineView):
         self._ready = False
         self._in_flight = False
         self.katex_available = False
+        self._theme = "light"  # the setting: "light", "dark" or "system"
+        self._follows_system = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(FRAME_MS)
@@ -99,6 +102,15 @@ class TranscriptView(QWebEngineView):
         self._feed.keep_sections_open(keep_open)
         self._schedule()
 
+    def set_theme(self, theme: str) -> None:
+        """Show the page "light" or "dark"; "system" follows the application's colour scheme now and
+        whenever it changes (call `ui.theme.apply_theme` first, so "now" is the scheme just applied)."""
+        self._theme = check_theme(theme)
+        if theme == "system" and not self._follows_system:
+            QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+            self._follows_system = True
+        self._show_theme()
+
     # ----- for tests and benchmarks -----
 
     @property
@@ -116,6 +128,17 @@ class TranscriptView(QWebEngineView):
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         restricted_context_menu(self, event)
+
+    def _show_theme(self) -> None:
+        shown = page_theme(self._theme)
+        # What the view paints where the page has not yet drawn (before it loads, while it resizes).
+        self._page.setBackgroundColor(QColor(PAGE_BACKGROUND[shown]))
+        self._feed.set_theme(shown)
+        self._schedule()
+
+    def _on_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if shiboken6.isValid(self) and self._theme == "system":
+            self._show_theme()
 
     def _schedule(self) -> None:
         if self._ready and not self._in_flight and not self._timer.isActive():
