@@ -29,13 +29,19 @@ How a known trace is forced out of the real engine (the "scripted" model):
 `write_tiny_gguf(..., random_weights=True)` instead fills the weights with random values (for speed
 measurements, where values do not matter); `python -m tests.support.tiny_gguf OUT --preset bench` writes a
 ~200 MB model of that kind with a 152064-token vocabulary (Satori's vocabulary size).
+
+For tests that cut or damage real files, `gguf_fields(data)` says where each field of a GGUF file lies (the
+counts, each key, value type and value, array items, tensor infos, padding and tensor data), found by a
+walker of its own rather than the app's reader; `gguf_kv` and `with_extra_kv` add hand-made KV pairs.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +185,7 @@ def write_tiny_gguf(
     random_weights: bool = False,
     seed: int = 0,
     name: str = "tiny-test-model",
+    alignment: int | None = None,
 ) -> Path:
     """Write a small GGUF model and return its path.
 
@@ -186,7 +193,8 @@ def write_tiny_gguf(
     leaves out the three COAT tokens. `n_vocab` pads the vocabulary with unused tokens up to that size
     (a realistic vocabulary size makes the output layer as costly as a real model's). With
     `random_weights=False` the model is the scripted one described in the module docstring; with True the
-    weights are random (F16 matrices), for speed measurements.
+    weights are random (F16 matrices), for speed measurements. `alignment` writes `general.alignment` and
+    lays the tensor data out by it (without it: no key, and 32).
     """
     import gguf  # the test extra's dependency; imported here so `--help` works without it
 
@@ -207,6 +215,8 @@ def write_tiny_gguf(
     ids = {t: i for i, t in enumerate(tokens)}
 
     writer = gguf.GGUFWriter(str(out), architecture)
+    if alignment is not None:
+        writer.add_custom_alignment(alignment)
     writer.add_name(name)
     writer.add_context_length(n_ctx_train)
     writer.add_embedding_length(n_embd)
@@ -348,6 +358,141 @@ EXAMPLE_TRACE = (
     + "The answer is \\boxed{2}."
     + IM_END
 )
+
+
+# -- Where each field of a GGUF file lies, for tests that cut or damage real files ---------------------------
+
+_GGUF_SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+GGUF_STRING, GGUF_ARRAY, GGUF_UINT32 = 8, 9, 4
+TENSOR_INFO_KINDS = frozenset(
+    {"tensor_name_length", "tensor_name", "n_dims", "dim", "tensor_type", "tensor_offset"}
+)
+
+
+@dataclass(frozen=True)
+class GgufField:
+    """One field of a GGUF file: what it is, the bytes it spans and the key or tensor it belongs to.
+
+    `kind` is one of: magic, version, tensor_count, kv_count; key_length, key, value_type, value (a scalar),
+    string_length, string (a string value); item_type, item_count, items (the items of a scalar array),
+    item_length, item (one string of a string array); tensor_name_length, tensor_name, n_dims, dim,
+    tensor_type, tensor_offset; padding (before the tensor data); tensor_data (one tensor's bytes).
+    """
+
+    kind: str
+    start: int
+    end: int
+    owner: str = ""  # the key or tensor name; "" for the file's own fields and the padding
+
+
+def gguf_fields(data: bytes, *, items_per_array: int | None = None) -> list[GgufField]:
+    """The fields of a valid GGUF file, in file order (tensor data last, tensor by tensor).
+
+    `items_per_array` keeps the fields of only about that many strings of each string array (evenly spread,
+    the last one included), for a 152k-token vocabulary; None keeps them all.
+    """
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    fields: list[GgufField] = []
+    pos = 0
+
+    def take(kind: str, size: int, owner: str = "") -> int:
+        nonlocal pos
+        fields.append(GgufField(kind, pos, pos + size, owner))
+        pos += size
+        return pos - size
+
+    def u32() -> int:
+        return int(struct.unpack_from("<I", data, pos)[0])
+
+    def u64() -> int:
+        return int(struct.unpack_from("<Q", data, pos)[0])
+
+    take("magic", 4)
+    take("version", 4)
+    n_tensors = u64()
+    take("tensor_count", 8)
+    n_kv = u64()
+    take("kv_count", 8)
+    alignment = 32
+    for _ in range(n_kv):
+        length = u64()
+        key = data[pos + 8 : pos + 8 + length].decode("utf-8")
+        take("key_length", 8, key)
+        take("key", length, key)
+        value_type = u32()
+        take("value_type", 4, key)
+        if value_type == GGUF_ARRAY:
+            item_type = u32()
+            take("item_type", 4, key)
+            count = u64()
+            take("item_count", 8, key)
+            if item_type != GGUF_STRING:
+                take("items", count * _GGUF_SCALAR_SIZES[item_type], key)
+                continue
+            every = 1 if items_per_array is None else max(1, count // items_per_array)
+            for index in range(count):
+                length = u64()
+                if index % every == 0 or index == count - 1:
+                    take("item_length", 8, key)
+                    take("item", length, key)
+                else:
+                    pos += 8 + length
+        elif value_type == GGUF_STRING:
+            length = u64()
+            take("string_length", 8, key)
+            take("string", length, key)
+        else:
+            if key == "general.alignment":
+                alignment = u32()
+            take("value", _GGUF_SCALAR_SIZES[value_type], key)
+    tensors: list[tuple[str, int, int]] = []
+    for _ in range(n_tensors):
+        length = u64()
+        name = data[pos + 8 : pos + 8 + length].decode("utf-8")
+        take("tensor_name_length", 8, name)
+        take("tensor_name", length, name)
+        n_dims = u32()
+        take("n_dims", 4, name)
+        dims = [int(struct.unpack_from("<Q", data, take("dim", 8, name))[0]) for _ in range(n_dims)]
+        ggml_type = u32()
+        take("tensor_type", 4, name)
+        offset = u64()
+        take("tensor_offset", 8, name)
+        block_elements, block_bytes = GGML_QUANT_SIZES[GGMLQuantizationType(ggml_type)]
+        elements = int(np.prod(dims, dtype=object)) if dims else 1
+        tensors.append((name, offset, elements // block_elements * block_bytes))
+    if n_tensors:
+        take("padding", -pos % alignment)
+    data_start = pos
+    for name, offset, nbytes in tensors:
+        fields.append(GgufField("tensor_data", data_start + offset, data_start + offset + nbytes, name))
+    return fields
+
+
+def gguf_string(text: str | bytes) -> bytes:
+    """A GGUF string: its byte length as a little-endian u64, then its bytes."""
+    encoded = text.encode("utf-8") if isinstance(text, str) else text
+    return struct.pack("<Q", len(encoded)) + encoded
+
+
+def gguf_kv(key: str | bytes, value_type: int, payload: bytes) -> bytes:
+    """A hand-made KV pair (any type code, any payload): key, u32 value type, the value's bytes as given."""
+    return gguf_string(key) + struct.pack("<I", value_type) + payload
+
+
+def with_extra_kv(data: bytes, kv: bytes, *, alignment: int = 32) -> bytes:
+    """A valid GGUF file with one more KV pair after its others, its tensor data moved to the next multiple of
+    `alignment` after the header (pass the new value when `kv` sets general.alignment), so only `kv` is new.
+    """
+    fields = gguf_fields(data, items_per_array=1)
+    infos = [f for f in fields if f.kind in TENSOR_INFO_KINDS]
+    header_end = max(f.end for f in fields if f.kind not in ("padding", "tensor_data"))
+    kv_end = infos[0].start if infos else header_end
+    data_start = max(f.end for f in fields if f.kind != "tensor_data")
+    (n_kv,) = struct.unpack_from("<Q", data, 16)
+    header = data[:16] + struct.pack("<Q", n_kv + 1) + data[24:kv_end] + kv + data[kv_end:header_end]
+    return header + bytes(-len(header) % alignment if infos else 0) + data[data_start:]
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
