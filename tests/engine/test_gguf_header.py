@@ -6,6 +6,9 @@ The `gguf` package is the reference here (it is a test-only dependency): what ou
 
 from __future__ import annotations
 
+import ctypes
+import math
+import re
 import struct
 from pathlib import Path
 
@@ -14,8 +17,19 @@ import pytest
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine import gguf_header
-from satori_desktop.engine.gguf_header import CONTROL_TOKEN_TYPE, read_gguf_header
-from tests.support.tiny_gguf import COAT_TOKENS, write_tiny_gguf, write_truncated_copy
+from satori_desktop.engine.gguf_header import CONTROL_TOKEN_TYPE, TOKENS_KEY, read_gguf_header
+from tests.support.tiny_gguf import (
+    COAT_TOKENS,
+    GGUF_ARRAY,
+    GGUF_STRING,
+    GGUF_UINT32,
+    gguf_fields,
+    gguf_kv,
+    gguf_string,
+    with_extra_kv,
+    write_tiny_gguf,
+    write_truncated_copy,
+)
 
 
 def _reference_tokens(path: Path) -> tuple[list[str], list[int]]:
@@ -93,13 +107,33 @@ def test_tensor_bytes_and_shape_match_the_reference_reader(tmp_path: Path, rando
     assert header.name == "tiny-test-model"
 
 
-def test_type_tables_agree_with_the_gguf_package() -> None:
+def _bundled_ggml_block_sizes() -> dict[int, tuple[int, int]]:
+    """(elements, bytes) per block of every tensor type the ggml bundled with llama-cpp-python reads."""
+    import llama_cpp
+    from llama_cpp._ggml import libggml  # the ggml library llama-cpp-python loads
+
+    blck_size, type_size = libggml.ggml_blck_size, libggml.ggml_type_size
+    blck_size.restype, blck_size.argtypes = ctypes.c_int64, [ctypes.c_int]
+    type_size.restype, type_size.argtypes = ctypes.c_size_t, [ctypes.c_int]
+    return {
+        ggml_type: (int(blck_size(ggml_type)), int(type_size(ggml_type)))
+        for ggml_type in range(llama_cpp.GGML_TYPE_COUNT)
+        if blck_size(ggml_type)  # 0 for the types ggml has dropped
+    }
+
+
+def test_type_tables_agree_with_the_bundled_ggml_and_the_gguf_package() -> None:
+    # Tensor types: exactly those the bundled llama.cpp reads, since the reader refuses the others as damage
+    # (the gguf package lags: it lacks Q2_0 and still has Q8_1 at 40 bytes, ggml at 36).
+    assert _bundled_ggml_block_sizes() == gguf_header._GGML_BLOCK_SIZES
     for ggml_type, (block_elements, block_bytes) in gguf_header._GGML_BLOCK_SIZES.items():
-        reference = gguf.constants.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(ggml_type)]
-        assert (block_elements, block_bytes) == reference, ggml_type
+        if ggml_type in {t.value for t in gguf.GGMLQuantizationType} and ggml_type != 9:
+            reference = gguf.constants.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(ggml_type)]
+            assert (block_elements, block_bytes) == reference, ggml_type
     for file_type, name in gguf_header.FILE_TYPE_NAMES.items():
-        reference_name = gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_").removeprefix("ALL_")
-        assert name == reference_name, file_type
+        if file_type in {t.value for t in gguf.LlamaFileType}:
+            reference_name = gguf.LlamaFileType(file_type).name.removeprefix("MOSTLY_").removeprefix("ALL_")
+            assert name == reference_name, file_type
     # Every quantisation Satori is published in has a name, and its tensor types a size.
     assert {"Q4_K_S", "Q4_K_M", "Q6_K", "Q8_0", "F16"} <= set(gguf_header.FILE_TYPE_NAMES.values())
     assert {2, 8, 12, 13, 14} <= set(gguf_header._GGML_BLOCK_SIZES)
@@ -154,3 +188,179 @@ def test_a_foreign_file_and_a_folder_are_refused(tmp_path: Path) -> None:
         read_gguf_header(tmp_path)
     with pytest.raises(UserFacingError, match=r"There is no file at .* does not exist"):
         read_gguf_header(tmp_path / "nowhere.gguf")
+
+
+# -- a model file is untrusted input: damaged or incomplete, and never anything but one sentence -------------
+# (tests/engine/test_gguf_fuzz.py does this thousands of times; these are the readable examples.)
+
+
+def _raw_gguf(*kvs: bytes, version: int = 3) -> bytes:
+    """A GGUF file with these KV pairs and no tensors, written by hand (the gguf package refuses oddities)."""
+    return b"GGUF" + struct.pack("<IQQ", version, 0, len(kvs)) + b"".join(kvs)
+
+
+def _damage(tiny_model: Path, tmp_path: Path, kind: str, owner: str, value: bytes, nth: int = 0) -> Path:
+    """A copy of the tiny model with the `nth` field of this kind (of this key or tensor) overwritten."""
+    data = bytearray(tiny_model.read_bytes())
+    field = [f for f in gguf_fields(bytes(data)) if f.kind == kind and f.owner == owner][nth]
+    data[field.start : field.start + len(value)] = value
+    out = tmp_path / "damaged.gguf"
+    out.write_bytes(bytes(data))
+    return out
+
+
+U64 = struct.Struct("<Q").pack
+U32 = struct.Struct("<I").pack
+
+
+@pytest.mark.parametrize(
+    ("kind", "owner", "value", "reason"),
+    [
+        (
+            "key_length",
+            "general.name",
+            U64(2**60),
+            "a key of 1,152,921,504,606,846,976 bytes, longer than the",
+        ),
+        ("string_length", "general.name", U64(2**63), "a string of 9,223,372,036,854,775,808 bytes"),
+        ("string_length", "general.name", U64(10**6), "a string of 1,000,000 bytes running past the end"),
+        ("item_count", TOKENS_KEY, U64(2**64 - 1), "an array of 18,446,744,073,709,551,615 items"),
+        ("item_type", TOKENS_KEY, U32(9), "an array of arrays"),
+        ("item_type", TOKENS_KEY, U32(77), "unknown GGUF value type 77"),
+        ("item_length", TOKENS_KEY, U64(2**40), "a string of 1,099,511,627,776 bytes"),
+        ("value_type", "qwen2.block_count", U32(2**32 - 1), "unknown GGUF value type 4294967295"),
+        ("key", "general.file_type", b"qwen2.block_count", "the key 'qwen2.block_count' twice"),
+        ("tensor_name_length", "output.weight", U64(64), "a tensor name of 64 bytes"),
+        ("tensor_name", "blk.1.attn_q.weight", b"blk.0", "two tensors named 'blk.0.attn_q.weight'"),
+        ("n_dims", "output.weight", U32(5), "tensor 'output.weight' with 5 dimensions"),
+        ("dim", "token_embd.weight", U64(2**63), "more elements than ggml can count"),
+        ("tensor_type", "output_norm.weight", U32(4), "tensor 'output_norm.weight' of unknown type 4"),
+        ("tensor_type", "output_norm.weight", U32(12), "rows that are not whole blocks of its type"),
+        ("tensor_offset", "output.weight", U64(0), "at byte 0 of the tensor data, not 412,672 where the"),
+    ],
+)
+def test_a_full_size_file_with_a_damaged_field_is_damaged(
+    tiny_model: Path, tmp_path: Path, kind: str, owner: str, value: bytes, reason: str
+) -> None:
+    path = _damage(tiny_model, tmp_path, kind, owner, value)
+    with pytest.raises(UserFacingError) as raised:
+        read_gguf_header(path, find_tokens=COAT_TOKENS)
+    message = str(raised.value)
+    assert reason in message and message.endswith(": the file is damaged; download it again."), message
+    assert "incomplete" not in message
+
+
+def test_a_token_length_that_jumps_into_the_tensor_data_is_damage_not_a_cut(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    # One flipped bit: a token 32 KB longer, so the walk goes on in the tensor data and off the end.
+    path = _damage(tiny_model, tmp_path, "item_length", TOKENS_KEY, U64(2 + 2**15), nth=100)
+    with pytest.raises(UserFacingError, match=r"runs into bytes that are not text\): the file is damaged"):
+        read_gguf_header(path)
+
+
+def test_the_last_tensor_grown_reads_as_incomplete(tiny_model: Path, tmp_path: Path) -> None:
+    """The one damage that cannot be told from a cut: the header is consistent and wants more data."""
+    path = _damage(tiny_model, tmp_path, "dim", "output.weight", U64(64 * 2), nth=0)
+    with pytest.raises(UserFacingError, match=r"incomplete \(its tensor data ends before"):
+        read_gguf_header(path)
+
+
+def test_alignment_must_be_a_power_of_two_as_u32(tiny_model: Path, tmp_path: Path) -> None:
+    data = tiny_model.read_bytes()
+    for kv, reason in [
+        (gguf_kv("general.alignment", GGUF_UINT32, U32(0)), "an alignment of 0, which is not a power of two"),
+        (
+            gguf_kv("general.alignment", GGUF_UINT32, U32(48)),
+            "an alignment of 48, which is not a power of two",
+        ),
+        (gguf_kv("general.alignment", GGUF_UINT32, U32(2**31)), "more than the whole file"),
+        (
+            gguf_kv("general.alignment", GGUF_STRING, gguf_string("32")),
+            "of value type 8, not a 32-bit unsigned",
+        ),
+    ]:
+        path = tmp_path / "aligned.gguf"
+        path.write_bytes(with_extra_kv(data, kv))
+        with pytest.raises(UserFacingError, match=re.escape(reason) + r".*: the file is damaged"):
+            read_gguf_header(path)
+    path.write_bytes(with_extra_kv(data, gguf_kv("general.alignment", GGUF_UINT32, U32(32))))
+    assert read_gguf_header(path).expected_size == path.stat().st_size
+
+
+def test_a_file_without_tensors_needs_no_padding(tmp_path: Path) -> None:
+    # Before: the missing padding after the last KV pair read as "incomplete tensor data".
+    path = tmp_path / "vocab-only.gguf"
+    path.write_bytes(_raw_gguf(gguf_kv("general.architecture", GGUF_STRING, gguf_string("qwen2"))))
+    header = read_gguf_header(path)
+    assert header.architecture == "qwen2" and header.expected_size == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (0, r"cannot be read \(GGUF version 0 does not exist\): the file is damaged; download it again\."),
+        (1, r"uses GGUF version 1, which is too old; get a newer file\."),
+        (4, r"uses GGUF version 4, newer than this app's llama.cpp reads \(or the file is damaged\); update"),
+        (0x03000000, r"is a big-endian GGUF file"),
+        (0x00030003, r"GGUF version 196611 does not exist\): the file is damaged"),
+    ],
+)
+def test_versions_other_than_2_and_3(tmp_path: Path, version: int, message: str) -> None:
+    path = tmp_path / "version.gguf"
+    path.write_bytes(_raw_gguf(version=version))
+    with pytest.raises(UserFacingError, match=message):
+        read_gguf_header(path)
+    path.write_bytes(_raw_gguf(version=2))
+    assert read_gguf_header(path).version == 2
+
+
+@pytest.mark.parametrize("content", [b"", b"G", b"GGU"])
+def test_a_file_cut_inside_the_magic_is_incomplete(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "short.gguf"
+    path.write_bytes(content)
+    with pytest.raises(
+        UserFacingError, match=rf"short.gguf is incomplete \(it has only {len(content)} bytes"
+    ):
+        read_gguf_header(path)
+
+
+def test_names_from_the_file_system_and_the_file_stay_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "two\nlines.gguf"
+    path.write_bytes(_raw_gguf(gguf_kv("a\nb", GGUF_UINT32, U32(1)), gguf_kv("a\nb", GGUF_UINT32, U32(1))))
+    with pytest.raises(UserFacingError) as raised:
+        read_gguf_header(path)
+    assert str(raised.value) == (
+        "The header of two?lines.gguf cannot be read (the key 'a?b' twice): the file is damaged; download it "
+        "again."
+    )
+
+
+def test_values_that_are_not_counts_read_as_absent(tmp_path: Path) -> None:
+    # NaN, infinity, negative numbers and booleans where a count belongs: before, int(nan) raised ValueError.
+    kvs = [
+        gguf_kv("general.architecture", GGUF_STRING, gguf_string("qwen2")),
+        gguf_kv("qwen2.context_length", 6, struct.pack("<f", math.nan)),
+        gguf_kv("qwen2.vocab_size", 6, struct.pack("<f", math.inf)),
+        gguf_kv("qwen2.block_count", 5, struct.pack("<i", -2)),
+        gguf_kv("qwen2.embedding_length", 7, b"\x01"),
+        gguf_kv("qwen2.attention.head_count", 6, struct.pack("<f", 4.0)),
+        gguf_kv("general.file_type", 7, b"\x01"),
+    ]
+    path = tmp_path / "odd.gguf"
+    path.write_bytes(_raw_gguf(*kvs))
+    header = read_gguf_header(path)
+    shape = header.model_shape()
+    assert (shape.n_ctx_train, shape.n_vocab, shape.n_layers, shape.n_embd, shape.n_head) == (0, 0, 0, 0, 4)
+    assert header.quantization is None
+
+
+def test_token_types_that_are_not_integers_are_not_read(tmp_path: Path) -> None:
+    # Before: a float64 type array holding NaN made int() raise ValueError.
+    kvs = [
+        gguf_kv(TOKENS_KEY, GGUF_ARRAY, U32(GGUF_STRING) + U64(1) + gguf_string("<|reflect|>")),
+        gguf_kv("tokenizer.ggml.token_type", GGUF_ARRAY, U32(12) + U64(1) + struct.pack("<d", math.nan)),
+    ]
+    path = tmp_path / "float-types.gguf"
+    path.write_bytes(_raw_gguf(*kvs))
+    assert read_gguf_header(path, find_tokens=["<|reflect|>"]).tokens["<|reflect|>"].token_type is None
