@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.engine.gguf_header import GGUF_MAGIC, read_gguf_header
+from satori_desktop.engine.gguf_header import GGUF_MAGIC, GgufHeader, read_gguf_header, shown_text
 from satori_desktop.engine.memory import ModelShape
 
 COAT_TOKENS = ("<|continue|>", "<|reflect|>", "<|explore|>")
@@ -70,19 +70,40 @@ def has_gguf_magic(path: Path) -> bool:
 def read_gguf_info(path: str | Path) -> GgufInfo:
     """Read the header of `path`; a missing, foreign, incomplete or damaged file is a UserFacingError."""
     path = Path(path)
-    header = read_gguf_header(path, find_tokens=COAT_TOKENS)
-    if not isinstance(header.metadata.get("general.architecture"), str):
-        raise UserFacingError(f"{path.name} does not name its architecture: choose another GGUF file.")
-    for key in ("block_count", "embedding_length", "attention.head_count"):
-        if f"{header.architecture}.{key}" not in header.metadata:
+    return gguf_info_from_header(path, read_gguf_header(path, find_tokens=COAT_TOKENS))
+
+
+# The shape keys a loadable model must have, with their smallest value (llama.cpp reads them as uint32).
+_REQUIRED_COUNTS = {"block_count": 1, "embedding_length": 1, "attention.head_count": 0}
+
+
+def gguf_info_from_header(path: Path, header: GgufHeader) -> GgufInfo:
+    """The model manager's view of a header read with `find_tokens=COAT_TOKENS`.
+
+    Refuses a header without the architecture and shape llama.cpp needs, or with impossible shape values
+    (a negative, fractional or 64-bit layer count reads as damage, never as a number to plan memory with).
+    """
+    name = shown_text(path.name)
+    architecture = header.metadata.get("general.architecture")
+    if not isinstance(architecture, str) or not architecture:
+        raise UserFacingError(f"{name} does not name its architecture: choose another GGUF file.")
+    for key, smallest in _REQUIRED_COUNTS.items():
+        full_key = f"{architecture}.{key}"
+        value = header.metadata.get(full_key)
+        if value is None:
             raise UserFacingError(
-                f"{path.name} lacks '{header.architecture}.{key}' in its header, so llama.cpp cannot load "
-                "it: choose another GGUF file."
+                f"{name} lacks '{shown_text(full_key)}' in its header, so llama.cpp cannot load it: choose "
+                "another GGUF file."
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or not smallest <= value < 2**32:
+            raise UserFacingError(
+                f"{name} has an impossible '{shown_text(full_key)}' in its header "
+                f"({shown_text(repr(value), 40)}): the file is damaged; download it again."
             )
     shape = header.model_shape()
     return GgufInfo(
         path=path,
-        architecture=header.architecture,
+        architecture=architecture,
         name=header.name,
         quantization=header.quantization,
         n_ctx_train=shape.n_ctx_train,
@@ -100,23 +121,24 @@ def read_gguf_info(path: str | Path) -> GgufInfo:
 
 def check_loadable_model(info: GgufInfo) -> list[str]:
     """Refuse what the app cannot run; return warnings for what runs without reasoning sections."""
+    name = shown_text(info.path.name)
     if info.architecture != SATORI_ARCHITECTURE:
         # The engine is built and tested for qwen2; other architectures may load but the prompt format,
         # stop tokens and COAT parsing are Satori's, so say so plainly rather than refuse.
         return [
-            f"{info.path.name} is a {info.architecture} model, not Satori (qwen2): answers will come without "
-            "reasoning sections, which need Satori-7B-Round2."
+            f"{name} is a {shown_text(info.architecture)} model, not Satori (qwen2): answers will come "
+            "without reasoning sections, which need Satori-7B-Round2."
         ]
     warnings: list[str] = []
     missing = [token for token, present in info.coat_tokens.items() if not present]
     if missing:
         warnings.append(
-            f"{info.path.name} has no {', '.join(missing)} token(s), so it is not Satori: answers will come "
+            f"{name} has no {', '.join(missing)} token(s), so it is not Satori: answers will come "
             "without reasoning sections, which need Satori-7B-Round2."
         )
     if info.coat_tokens_not_control:
         warnings.append(
-            f"In {info.path.name} the token(s) {', '.join(info.coat_tokens_not_control)} are not control "
+            f"In {name} the token(s) {', '.join(info.coat_tokens_not_control)} are not control "
             "tokens: reasoning steps may not be recognised."
         )
     return warnings

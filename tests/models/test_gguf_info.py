@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 import gguf
@@ -13,9 +15,21 @@ from satori_desktop.models.gguf_info import COAT_TOKENS, check_loadable_model, r
 from tests.support.tiny_gguf import write_tiny_gguf, write_truncated_copy
 
 
-def _header_only_gguf(path: Path, *, file_type: int | None = None, block_count: bool = True) -> Path:
-    """A qwen2 GGUF with the fields the app reads and two small tensors, for the cases tiny_gguf lacks."""
-    writer = gguf.GGUFWriter(str(path), "qwen2")
+def _header_only_gguf(
+    path: Path,
+    *,
+    file_type: int | None = None,
+    block_count: bool = True,
+    extra: Callable[[gguf.GGUFWriter], None] | None = None,
+    architecture: str = "qwen2",
+) -> Path:
+    """A qwen2 GGUF with the fields the app reads and two small tensors, for the cases tiny_gguf lacks.
+
+    `extra` adds KV pairs of its own (with `block_count=False`, its own layer count).
+    """
+    writer = gguf.GGUFWriter(str(path), architecture)
+    if extra is not None:
+        extra(writer)
     if block_count:
         writer.add_block_count(2)
     writer.add_embedding_length(64)
@@ -99,3 +113,44 @@ def test_truncated_files_are_incomplete(tmp_path: Path, keep_fraction: float, ex
     cut = write_truncated_copy(source, tmp_path / "cut.gguf", keep_fraction)
     with pytest.raises(UserFacingError, match=expected):
         read_gguf_info(cut)
+
+
+@pytest.mark.parametrize(
+    ("add", "shown"),
+    [
+        (lambda w: w.add_int32("qwen2.block_count", -1), "(-1)"),
+        (lambda w: w.add_uint32("qwen2.block_count", 0), "(0)"),
+        (lambda w: w.add_uint64("qwen2.block_count", 2**32), "(4294967296)"),
+        (lambda w: w.add_float32("qwen2.block_count", 2.0), "(2.0)"),
+        (lambda w: w.add_bool("qwen2.block_count", True), "(True)"),
+        (lambda w: w.add_string("qwen2.block_count", "2\nlayers"), "('2\\nlayers')"),
+    ],
+)
+def test_an_impossible_layer_count_is_damage(
+    tmp_path: Path, add: Callable[[gguf.GGUFWriter], None], shown: str
+) -> None:
+    """A layer count the memory estimates would plan with (negative, 0, 2^32, a float...) is refused."""
+    path = _header_only_gguf(tmp_path / "odd.gguf", block_count=False, extra=add)
+    with pytest.raises(UserFacingError) as raised:
+        read_gguf_info(path)
+    assert str(raised.value) == (
+        f"odd.gguf has an impossible 'qwen2.block_count' in its header {shown}: the file is damaged; "
+        "download it again."
+    )
+
+
+def test_optional_counts_that_are_not_counts_read_as_unknown(tmp_path: Path) -> None:
+    # Before: int(nan) raised ValueError out of read_gguf_info.
+    def odd(writer: gguf.GGUFWriter) -> None:
+        writer.add_float32("qwen2.context_length", math.nan)
+        writer.add_float32("qwen2.vocab_size", math.inf)
+        writer.add_int32("qwen2.attention.head_count_kv", -4)
+
+    info = read_gguf_info(_header_only_gguf(tmp_path / "odd.gguf", extra=odd))
+    assert (info.n_ctx_train, info.shape.n_vocab, info.shape.n_head_kv) == (0, 5, 4)
+
+
+def test_names_from_the_file_stay_on_one_line(tmp_path: Path) -> None:
+    info = read_gguf_info(_header_only_gguf(tmp_path / "odd.gguf", architecture="llama\nx"))
+    assert info.architecture == "llama\nx"
+    assert check_loadable_model(info)[0].startswith("odd.gguf is a llama?x model, not Satori (qwen2): ")
