@@ -1,9 +1,10 @@
-"""The main window: transcript above, composer below, a status line, and the flow of one answer.
+"""The main window: the history sidebar, transcript above composer, a status line, the flow of one answer.
 
 The window is the only place that knows the whole flow: a question from the composer becomes a turn of the
 `Conversation` (so follow-ups continue it and the engine reuses its KV prefix), a `GenerationRequest` is
-queued to the engine worker, event batches from the worker go to the transcript view, and the finished
-result closes the turn. It never waits on the engine: every engine reply arrives as a queued signal.
+queued to the engine worker, event batches from the worker go to the transcript view and the history
+recorder, and the finished result closes the turn. It never waits on the engine: every engine reply
+arrives as a queued signal. With no model it shows the first-run page in the conversation's place.
 """
 
 from __future__ import annotations
@@ -15,19 +16,31 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from satori_desktop.core import paths
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.core.prompt import Conversation
+from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import GenerationRequest, LoadReport
+from satori_desktop.history import HistoryStore
+from satori_desktop.history import Turn as StoredTurn
 from satori_desktop.models.store import InstalledModel, ModelStore
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.first_run import FirstRunPage
+from satori_desktop.ui.history_link import HistoryFactory, HistoryLink
+from satori_desktop.ui.history_sidebar import HistorySidebar
 from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
@@ -52,6 +65,7 @@ class MainWindow(QMainWindow):
         settings_read_only: bool = False,
         generation_defaults: GenerationRequest | None = None,
         store_factory: Callable[[], ModelStore] = ModelStore,
+        history_factory: HistoryFactory | None = HistoryStore,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Satori Desktop")
@@ -61,6 +75,7 @@ class MainWindow(QMainWindow):
         # A newer version's settings file (or one that cannot be written): changes apply, unsaved.
         self._settings_read_only = settings_read_only
         self._model_path = model_path
+        self._model_sha256: str | None = None  # recorded with each answer when the model's is known
         # Decoding options for every question (the prompt and token limit are filled in per turn).
         self._generation_defaults = generation_defaults or GenerationRequest(prompt="")
         self._conversation = Conversation()
@@ -108,11 +123,29 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.chat_page)
         self.pages.addWidget(self.first_run)
 
+        # The history: the sidebar lists it, the link records into it (both once it is open).
+        self.sidebar = HistorySidebar(self)
+        self.sidebar.conversation_opened.connect(self._on_sidebar_conversation_opened)
+        self.sidebar.new_conversation_requested.connect(self._on_sidebar_new_conversation_requested)
+        self.sidebar.conversation_deleted.connect(self._on_sidebar_conversation_deleted)
+        self.sidebar.failed.connect(self.notice_bar.add)
+        self.history = HistoryLink(history_factory, self)
+        self.history.opened.connect(self._on_history_opened)
+        self.history.failed.connect(self.notice_bar.add)
+        self.history.save_state_changed.connect(self._on_history_save_state_changed)
+        self._save_problem: str | None = None
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 740])
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.notice_bar)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         # A .gguf dropped anywhere on the window is imported; the transcript and the problem box would
         # otherwise take the drop as a link or as text.
@@ -139,6 +172,10 @@ class MainWindow(QMainWindow):
         geometry = window_settings().value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        splitter_state = window_settings().value("splitter")
+        if isinstance(splitter_state, QByteArray):
+            self.splitter.restoreState(splitter_state)
+        self.history.open()
 
         if notice:
             self.notice_bar.add(notice)
@@ -210,11 +247,29 @@ class MainWindow(QMainWindow):
     def _on_composer_question_submitted(self, question: str) -> None:
         if self.is_busy or not self.is_ready:
             return
+        self._start_answer(question)
+
+    def _start_answer(self, question: str, *, replacing_turn_id: int | None = None) -> None:
         prompt = self._conversation.ask(question)
         self.composer.set_busy(True)
         self.new_action.setEnabled(False)
+        self.sidebar.setEnabled(False)  # the conversation being answered stays the one shown
         self.transcript.begin_turn(question)
         self.status_line.show_started()
+        self.history.begin_turn(
+            question,
+            model_file=None if self._model_path is None else str(self._model_path),
+            model_sha256=self._model_sha256,
+            settings={
+                "max_new_tokens": self._settings.max_new_tokens,
+                "temperature": self._generation_defaults.temperature,
+                "top_p": self._generation_defaults.top_p,
+                "seed": self._generation_defaults.seed,
+            },
+            replacing_turn_id=replacing_turn_id,
+        )
+        if self.history.conversation_id is not None:
+            self.sidebar.set_current(self.history.conversation_id)
         self._running_request = self._worker.generate(
             replace(self._generation_defaults, prompt=prompt, max_tokens=self._settings.max_new_tokens)
         )
@@ -229,6 +284,7 @@ class MainWindow(QMainWindow):
             return
         if update.events:
             self.transcript.apply_events(update.events)
+        self.history.append(update.text)
         self.status_line.show_progress(update.progress)
 
     def _on_worker_generation_finished(self, summary: TurnSummary) -> None:
@@ -237,6 +293,10 @@ class MainWindow(QMainWindow):
         self._running_request = None
         self.composer.set_busy(False)
         self.new_action.setEnabled(True)
+        self.sidebar.setEnabled(True)
+        if not self._closing:  # closing ends the recording itself (history.close)
+            self.history.finish(summary)
+            self.sidebar.refresh()
         if summary.finish_reason == "error":
             # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean. Its
             # sentence is in the transcript, under the question it belongs to.
@@ -268,11 +328,18 @@ class MainWindow(QMainWindow):
         box.open()  # window-modal, never blocks the event loop
 
     def _on_new_action_triggered(self) -> None:
+        self.new_conversation()
+
+    def new_conversation(self) -> None:
+        """An empty transcript; the next question starts a new stored conversation."""
         if self.is_busy:
             return
         self._conversation = Conversation()
+        self.history.conversation_id = None
+        self.sidebar.set_current(None)
         self.transcript.clear()
         self.status_line.reset_context()
+        self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_keep_open_action_toggled(self, checked: bool) -> None:
         self._settings = self._settings.with_changes(keep_sections_open=checked)
@@ -295,6 +362,36 @@ class MainWindow(QMainWindow):
                 "closes."
             )
 
+    def _on_history_opened(self, store: HistoryStore) -> None:
+        self.sidebar.set_store(store)
+        recovered = [store.get_turn(turn_id) for turn_id in store.recovered_turn_ids]
+        interrupted = [turn for turn in recovered if turn is not None]
+        if interrupted and not self._conversation.turns and not self.is_busy:
+            # The app was killed (or the power went) while an answer streamed: show it as it was kept.
+            self.open_conversation(max(interrupted, key=lambda turn: turn.updated_at).conversation_id)
+
+    def _on_history_save_state_changed(self, problem: str | None) -> None:
+        if problem is not None and problem != self._save_problem:
+            self.notice_bar.add(problem)
+        self._save_problem = problem
+
+    def _on_sidebar_conversation_opened(self, conversation_id: int) -> None:
+        self.open_conversation(conversation_id)
+
+    def _on_sidebar_new_conversation_requested(self) -> None:
+        self.new_conversation()
+
+    def _on_sidebar_conversation_deleted(self, conversation_id: int, title: str) -> None:
+        if conversation_id == self.history.conversation_id:
+            self.new_conversation()
+        store = self.history.store
+
+        def undo() -> None:
+            if store is not None and store.restore(conversation_id):
+                self.sidebar.refresh()
+
+        self.notice_bar.offer(f"Deleted “{title}”.", "Undo", undo)
+
     def _on_first_run_model_installed(self, model: InstalledModel) -> None:
         self._use_installed_model(model)
 
@@ -311,6 +408,51 @@ class MainWindow(QMainWindow):
             self.first_run.show_import_error(sentence)
         else:
             self.notice_bar.add(sentence)
+
+    # -- conversations from the history ---------------------------------------------------------------------
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Show a stored conversation exactly as it was (its raw outputs through the same renderer) and
+        continue it: the next question follows its turns (the engine re-evaluates the prefix, or reuses
+        its KV cache when it is the conversation it just answered)."""
+        store = self.history.store
+        if store is None or self.is_busy:
+            return
+        try:
+            stored = store.get_conversation(conversation_id)
+        except UserFacingError as exc:
+            self.notice_bar.add(str(exc))
+            return
+        if stored is None:
+            self.sidebar.refresh()
+            return
+        self.transcript.clear()
+        conversation = Conversation()
+        for turn in stored.turns:
+            self.transcript.show_stored_turn(turn)
+            if turn.finish_reason != "error":  # a failed turn left nothing to continue from
+                conversation.turns.append(Turn(turn.question, turn.output))
+        self._conversation = conversation
+        self.history.conversation_id = stored.id
+        self.sidebar.set_current(stored.id)
+        self.status_line.reset_context()
+        last = stored.turns[-1] if stored.turns else None
+        if last is not None and last.interrupted:
+            self._offer_retry(last)
+
+    def _offer_retry(self, turn: StoredTurn) -> None:
+        def retry() -> None:
+            if self.is_busy or self.history.conversation_id != turn.conversation_id or not self.is_ready:
+                return
+            if self._conversation.turns and self._conversation.turns[-1].question == turn.question:
+                self._conversation.turns.pop()  # asked again, in its place
+            self._start_answer(turn.question, replacing_turn_id=turn.id)
+
+        self.notice_bar.offer(
+            "The last answer was interrupted when Satori Desktop closed; what was written is kept above.",
+            "Retry",
+            retry,
+        )
 
     # -- models --------------------------------------------------------------------------------------------
 
@@ -336,16 +478,24 @@ class MainWindow(QMainWindow):
             log.warning("could not make %s the default model: %s", model.name, exc)
         for warning in model.warnings:
             self.notice_bar.add(warning)
-        self._load_model(model.path)
+        self._load_model(model.path, model.sha256)
 
-    def _load_model(self, path: Path) -> None:
+    def _load_model(self, path: Path, sha256: str | None = None) -> None:
         self._model_path = path
+        self._model_sha256 = sha256 if sha256 is not None else self._installed_sha256(path)
         self._model_ready = False
         self._update_accepting()
         self.notice.setVisible(False)
         self.status_line.show_loading(path.name)
         self.pages.setCurrentWidget(self.chat_page)
         self._worker.load(path)
+
+    def _installed_sha256(self, path: Path) -> str | None:
+        """The recorded sha256 of an installed model's file (for the history), without hashing it."""
+        try:
+            return next((m.sha256 for m in self._store_factory().models() if m.path == path), None)
+        except UserFacingError:
+            return None
 
     # -- dropping a model file on the window ---------------------------------------------------------------
 
@@ -397,8 +547,11 @@ class MainWindow(QMainWindow):
         for job in self._jobs:
             job.wait(30)
         window_settings().setValue("geometry", self.saveGeometry())
+        window_settings().setValue("splitter", self.splitter.saveState())
         self.hide()
         # Cancels a running answer and joins the engine thread; no terminate(), no hung process.
         if not self._worker.shutdown():
             log.error("closing while the engine thread is still busy")
+        self.sidebar.set_store(None)
+        self.history.close()  # after the engine: what the last answer wrote is saved
         event.accept()
