@@ -1,0 +1,804 @@
+"""The models window: the models on this computer, which one is the default, whether each file is intact,
+and getting another one.
+
+A student who installed the app by double-clicking manages models here, never in a terminal: the installed
+list (`models.store.ModelStore`), making one the default, re-checking a file's sha256 with progress,
+removing one (a file imported from elsewhere is only forgotten, never deleted; the question says which),
+downloading another from the catalog and the hub's search with a "fits this machine" mark
+(`models.recommend`), and the models folder: open it, or choose another one for new downloads.
+
+Every slow thing runs off the GUI thread: asking the hub and probing the machine (`BackgroundJob`), hashing
+(`BackgroundJob`, with progress relayed through a signal), downloading (`DownloadTask`). Every failure is
+one sentence on the window. The window only manages files: the main window loads the model it is given
+through `model_chosen`, and hears about a new default through `default_changed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.hardware import format_bytes
+from satori_desktop.models import catalog
+from satori_desktop.models.download import DownloadProgress
+from satori_desktop.models.hub import RemoteFile
+from satori_desktop.models.recommend import (
+    Candidate,
+    MachineRecommendation,
+    machine_sentence,
+    recommend_for_this_machine,
+)
+from satori_desktop.models.store import InstalledModel, ModelStore, VerifyResult, set_models_root
+from satori_desktop.ui.background import BackgroundJob
+from satori_desktop.ui.download_task import DownloadTask
+from satori_desktop.ui.first_run import progress_sentence
+
+log = logging.getLogger(__name__)
+
+INSTALLED_COLUMNS = ("Name", "Quantisation", "Size", "Source", "Verified", "Default")
+AVAILABLE_COLUMNS = ("File", "Quantisation", "Size", "Repository", "This machine")
+_MODEL_ROLE = Qt.ItemDataRole.UserRole
+VERIFY_PROGRESS_INTERVAL_S = 0.1
+_GOOD = QColor("#1d6b2f")
+_BAD = QColor("#a1260d")
+
+
+class _VerifyStopped(Exception):
+    """The window is closing: the hash stops within one read."""
+
+
+# -- what each cell says (pure, so the wording is tested without a window) ---------------------------------
+
+
+def source_text(model: InstalledModel) -> str:
+    if model.source == "import":
+        return "imported"
+    if model.source == "hf-cache":
+        return f"{model.repo_id} (from the Hugging Face cache)"
+    return model.repo_id or "the hub"
+
+
+def verified_text(model: InstalledModel) -> str:
+    """Whether the file is known to be intact, and since when."""
+    if not model.path.is_file():
+        return "File missing"
+    if model.verified_ok is False:
+        return "Damaged"
+    if model.verified_ok and model.verified_at:
+        return f"Yes, checked {model.verified_at[:10]}"
+    if model.source in ("hub", "hf-cache") and model.sha256:
+        return "Yes, when downloaded"
+    return "Not checked yet"
+
+
+def installed_row(model: InstalledModel, *, is_default: bool) -> tuple[str, ...]:
+    return (
+        model.name,
+        model.quantization or "unknown",
+        format_bytes(model.size),
+        source_text(model),
+        verified_text(model),
+        "Default" if is_default else "",
+    )
+
+
+def fit_text(candidate: Candidate, *, recommended: bool) -> str:
+    """The "fits this machine" mark: whether it runs here, and where its layers go."""
+    fit = candidate.fit
+    if not fit.runs:
+        return "Too big for this machine"
+    if fit.full_offload:
+        text = "Fits: all on the GPU"
+    elif fit.gpu_layers > 0:
+        text = f"Fits: {fit.gpu_layers} of {fit.total_layers} layers on the GPU"
+    else:
+        text = "Fits: runs on the CPU"
+    return f"{text} · recommended" if recommended else text
+
+
+def verdict_sentence(result: VerifyResult) -> str:
+    if result.ok:
+        return f"{result.name} is verified: {result.message}."
+    return result.message
+
+
+class ModelsWindow(QDialog):
+    """A window of its own (not modal) over the main window; see the module docstring.
+
+    Signals: `model_chosen(InstalledModel)` ("Use this model" or a double-click: load it),
+    `default_changed(InstalledModel)` (the default model is now this one), `models_folder_moved(Path)` (new
+    downloads go there; settings held elsewhere should take the new `models_dir`).
+    Call `stop()` before the app quits: a running download pauses (its `.part` is kept) and a running check
+    stops.
+    """
+
+    model_chosen = Signal(object)
+    default_changed = Signal(object)
+    models_folder_moved = Signal(object)
+
+    _verify_progressed = Signal(float)  # from the hashing thread; queued to this window's thread
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        store_factory: Callable[[], ModelStore] = ModelStore,
+        recommend: Callable[[], MachineRecommendation] = recommend_for_this_machine,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelsWindow")
+        self.setWindowTitle("Models")
+        self.setModal(False)
+        self.resize(900, 640)
+        self._store_factory = store_factory
+        self._recommend = recommend
+        self._jobs: list[BackgroundJob] = []
+        self._verifying: str | None = None
+        self._stopping = threading.Event()
+        self._loaded_path: Path | None = None
+        self._discovered = False
+        self._downloading: str | None = None  # file name of the running or paused download
+        self._resume: Callable[[], RemoteFile] | None = None  # what Resume downloads
+
+        # The models folder.
+        self.folder_label = QLabel(self)
+        self.folder_label.setObjectName("modelsFolderLabel")
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_label.setWordWrap(True)
+        self.open_folder_button = self._button(
+            "openFolderButton", "Open folder", self._on_open_folder_clicked
+        )
+        self.move_folder_button = self._button("moveFolderButton", "Move…", self._on_move_folder_clicked)
+
+        # What is installed.
+        self.installed = self._tree("installedModels", INSTALLED_COLUMNS)
+        self.installed.itemSelectionChanged.connect(self._on_installed_selection_changed)
+        self.installed.itemDoubleClicked.connect(self._on_installed_item_double_clicked)
+        self.use_button = self._button("useModelButton", "Use this model", self._on_use_clicked)
+        self.default_button = self._button("setDefaultButton", "Make default", self._on_default_clicked)
+        self.verify_button = self._button("verifyButton", "Verify", self._on_verify_clicked)
+        self.remove_button = self._button("removeButton", "Remove…", self._on_remove_clicked)
+        self.verify_progress = QProgressBar(self)
+        self.verify_progress.setObjectName("verifyProgress")
+        self.verify_progress.setRange(0, 1000)
+        self.verify_progress.setVisible(False)
+        self.message = QLabel(self)
+        self.message.setObjectName("modelsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+
+        # Another model.
+        self.machine_label = QLabel("", self)
+        self.machine_label.setObjectName("machineLabel")
+        self.machine_label.setWordWrap(True)
+        self.hub_note = QLabel("", self)
+        self.hub_note.setObjectName("hubNote")
+        self.hub_note.setWordWrap(True)
+        self.hub_note.setStyleSheet("color: #6b5200;")
+        self.hub_note.setVisible(False)
+        self.available = self._tree("availableModels", AVAILABLE_COLUMNS)
+        self.available.itemSelectionChanged.connect(self._on_available_selection_changed)
+        self.refresh_button = self._button("refreshButton", "Refresh", self._on_refresh_clicked)
+        self.download_button = self._button("downloadButton", "Download", self._on_download_clicked)
+        self.download_progress = QProgressBar(self)
+        self.download_progress.setObjectName("downloadProgress")
+        self.download_progress.setRange(0, 1000)
+        self.download_line = QLabel("", self)
+        self.download_line.setObjectName("downloadProgressLine")
+        self.download_line.setWordWrap(True)
+        self.pause_button = self._button("pauseButton", "Pause", self._on_pause_clicked)
+        self.cancel_button = self._button("cancelButton", "Cancel", self._on_cancel_clicked)
+
+        self.download = DownloadTask(store_factory, self)
+        self.download.progressed.connect(self._on_download_progressed)
+        self.download.finished.connect(self._on_download_finished)
+        self.download.paused.connect(self._on_download_paused)
+        self.download.cancelled.connect(self._on_download_cancelled)
+        self.download.failed.connect(self._on_download_failed)
+        self._verify_progressed.connect(self._on_verify_progressed)
+
+        self._lay_out()
+        self.refresh()
+
+    # -- public --------------------------------------------------------------------------------------------
+
+    def present(self) -> None:
+        """Show the window, or bring it to the front when it is open already; the first time it shows, it
+        also asks the hub what else there is."""
+        if self.isVisible():
+            self.raise_()
+            self.activateWindow()
+        else:
+            self.show()  # a window that appears comes to the front by itself
+
+    def refresh(self) -> None:
+        """Read the installed models and the models folder again (the selection is kept)."""
+        store = self._store_factory()
+        self.folder_label.setText(f"Models folder: {store.root}")
+        selected = self.selected_model()
+        self.installed.clear()
+        try:
+            models = store.models()
+            default = store.default_model()
+        except UserFacingError as exc:
+            self._say(str(exc), error=True)
+            models, default = [], None
+        else:
+            if not models and not self.message_text:
+                self._say("No model is installed yet: choose one below and press Download.")
+        for model in models:
+            is_default = default is not None and model.name == default.name
+            item = QTreeWidgetItem(list(installed_row(model, is_default=is_default)))
+            item.setData(0, _MODEL_ROLE, model)
+            item.setToolTip(0, str(model.path))
+            verified = verified_text(model)
+            if verified in ("Damaged", "File missing"):
+                item.setForeground(4, QBrush(_BAD))
+            elif verified.startswith("Yes"):
+                item.setForeground(4, QBrush(_GOOD))
+            if self._is_loaded(model):
+                font = QFont(item.font(0))
+                font.setBold(True)
+                item.setFont(0, font)
+                item.setToolTip(0, f"{model.path} (in use)")
+            self.installed.addTopLevelItem(item)
+            if selected is not None and model.name == selected.name:
+                item.setSelected(True)
+                self.installed.setCurrentItem(item)
+        rows = _rows(self.installed)
+        if self.installed.currentItem() is None and rows:
+            rows[0].setSelected(True)
+            self.installed.setCurrentItem(rows[0])
+        self._mark_installed_in_available()
+        self._update_buttons()
+
+    def set_loaded_model(self, path: Path | None) -> None:
+        """The model the main window has loaded (shown in bold; it cannot be removed while in use)."""
+        self._loaded_path = path
+        self.refresh()
+
+    def selected_model(self) -> InstalledModel | None:
+        item = self.installed.currentItem()
+        if item is None or not item.isSelected():
+            return None
+        model = item.data(0, _MODEL_ROLE)
+        return model if isinstance(model, InstalledModel) else None
+
+    def selected_candidate(self) -> Candidate | None:
+        item = self.available.currentItem()
+        if item is None or not item.isSelected():
+            return None
+        candidate = item.data(0, _MODEL_ROLE)
+        return candidate if isinstance(candidate, Candidate) else None
+
+    @property
+    def message_text(self) -> str:
+        """The sentence the window shows now ("" when none)."""
+        return "" if self.message.isHidden() else self.message.text()
+
+    def stop(self) -> None:
+        """The app closes: pause a running download (kept for the next start), stop a running check, and
+        wait for the background jobs, so none of them outlives the window."""
+        self._stopping.set()
+        if self.download.is_running:
+            self.download.pause()
+            self.download.wait(10)
+        for job in self._jobs:
+            job.wait(30)
+
+    # -- installed models ----------------------------------------------------------------------------------
+
+    def _on_installed_selection_changed(self) -> None:
+        self._update_buttons()
+
+    def _on_installed_item_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        model = item.data(0, _MODEL_ROLE)
+        if isinstance(model, InstalledModel):
+            self._use(model)
+
+    def _on_use_clicked(self) -> None:
+        model = self.selected_model()
+        if model is not None:
+            self._use(model)
+
+    def _use(self, model: InstalledModel) -> None:
+        if not model.path.is_file():
+            self._say(
+                f"The file of {model.name} is missing ({model.path}): download or import it again.", True
+            )
+            return
+        self._say(f"Loading {model.name}: the main window shows how far it got.")
+        self.model_chosen.emit(model)
+
+    def _on_default_clicked(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            return
+        try:
+            chosen = self._store_factory().set_default(model.name)
+        except (UserFacingError, OSError) as exc:
+            self._say(_failure_sentence("make it the default", exc), error=True)
+            return
+        self.refresh()
+        self._say(f"{chosen.name} is now the default model: it is the one loaded when Satori Desktop starts.")
+        self.default_changed.emit(chosen)
+
+    def _on_verify_clicked(self) -> None:
+        model = self.selected_model()
+        if model is None or self._verifying is not None:
+            return
+        self._verifying = model.name
+        self._stopping.clear()
+        self.verify_progress.setValue(0)
+        self.verify_progress.setVisible(True)
+        self._say(f"Checking the sha256 of {model.path.name} ({format_bytes(model.size)})…")
+        self._update_buttons()
+        store_factory, name, total = self._store_factory, model.name, max(1, model.size)
+        stopping, relay = self._stopping, self._verify_progressed
+        last = [0.0]
+
+        def on_bytes(done: int) -> None:  # on the hashing thread
+            if stopping.is_set():
+                raise _VerifyStopped()
+            now = time.monotonic()
+            if done >= total or now - last[0] >= VERIFY_PROGRESS_INTERVAL_S:  # the end always goes
+                last[0] = now
+                relay.emit(min(1.0, done / total))
+
+        def work() -> VerifyResult | None:
+            try:
+                return store_factory().verify(name, on_bytes=on_bytes)
+            except _VerifyStopped:
+                return None
+
+        self._start_job(
+            work, "checking the model file", self._on_verify_job_succeeded, self._on_verify_job_failed
+        )
+
+    def _on_verify_progressed(self, fraction: float) -> None:
+        if self._verifying is not None:
+            self.verify_progress.setValue(int(fraction * 1000))
+
+    def _on_verify_job_succeeded(self, result: VerifyResult | None) -> None:
+        self._verifying = None
+        self.verify_progress.setVisible(False)
+        self.refresh()
+        if result is not None:
+            self._say(verdict_sentence(result), error=not result.ok)
+
+    def _on_verify_job_failed(self, sentence: str) -> None:
+        self._verifying = None
+        self.verify_progress.setVisible(False)
+        self._update_buttons()
+        self._say(sentence, error=True)
+
+    def _on_remove_clicked(self) -> None:
+        model = self.selected_model()
+        if model is None:
+            return
+        if self._is_loaded(model):
+            self._say(f"{model.name} is the model in use: load another model first, then remove it.", True)
+            return
+        store = self._store_factory()
+        box = QMessageBox(self)
+        box.setObjectName("removeQuestion")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Remove a model")
+        if not model.path.is_file():
+            box.setText(f"Remove {model.name} from the list? Its file is missing already.")
+            label = "Remove"
+        elif store.owns(model.path):
+            box.setText(
+                f"Remove {model.name}? Its file {model.path.name} ({format_bytes(model.size)}) will be "
+                "deleted from the models folder."
+            )
+            box.setInformativeText("You can download it again later.")
+            label = "Delete the file"
+        else:
+            box.setText(
+                f"Remove {model.name} from the list? Its file is not in the models folder, so it is only "
+                f"forgotten: it stays where it is ({model.path})."
+            )
+            label = "Forget it"
+        remove = box.addButton(label, QMessageBox.ButtonRole.DestructiveRole)
+        remove.setObjectName("confirmRemoveButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        remove.clicked.connect(lambda: self._remove(model))
+        box.open()  # window-modal, never a nested event loop
+
+    def _remove(self, model: InstalledModel) -> None:
+        store = self._store_factory()
+        try:
+            before = store.default_model()
+            deleted = model.path.is_file() and store.owns(model.path)
+            store.remove(model.name)
+            after = store.default_model()
+        except (UserFacingError, OSError) as exc:
+            self._say(_failure_sentence(f"remove {model.name}", exc), error=True)
+            self.refresh()
+            return
+        self.refresh()
+        if deleted:
+            self._say(f"Removed {model.name}; its file was deleted.")
+        else:
+            self._say(f"Removed {model.name} from the list; its file stays in {model.path.parent}.")
+        if after is not None and (before is None or before.name != after.name):
+            self.default_changed.emit(after)
+
+    # -- the models folder ---------------------------------------------------------------------------------
+
+    def _on_open_folder_clicked(self) -> None:
+        root = self._store_factory().root
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._say(_failure_sentence(f"create the models folder {root}", exc), error=True)
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(root))):
+            self._say(
+                f"The models folder {root} could not be opened here: open it in your file manager.", True
+            )
+
+    def _on_move_folder_clicked(self) -> None:
+        if self.download.is_running:
+            self._say("Wait for the download to finish (or cancel it) before moving the models folder.", True)
+            return
+        root = self._store_factory().root
+        dialog = QFileDialog(
+            self, "Choose the new models folder", str(root if root.is_dir() else Path.home())
+        )
+        dialog.setObjectName("moveFolderDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._on_move_dialog_file_selected)
+        dialog.open()
+
+    def _on_move_dialog_file_selected(self, name: str) -> None:
+        old = self._store_factory().root
+        target = Path(name)
+        try:
+            set_models_root(target)
+        except (UserFacingError, OSError) as exc:
+            self._say(_failure_sentence(f"make {target} the models folder", exc), error=True)
+            return
+        new = self._store_factory().root
+        self.refresh()
+        if new == old:
+            self._say(f"{new} is the models folder already.")
+            return
+        self._say(
+            f"New downloads go to {new}. The models already installed stay where they are (in {old} or "
+            "wherever they were imported from) and are still listed."
+        )
+        self.models_folder_moved.emit(new)
+
+    # -- another model -------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._discovered:
+            self._discovered = True
+            self._discover()
+
+    def _on_refresh_clicked(self) -> None:
+        self._discover()
+
+    def _discover(self) -> None:
+        self.refresh_button.setEnabled(False)
+        self.machine_label.setText("Looking at this computer and asking the hub what there is…")
+        self._start_job(
+            self._recommend,
+            "asking the hub for models",
+            self._on_discover_job_succeeded,
+            self._on_discover_job_failed,
+        )
+
+    def _on_discover_job_succeeded(self, found: MachineRecommendation) -> None:
+        self.refresh_button.setEnabled(True)
+        self.machine_label.setText(machine_sentence(found.hardware))
+        if found.hub_unreachable is not None:
+            log.info("models window without the hub: %s", found.hub_unreachable)
+            self.hub_note.setText(
+                "The hub cannot be reached right now, so this is the built-in list with estimated sizes; "
+                "downloading needs an internet connection."
+            )
+        self.hub_note.setVisible(found.hub_unreachable is not None)
+        recommendation = found.recommendation
+        chosen = recommendation.choice
+        self.available.clear()
+        for candidate in recommendation.candidates:
+            entry = candidate.entry
+            size = format_bytes(entry.size)
+            recommended = chosen is not None and candidate.entry == chosen.entry
+            item = QTreeWidgetItem(
+                [
+                    entry.filename or f"the {entry.quantization} file",
+                    entry.quantization or "unknown",
+                    f"about {size}" if recommendation.estimated else size,
+                    entry.repo_id,
+                    fit_text(candidate, recommended=recommended),
+                ]
+            )
+            item.setData(0, _MODEL_ROLE, candidate)
+            item.setForeground(4, QBrush(_GOOD if candidate.fit.runs else _BAD))
+            self.available.addTopLevelItem(item)
+            if recommended:
+                item.setSelected(True)
+                self.available.setCurrentItem(item)
+        if not recommendation.candidates:
+            self._say(recommendation.explanation, error=True)
+        self._mark_installed_in_available()
+        self._update_buttons()
+
+    def _on_discover_job_failed(self, sentence: str) -> None:
+        self.refresh_button.setEnabled(True)
+        self.machine_label.setText("")
+        self._say(sentence, error=True)
+
+    def _mark_installed_in_available(self) -> None:
+        try:
+            installed = {(m.repo_id, m.filename) for m in self._store_factory().models()}
+        except UserFacingError:
+            installed = set()
+        for item in _rows(self.available):
+            candidate = item.data(0, _MODEL_ROLE)
+            if not isinstance(candidate, Candidate):
+                continue
+            entry = candidate.entry
+            name = entry.filename or f"the {entry.quantization} file"
+            there = (entry.repo_id, entry.filename) in installed
+            item.setText(0, f"{name} (installed)" if there else name)
+
+    def _on_available_selection_changed(self) -> None:
+        self._update_buttons()
+
+    def _on_download_clicked(self) -> None:
+        candidate = self.selected_candidate()
+        if candidate is None or self.download.is_running:
+            return
+        entry = candidate.entry
+        known = entry.remote()
+        spec = (
+            f"{entry.repo_id}:{entry.filename}" if entry.filename else (entry.quantization or entry.repo_id)
+        )
+        resolve: Callable[[], RemoteFile] = (
+            (lambda: known) if known is not None else (lambda: catalog.resolve_spec(spec))
+        )
+        self._downloading = entry.filename or spec
+        self._start_download(resolve)
+
+    def _start_download(self, resolve: Callable[[], RemoteFile]) -> None:
+        self._resume = resolve
+        self.message.setVisible(False)
+        self.download_progress.setRange(0, 1000)
+        self.download_progress.setValue(0)
+        self.download_line.setText("Starting…")
+        self.pause_button.setText("Pause")
+        self._set_download_controls(running=True)
+        self.download.start(resolve)
+        self._update_buttons()
+
+    def _on_pause_clicked(self) -> None:
+        if self.download.is_running:
+            self.pause_button.setEnabled(False)
+            self.download_line.setText("Pausing…")
+            self.download.pause()
+        elif self._resume is not None:  # paused or failed: go on from what was downloaded
+            self._start_download(self._resume)
+
+    def _on_cancel_clicked(self) -> None:
+        if self.download.is_running:
+            self.cancel_button.setEnabled(False)
+            self.download_line.setText("Cancelling…")
+            self.download.cancel()
+        else:  # paused or failed: what was downloaded goes too
+            self._discard_partial()
+            self._on_download_cancelled()
+
+    def _on_download_progressed(self, progress: DownloadProgress) -> None:
+        if progress.phase in ("verifying", "hashing-part", "checking"):
+            self.download_progress.setRange(0, 0)  # busy: a step without a byte count worth showing
+        else:
+            self.download_progress.setRange(0, 1000)
+            self.download_progress.setValue(int(progress.fraction * 1000))
+        if progress.phase == "verifying":
+            self.pause_button.setEnabled(False)
+        self.download_line.setText(progress_sentence(progress))
+
+    def _on_download_finished(self, model: InstalledModel) -> None:
+        self._downloading = None
+        self.download_progress.setRange(0, 1000)
+        self.download_progress.setValue(1000)
+        self.download_line.setText(f"Downloaded and verified: {model.path.name}.")
+        self._set_download_controls(running=False, visible=False)
+        self.refresh()
+        for item in _rows(self.installed):
+            if item.text(0) == model.name:
+                self.installed.setCurrentItem(item)
+                item.setSelected(True)
+        self._say(f"Downloaded and verified {model.path.name}: it is in the list above as {model.name}.")
+
+    def _on_download_paused(self) -> None:
+        self.download_progress.setRange(0, 1000)
+        self.pause_button.setText("Resume")
+        self._set_download_controls(running=False)
+        self.download_line.setText("Paused: what was downloaded is kept; Resume goes on from there.")
+        self._update_buttons()
+
+    def _on_download_cancelled(self) -> None:
+        self._downloading = None
+        self._set_download_controls(running=False, visible=False)
+        self.download_line.setText("")
+        self._update_buttons()
+
+    def _on_download_failed(self, sentence: str) -> None:
+        self.download_progress.setRange(0, 1000)
+        self.pause_button.setText("Resume")
+        self._set_download_controls(running=False)
+        self.download_line.setText("Stopped.")
+        self._say(sentence, error=True)
+        self._update_buttons()
+
+    def _discard_partial(self) -> None:
+        from satori_desktop.models.download import discard_partial, pending_downloads
+
+        for pending in pending_downloads(self._store_factory().root):
+            if pending.remote.filename == self._downloading or pending.destination.name == self._downloading:
+                discard_partial(pending.destination)
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _is_loaded(self, model: InstalledModel) -> bool:
+        if self._loaded_path is None:
+            return False
+        try:
+            return model.path.resolve() == self._loaded_path.resolve()
+        except OSError:
+            return model.path == self._loaded_path
+
+    def _start_job(
+        self,
+        work: Callable[[], object],
+        action: str,
+        on_success: Callable[..., None],
+        on_failure: Callable[[str], None],
+    ) -> None:
+        self._jobs = [job for job in self._jobs if not job.wait(0)]
+        job = BackgroundJob(work, action, self)
+        job.succeeded.connect(on_success)
+        job.failed.connect(on_failure)
+        self._jobs.append(job)
+        job.start()
+
+    def _set_download_controls(self, *, running: bool, visible: bool = True) -> None:
+        self.download_box.setVisible(visible)
+        self.pause_button.setEnabled(visible)
+        self.cancel_button.setEnabled(visible)
+        self.move_folder_button.setEnabled(not running)
+
+    def _update_buttons(self) -> None:
+        model = self.selected_model()
+        busy = self._verifying is not None
+        self.use_button.setEnabled(model is not None)
+        self.default_button.setEnabled(model is not None)
+        self.verify_button.setEnabled(model is not None and not busy)
+        self.remove_button.setEnabled(model is not None and not busy)
+        self.download_button.setEnabled(
+            self.selected_candidate() is not None
+            and not self.download.is_running
+            and self._downloading is None
+        )
+
+    def _say(self, sentence: str, error: bool = False) -> None:
+        self.message.setText(sentence)
+        self.message.setStyleSheet(f"color: {_BAD.name()};" if error else "")
+        self.message.setVisible(bool(sentence))
+
+    def _button(self, name: str, text: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        return button
+
+    def _tree(self, name: str, columns: tuple[str, ...]) -> QTreeWidget:
+        tree = QTreeWidget(self)
+        tree.setObjectName(name)
+        tree.setColumnCount(len(columns))
+        tree.setHeaderLabels(list(columns))
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return tree
+
+    def _lay_out(self) -> None:
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addWidget(self.open_folder_button)
+        folder_row.addWidget(self.move_folder_button)
+
+        installed_box = QGroupBox("Installed models", self)
+        installed_layout = QVBoxLayout(installed_box)
+        installed_layout.addWidget(self.installed)
+        actions = QHBoxLayout()
+        actions.addWidget(self.use_button)
+        actions.addWidget(self.default_button)
+        actions.addWidget(self.verify_button)
+        actions.addStretch(1)
+        actions.addWidget(self.remove_button)
+        installed_layout.addLayout(actions)
+        installed_layout.addWidget(self.verify_progress)
+
+        another_box = QGroupBox("Download another model", self)
+        another_layout = QVBoxLayout(another_box)
+        another_layout.addWidget(self.machine_label)
+        another_layout.addWidget(self.hub_note)
+        another_layout.addWidget(self.available)
+        choose = QHBoxLayout()
+        choose.addWidget(self.refresh_button)
+        choose.addStretch(1)
+        choose.addWidget(self.download_button)
+        another_layout.addLayout(choose)
+        self.download_box = QWidget(another_box)
+        download_layout = QVBoxLayout(self.download_box)
+        download_layout.setContentsMargins(0, 0, 0, 0)
+        download_layout.addWidget(self.download_progress)
+        controls = QHBoxLayout()
+        controls.addWidget(self.download_line, 1)
+        controls.addWidget(self.pause_button)
+        controls.addWidget(self.cancel_button)
+        download_layout.addLayout(controls)
+        self.download_box.setVisible(False)
+        another_layout.addWidget(self.download_box)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(folder_row)
+        layout.addWidget(installed_box, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(another_box, 1)
+
+
+def _rows(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    items = (tree.topLevelItem(index) for index in range(tree.topLevelItemCount()))
+    return [item for item in items if item is not None]
+
+
+def _failure_sentence(action: str, exc: Exception) -> str:
+    """A UserFacingError's own sentence; for a file-system error, what could not be done and why."""
+    if isinstance(exc, UserFacingError):
+        return str(exc)
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"Could not {action} ({reason}): check the folder's permissions and free space, then try again."
