@@ -50,6 +50,10 @@ class StatusLine:
     def show_loading(self, file_name: str) -> None:
         self.model_label.setText(f"Loading {file_name}…")
 
+    def show_load_progress(self, file_name: str, fraction: float) -> None:
+        """`EngineWorker.load_progressed`: how far the load got (the backend follows with `show_loaded`)."""
+        self.model_label.setText(f"Loading {file_name}… {min(1.0, max(0.0, fraction)):.0%}")
+
     def show_checking(self, file_name: str) -> None:
         self.model_label.setText(f"Checking {file_name}…")
 

@@ -202,3 +202,17 @@ def test_the_worker_passes_on_at_most_about_twenty_reports_a_second(qtbot: QtBot
     _assert_zero_to_one(fractions)
     # About 0.5-1 s of reports at one per 50 ms, plus the first and the last.
     assert 3 <= len(fractions) <= 30, fractions
+
+
+def test_the_status_line_shows_the_load_progress(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QStatusBar, QWidget
+
+    from satori_desktop.ui.status_line import StatusLine
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    status = StatusLine(QStatusBar(parent), parent)
+    status.show_load_progress("satori-7b-round2-q4_k_m.gguf", 0.456)
+    assert status.model_label.text() == "Loading satori-7b-round2-q4_k_m.gguf… 46%"
+    status.show_load_progress("satori-7b-round2-q4_k_m.gguf", 1.0)
+    assert status.model_label.text().endswith("… 100%")
