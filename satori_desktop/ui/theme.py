@@ -41,22 +41,23 @@ _REQUESTED_SCHEME = {
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
 
-# Dark colours close to the transcript page's, so the window and the page read as one surface: the page's
-# background is the text fields' Base, windows and buttons a step lighter.
+# Dark colours in the transcript page's family. Fields (Base) and buttons are lighter than the window: the
+# Fusion style draws their frames darker than the window, which on a dark window hardly shows, so the fill
+# is what sets a field or a check box apart.
 _DARK_COLOURS = {
     _Role.Window: "#202327",
     _Role.WindowText: "#e4e8ed",
-    _Role.Base: "#16191d",
-    _Role.AlternateBase: "#1d2126",
+    _Role.Base: "#2a2f36",
+    _Role.AlternateBase: "#30363d",
     _Role.ToolTipBase: "#2b3036",
     _Role.ToolTipText: "#e4e8ed",
     _Role.PlaceholderText: "#8b949e",
     _Role.Text: "#e4e8ed",
-    _Role.Button: "#2b3036",
+    _Role.Button: "#343a42",
     _Role.ButtonText: "#e4e8ed",
     _Role.BrightText: "#ff8a80",
-    _Role.Light: "#3d444d",
-    _Role.Midlight: "#30363d",
+    _Role.Light: "#4a525c",
+    _Role.Midlight: "#3d444d",
     _Role.Mid: "#262b31",
     _Role.Dark: "#111316",
     _Role.Shadow: "#000000",
