@@ -364,3 +364,17 @@ def test_token_types_that_are_not_integers_are_not_read(tmp_path: Path) -> None:
     path = tmp_path / "float-types.gguf"
     path.write_bytes(_raw_gguf(*kvs))
     assert read_gguf_header(path, find_tokens=["<|reflect|>"]).tokens["<|reflect|>"].token_type is None
+
+
+def test_a_string_value_over_1_mib_is_stepped_over_not_kept(tiny_model: Path, tmp_path: Path) -> None:
+    path = tmp_path / "long-template.gguf"
+    template = gguf_kv("tokenizer.chat_template", GGUF_STRING, gguf_string("x" * (2**20 + 1)))
+    path.write_bytes(with_extra_kv(tiny_model.read_bytes(), template))
+    header = read_gguf_header(path)
+    assert "tokenizer.chat_template" not in header.metadata and header.name == "tiny-test-model"
+
+
+def test_a_path_the_system_refuses_is_a_sentence(tmp_path: Path) -> None:
+    # Before: Path.exists() raised OSError (ENAMETOOLONG) outside the reader's error handling.
+    with pytest.raises(UserFacingError, match=r"could not be read \(File name too long\); check the file\.$"):
+        read_gguf_header(tmp_path / ("x" * 300 + ".gguf"))
