@@ -22,5 +22,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def hub_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """The window's first-run page asks the hub; tests never reach the real one (those that need a hub
-    start the local one and lift this)."""
+    start the local one and lift this). huggingface_hub reads the variable once, when it is first
+    imported, so its constant is set too."""
+    from huggingface_hub import constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
