@@ -24,13 +24,15 @@ from typing import Any
 from satori_desktop.core.coat import AnswerFound, StepFinished, StepStarted, TextAppended, TranscriptEvent
 from satori_desktop.core.markup import BlockSplitter, render_markup
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.history import Turn
 
 
-def page_summary(summary: TurnSummary) -> dict[str, Any]:
-    """What the turn's footer shows (transcript.js `endTurn`): how it ended, the error sentence, and the
-    figures it has (a turn that produced nothing, or an export, shows none)."""
+def page_summary(summary: TurnSummary | Turn) -> dict[str, Any]:
+    """What the turn's footer shows (turns.js `endTurn`): how it ended, the error sentence, and the
+    figures it has (a turn that produced nothing, or an export, shows none). A turn from the history
+    shows as it was recorded, "interrupted" included."""
     shown: dict[str, Any] = {"finish_reason": summary.finish_reason, "error": summary.error}
-    if summary.generated_tokens > 0:
+    if summary.generated_tokens:
         shown["generated_tokens"] = summary.generated_tokens
         shown["decode_tok_s"] = summary.decode_tok_s
         shown["elapsed_s"] = summary.elapsed_s
@@ -53,7 +55,7 @@ class TranscriptFeed:
         self._splitters.clear()
         self._ops.append({"op": "turn", "question_html": render_markup(question) if question.strip() else ""})
 
-    def end_turn(self, summary: TurnSummary) -> None:
+    def end_turn(self, summary: TurnSummary | Turn) -> None:
         self._close_open_steps()
         self._ops.append({"op": "end", "summary": page_summary(summary)})
 

@@ -21,8 +21,9 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMenu, QWidget
 
-from satori_desktop.core.coat import TranscriptEvent
+from satori_desktop.core.coat import CoatParser, TranscriptEvent
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.history import Turn
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
@@ -86,7 +87,15 @@ class TranscriptView(QWebEngineView):
         self._feed.add_events(events)
         self._schedule()
 
-    def end_turn(self, summary: TurnSummary) -> None:
+    def show_stored_turn(self, turn: Turn) -> None:
+        """A turn from the history, rendered from its raw output as it was streamed (the same parser and
+        renderer), with its footer as it was recorded."""
+        self.begin_turn(turn.question)
+        parser = CoatParser()
+        self.apply_events(parser.feed(turn.output) + parser.finish())
+        self.end_turn(turn)
+
+    def end_turn(self, summary: TurnSummary | Turn) -> None:
         """Close the turn; its footer says how it ended (the error sentence of a failed one) and the
         figures (tokens, rate, time)."""
         self._feed.end_turn(summary)
