@@ -55,6 +55,9 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="constrain the output with a llama.cpp GBNF grammar (advanced; e.g. a fixed answer format)",
     )
+    parser.add_argument(
+        "--no-history", action="store_true", help="do not record this answer in the app's history"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.set_defaults(handler=run)
 
@@ -69,6 +72,68 @@ def resolve_model_path(explicit: Path | None) -> Path:
     if installed is None:
         raise UserFacingError(f"{no_model_message()[:-1]}, or pass --model PATH.")
     return Path(installed.path)
+
+
+def _installed_sha256(model_path: Path) -> str | None:
+    from satori_desktop.models.store import ModelStore
+
+    try:
+        resolved = model_path.expanduser().resolve()
+        return next((m.sha256 for m in ModelStore().models() if m.path.resolve() == resolved), None)
+    except (UserFacingError, OSError):
+        return None
+
+
+class _Recording:
+    """The answer goes into the same history as the app's (a new conversation), unless --no-history. The
+    history never stops an answer: a store that cannot be opened or written is a note on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.store: Any = None
+        self.recorder: Any = None
+        if not enabled:
+            return
+        from satori_desktop.history import HistoryStore
+
+        try:
+            self.store = HistoryStore()
+        except UserFacingError as exc:
+            print(f"satori-desktop: note: {exc} This answer is not recorded.", file=sys.stderr)
+            return
+        if self.store.notice:
+            print(f"satori-desktop: note: {self.store.notice}", file=sys.stderr)
+
+    def begin(self, question: str, model_path: Path, settings: dict[str, Any]) -> None:
+        if self.store is None:
+            return
+        try:
+            conversation = self.store.create_conversation()
+            self.recorder = self.store.begin_turn(
+                conversation,
+                question,
+                model_file=str(model_path),
+                model_sha256=_installed_sha256(model_path),
+                settings=settings,
+            )
+        except UserFacingError as exc:
+            print(f"satori-desktop: note: {exc}", file=sys.stderr)
+
+    def append(self, text: str) -> None:
+        if self.recorder is not None:
+            self.recorder.append(text)
+
+    def finish(self, result: Any) -> None:
+        if self.recorder is not None:
+            self.recorder.finish_from(result)
+
+    def close(self) -> None:
+        if self.store is None:
+            return
+        if self.recorder is not None and not self.recorder.finished:
+            self.recorder.finish("interrupted")
+        self.store.close()  # waits for the last save
+        if self.store.last_error:
+            print(f"satori-desktop: note: {self.store.last_error}", file=sys.stderr)
 
 
 class _CancelOnInterrupt:
@@ -127,8 +192,31 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         grammar=grammar,
     )
-    with _CancelOnInterrupt(engine.cancel):
-        result = engine.generate(request, on_text=lambda text: show(parser.feed(text)))
+    recording = _Recording(not args.no_history)
+
+    def on_text(text: str) -> None:
+        show(parser.feed(text))
+        recording.append(text)
+
+    try:
+        recording.begin(
+            args.question,
+            model_path,
+            {
+                "temperature": args.temperature,
+                "top_p": args.top_p,
+                "seed": args.seed,
+                "max_tokens": args.max_tokens,
+                "n_ctx": report.n_ctx,
+                "gpu_layers": report.gpu_layers,
+                "backend": report.backend,
+            },
+        )
+        with _CancelOnInterrupt(engine.cancel):
+            result = engine.generate(request, on_text=on_text)
+        recording.finish(result)
+    finally:
+        recording.close()
     show(parser.finish())
     trace = builder.result()
     engine.unload()

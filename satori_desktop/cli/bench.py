@@ -1,4 +1,4 @@
-"""`satori-desktop bench engine|ui|download`: the benchmarks, each a ratio measured side by side."""
+"""`satori-desktop bench engine|ui|download|history`: the benchmarks, each measured side by side."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ _BENCHMARKS = {
     "engine": "decode speed of the app's engine vs a bare llama-cpp-python loop and llama-bench",
     "ui": "how fast the window takes streamed tokens, event-loop stalls, cold start",
     "download": "download throughput with verification vs curl, and resume overhead",
+    "history": "CPU of history checkpointing while streaming, search over 10,000 conversations, reopening",
 }
 
 

@@ -134,3 +134,25 @@ def test_ctrl_c_cancels_and_keeps_the_partial_solution(tmp_path: Path) -> None:
     assert "cancelled" in err
     assert "Traceback" not in err
     assert LONG_PIECE in out
+
+
+def test_ask_records_into_the_apps_history_unless_told_not_to(tiny_model: Path, script: Path) -> None:
+    asked = run_cli("ask", "1+1?", "--model", str(tiny_model), "--grammar-file", str(script), "--json")
+    assert asked.returncode == 0, asked.stderr
+    listed = run_cli("history", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    conversations = json.loads(listed.stdout)
+    conversations = conversations["conversations"] if isinstance(conversations, dict) else conversations
+    assert [c["title"] for c in conversations] == ["1+1?"]
+    shown = json.loads(run_cli("history", "show", str(conversations[0]["id"]), "--json").stdout)
+    turn = shown["turns"][0]
+    assert turn["finish_reason"] == "stop" and turn["answer"] == json.loads(asked.stdout)["answer"]
+    assert turn["model_file"] == tiny_model.name and "<|reflect|>" in turn["output"]
+
+    skipped = run_cli(
+        "ask", "2+2?", "--model", str(tiny_model), "--grammar-file", str(script), "--no-history"
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    again = json.loads(run_cli("history", "list", "--json").stdout)
+    again = again["conversations"] if isinstance(again, dict) else again
+    assert len(again) == 1
