@@ -562,11 +562,15 @@ class ModelsWindow(QDialog):
         self.machine_label.setText("")
         self._say(sentence, error=True)
 
-    def _mark_installed_in_available(self) -> None:
+    def _installed_files(self) -> set[tuple[str | None, str | None]]:
+        """(repo, file) of each installed model whose file is there."""
         try:
-            installed = {(m.repo_id, m.filename) for m in self._store_factory().models()}
+            return {(m.repo_id, m.filename) for m in self._store_factory().models() if m.path.is_file()}
         except UserFacingError:
-            installed = set()
+            return set()
+
+    def _mark_installed_in_available(self) -> None:
+        installed = self._installed_files()
         for item in _rows(self.available):
             candidate = item.data(0, _MODEL_ROLE)
             if not isinstance(candidate, Candidate):
@@ -584,6 +588,9 @@ class ModelsWindow(QDialog):
         if candidate is None or self.download.is_running:
             return
         entry = candidate.entry
+        if entry.filename is not None and (entry.repo_id, entry.filename) in self._installed_files():
+            self._say(f"{entry.filename} is installed already: it is in the list above.")
+            return
         known = entry.remote()
         spec = (
             f"{entry.repo_id}:{entry.filename}" if entry.filename else (entry.quantization or entry.repo_id)

@@ -59,7 +59,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, Path]) -> Iterator[LocalHub]:
+    from huggingface_hub import constants
+
+    # Lift the suite's offline switch (tests/ui_window/conftest.py), the variable and the constant read
+    # from it at import.
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -300,6 +305,11 @@ def test_download_another_from_the_hub_with_the_fits_mark(
     assert set(rows) == {"Q4_K_M", "Q3_K_M"}
     assert all(row[4].startswith("Fits: ") for row in rows.values())
     assert rows["Q4_K_M"][4].endswith("· recommended")  # the balanced Q4_K_M, which fits here
+
+    _select(window.available, f"{FILE} (installed)")
+    _click(window.download_button)
+    assert window.message_text == f"{FILE} is installed already: it is in the list above."
+    assert not window.download_box.isVisible()
 
     _select(window.available, FOUND_FILE)
     _click(window.download_button)
