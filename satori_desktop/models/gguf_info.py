@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.engine.gguf_header import GGUF_MAGIC, GgufHeader, read_gguf_header, shown_text
+from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header, shown_text
 from satori_desktop.engine.memory import ModelShape
 
 COAT_TOKENS = ("<|continue|>", "<|reflect|>", "<|explore|>")
@@ -57,14 +57,6 @@ class GgufInfo:
             "coat_tokens": dict(self.coat_tokens),
             "is_satori": self.is_satori,
         }
-
-
-def has_gguf_magic(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == GGUF_MAGIC
-    except OSError:
-        return False
 
 
 def read_gguf_info(path: str | Path) -> GgufInfo:
