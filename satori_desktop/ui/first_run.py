@@ -294,6 +294,10 @@ class FirstRunPage(QWidget):
         self._show_plan()
 
     def _on_import_button_clicked(self) -> None:
+        self.choose_file()
+
+    def choose_file(self) -> None:
+        """The file dialog for a GGUF the user already has (non-blocking; `import_requested` follows)."""
         dialog = QFileDialog(self, "Choose a GGUF model file", str(Path.home()), "GGUF models (*.gguf)")
         dialog.setObjectName("importDialog")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)

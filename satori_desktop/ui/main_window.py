@@ -14,8 +14,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -27,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core import paths
+from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings
@@ -35,6 +44,7 @@ from satori_desktop.engine.types import GenerationRequest, LoadReport
 from satori_desktop.history import HistoryStore
 from satori_desktop.history import Turn as StoredTurn
 from satori_desktop.models.store import InstalledModel, ModelStore
+from satori_desktop.ui.about_dialog import copy_diagnostics, show_about
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
@@ -76,6 +86,7 @@ class MainWindow(QMainWindow):
         self._settings_read_only = settings_read_only
         self._model_path = model_path
         self._model_sha256: str | None = None  # recorded with each answer when the model's is known
+        self._load_report: LoadReport | None = None
         # Decoding options for every question (the prompt and token limit are filled in per turn).
         self._generation_defaults = generation_defaults or GenerationRequest(prompt="")
         self._conversation = Conversation()
@@ -185,6 +196,7 @@ class MainWindow(QMainWindow):
             self.first_run.start()
         else:
             self._load_model(model_path)
+        self._update_busy_actions()
         # The problem box has the keyboard from the start (Qt gives it the focus when the window shows).
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -212,23 +224,58 @@ class MainWindow(QMainWindow):
 
     # -- menus ---------------------------------------------------------------------------------------------
 
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: QKeySequence | QKeySequence.StandardKey | None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
     def _build_menus(self) -> None:
+        keys = QKeySequence.StandardKey
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = QAction("&New conversation", self)
-        self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.triggered.connect(self._on_new_action_triggered)
-        file_menu.addAction(self.new_action)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self.new_action = self._action("&New conversation", self._on_new_action_triggered, keys.New)
+        self.import_action = self._action("&Open a model file…", self._on_import_action_triggered, keys.Open)
+        file_menu.addActions([self.new_action, self.import_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.copy_answer_action = self._action(
+            "Copy the &answer (LaTeX)", self._on_copy_answer_action_triggered, QKeySequence("Ctrl+Shift+C")
+        )
+        self.stop_action = self._action("&Stop", self._on_composer_stop_requested, QKeySequence("Ctrl+."))
+        self.focus_composer_action = self._action(
+            "&Type a problem", self._on_focus_composer_action_triggered, QKeySequence("Ctrl+L")
+        )
+        self.search_action = self._action("&Search the history", self.sidebar.focus_search, keys.Find)
+        edit_menu.addActions(
+            [self.copy_answer_action, self.stop_action, self.focus_composer_action, self.search_action]
+        )
 
         view_menu = self.menuBar().addMenu("&View")
         self.keep_open_action = QAction("&Keep checking/exploring sections open", self)
         self.keep_open_action.setCheckable(True)
         self.keep_open_action.setChecked(self._settings.keep_sections_open)
         self.keep_open_action.toggled.connect(self._on_keep_open_action_toggled)
-        view_menu.addAction(self.keep_open_action)
+        self.sidebar_action = QAction("&History sidebar", self)
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.setChecked(True)
+        self.sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.sidebar_action.toggled.connect(self.sidebar.setVisible)
+        view_menu.addActions([self.keep_open_action, self.sidebar_action])
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = self._action("&About Satori Desktop", self._on_about_action_triggered, None)
+        self.diagnostics_action = self._action(
+            "&Copy diagnostics", self._on_diagnostics_action_triggered, None
+        )
+        self.log_folder_action = self._action(
+            "Open the &log folder", self._on_log_folder_action_triggered, None
+        )
+        help_menu.addActions([self.about_action, self.diagnostics_action, self.log_folder_action])
 
     # -- slots ---------------------------------------------------------------------------------------------
 
@@ -238,6 +285,7 @@ class MainWindow(QMainWindow):
 
     def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
+        self._load_report = report
         self.status_line.show_loaded(report)
         self.notice.setVisible(False)
         for warning in report.warnings:
@@ -273,6 +321,11 @@ class MainWindow(QMainWindow):
         self._running_request = self._worker.generate(
             replace(self._generation_defaults, prompt=prompt, max_tokens=self._settings.max_new_tokens)
         )
+        self._update_busy_actions()
+
+    def _update_busy_actions(self) -> None:
+        self.stop_action.setEnabled(self.is_busy)
+        self.import_action.setEnabled(not self.is_busy)
 
     def _on_composer_stop_requested(self) -> None:
         if self.is_busy:
@@ -291,6 +344,7 @@ class MainWindow(QMainWindow):
         if summary.request_id != self._running_request:
             return
         self._running_request = None
+        self._update_busy_actions()
         self.composer.set_busy(False)
         self.new_action.setEnabled(True)
         self.sidebar.setEnabled(True)
@@ -329,6 +383,34 @@ class MainWindow(QMainWindow):
 
     def _on_new_action_triggered(self) -> None:
         self.new_conversation()
+
+    def _on_import_action_triggered(self) -> None:
+        self.first_run.choose_file()
+
+    def _on_copy_answer_action_triggered(self) -> None:
+        answers = [parse_trace(turn.answer).answer for turn in self._conversation.turns if turn.answer]
+        latex = next((answer for answer in reversed(answers) if answer), None)
+        if latex is None:
+            self.statusBar().showMessage("There is no boxed answer to copy yet.", 4000)
+            return
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText(latex)
+        self.statusBar().showMessage(f"Copied the answer: {latex}", 4000)
+
+    def _on_focus_composer_action_triggered(self) -> None:
+        self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_about_action_triggered(self) -> None:
+        show_about(self, self._load_report)
+
+    def _on_diagnostics_action_triggered(self) -> None:
+        copy_diagnostics(self, self._load_report)
+
+    def _on_log_folder_action_triggered(self) -> None:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.notice_bar.add(f"The log folder is {folder}; no file manager could open it.")
 
     def new_conversation(self) -> None:
         """An empty transcript; the next question starts a new stored conversation."""

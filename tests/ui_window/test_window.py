@@ -283,3 +283,42 @@ def test_the_problem_box_gets_the_keyboard_back_after_an_answer(
     with qtbot.waitSignal(window._worker.generation_finished, timeout=5000):
         qtbot.mouseClick(window.composer.stop_button, Qt.MouseButton.LeftButton)
     assert _focused() is window.composer.editor
+
+
+def test_the_keyboard_reaches_every_everyday_action(qtbot: QtBot, make_window: MakeWindow) -> None:
+    from PySide6.QtGui import QGuiApplication, QKeySequence
+
+    window = make_window(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=200))
+    shortcuts = {
+        window.new_action: QKeySequence(QKeySequence.StandardKey.New),
+        window.copy_answer_action: QKeySequence("Ctrl+Shift+C"),
+        window.stop_action: QKeySequence("Ctrl+."),
+        window.focus_composer_action: QKeySequence("Ctrl+L"),
+        window.search_action: QKeySequence(QKeySequence.StandardKey.Find),
+    }
+    for action, keys in shortcuts.items():
+        assert action.shortcut() == keys, action.text()
+    assert not window.stop_action.isEnabled()  # nothing to stop yet
+    window.ask("A long problem")
+    assert window.stop_action.isEnabled()
+    with qtbot.waitSignal(window._worker.generation_finished, timeout=10_000):
+        window.stop_action.trigger()
+    assert not window.stop_action.isEnabled()
+    window.search_action.trigger()
+    assert QGuiApplication.focusObject() is window.sidebar.search_box
+    window.focus_composer_action.trigger()
+    assert QGuiApplication.focusObject() is window.composer.editor
+
+
+def test_copy_answer_puts_the_last_boxed_answer_on_the_clipboard(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window(ScriptedEngine(tokens_per_second=None))
+    window.copy_answer_action.trigger()
+    assert "no boxed answer" in window.statusBar().currentMessage()
+    window.ask("Sum of the roots?")
+    _finish(qtbot, window)
+    window.copy_answer_action.trigger()
+    assert QGuiApplication.clipboard().text() == "5"
