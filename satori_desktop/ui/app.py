@@ -311,7 +311,8 @@ def run_gui(argv: list[str]) -> int:
 
     def check_ready(*_: Any) -> None:
         nonlocal reported
-        if reported or not (window.transcript_page_ready and window.isVisible()):
+        # Ready: shown, its page loaded, and the history open and listed (it opens off the GUI thread).
+        if reported or not (window.transcript_page_ready and window.isVisible() and window.history_settled):
             return
         reported = True
         log.info("the window is ready, %.2f s after run_gui started", time.perf_counter() - started)
@@ -324,6 +325,8 @@ def run_gui(argv: list[str]) -> int:
         app.quit()  # even with a dialog still open over it
 
     window.transcript.page_ready.connect(check_ready)
+    window.history.opened.connect(check_ready)
+    window.history.failed.connect(check_ready)
     check_ready()
 
     code = int(app.exec())

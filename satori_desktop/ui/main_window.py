@@ -51,6 +51,7 @@ from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.first_run import FirstRunPage
 from satori_desktop.ui.history_link import HistoryFactory, HistoryLink
 from satori_desktop.ui.history_sidebar import HistorySidebar
+from satori_desktop.ui.models_window import ModelsWindow
 from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
@@ -142,7 +143,8 @@ class MainWindow(QMainWindow):
         self.sidebar.failed.connect(self.notice_bar.add)
         self.history = HistoryLink(history_factory, self)
         self.history.opened.connect(self._on_history_opened)
-        self.history.failed.connect(self.notice_bar.add)
+        self.history.failed.connect(self._on_history_failed)
+        self._history_settled = history_factory is None  # opened, or known it cannot be
         self.history.save_state_changed.connect(self._on_history_save_state_changed)
         self._save_problem: str | None = None
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -164,6 +166,10 @@ class MainWindow(QMainWindow):
         self.transcript.setAcceptDrops(False)
         self.composer.editor.viewport().installEventFilter(self)
 
+        self.models_window = ModelsWindow(self, store_factory=store_factory)
+        self.models_window.model_chosen.connect(self._on_models_window_model_chosen)
+        self.models_window.models_folder_moved.connect(self._on_models_window_models_folder_moved)
+
         self.status_line = StatusLine(self.statusBar(), self)
         self.model_label = self.status_line.model_label
         self.backend_label = self.status_line.backend_label
@@ -178,6 +184,7 @@ class MainWindow(QMainWindow):
         worker.generation_streamed.connect(self._on_worker_generation_streamed)
         worker.generation_finished.connect(self._on_worker_generation_finished)
         worker.errored.connect(self._on_worker_errored)
+        worker.load_progressed.connect(self._on_worker_load_progressed)
 
         self.resize(980, 760)
         geometry = window_settings().value("geometry")
@@ -238,7 +245,10 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.new_action = self._action("&New conversation", self._on_new_action_triggered, keys.New)
         self.import_action = self._action("&Open a model file…", self._on_import_action_triggered, keys.Open)
-        file_menu.addActions([self.new_action, self.import_action])
+        self.models_action = self._action(
+            "&Models…", self.models_window.present, QKeySequence("Ctrl+Shift+M")
+        )
+        file_menu.addActions([self.new_action, self.import_action, self.models_action])
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
 
@@ -283,9 +293,14 @@ class MainWindow(QMainWindow):
         self._page_ready = True
         self._update_accepting()
 
+    def _on_worker_load_progressed(self, fraction: float) -> None:
+        if self._model_path is not None and not self._model_ready:
+            self.status_line.show_load_progress(self._model_path.name, fraction)
+
     def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
         self._load_report = report
+        self.models_window.set_loaded_model(report.model_path)
         self.status_line.show_loaded(report)
         self.notice.setVisible(False)
         for warning in report.warnings:
@@ -444,8 +459,18 @@ class MainWindow(QMainWindow):
                 "closes."
             )
 
+    @property
+    def history_settled(self) -> bool:
+        """The history is open and listed in the sidebar (or known not to open): start-up is over."""
+        return self._history_settled
+
+    def _on_history_failed(self, sentence: str) -> None:
+        self._history_settled = True
+        self.notice_bar.add(sentence)
+
     def _on_history_opened(self, store: HistoryStore) -> None:
         self.sidebar.set_store(store)
+        self._history_settled = True
         recovered = [store.get_turn(turn_id) for turn_id in store.recovered_turn_ids]
         interrupted = [turn for turn in recovered if turn is not None]
         if interrupted and not self._conversation.turns and not self.is_busy:
@@ -473,6 +498,16 @@ class MainWindow(QMainWindow):
                 self.sidebar.refresh()
 
         self.notice_bar.offer(f"Deleted “{title}”.", "Undo", undo)
+
+    def _on_models_window_model_chosen(self, model: InstalledModel) -> None:
+        if self.is_busy:
+            self.notice_bar.add("Wait for the answer to finish (or press Stop) before opening another model.")
+            return
+        self._use_installed_model(model)
+
+    def _on_models_window_models_folder_moved(self, folder: Path) -> None:
+        # The store saved the new folder; this window's copy of the settings must not write the old one back.
+        self._settings = self._settings.with_changes(models_dir=str(folder))
 
     def _on_first_run_model_installed(self, model: InstalledModel) -> None:
         self._use_installed_model(model)
@@ -626,6 +661,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self.first_run.stop()  # a running download pauses: the next start offers to resume it
+        self.models_window.stop()
         for job in self._jobs:
             job.wait(30)
         window_settings().setValue("geometry", self.saveGeometry())
