@@ -224,10 +224,19 @@ class EngineWorker(QObject):
     def is_running(self) -> bool:
         return self._thread.isRunning()
 
-    def load(self, model_path: Path, *, n_ctx: int | None = None, gpu_layers: int | None = None) -> None:
+    def load(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int | None = None,
+        gpu_layers: int | None = None,
+        n_threads: int | None = None,
+    ) -> None:
         if self._stopped:
             return
-        self._load_requested.emit(LoadOptions(model_path=model_path, n_ctx=n_ctx, gpu_layers=gpu_layers))
+        self._load_requested.emit(
+            LoadOptions(model_path=model_path, n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads)
+        )
 
     def generate(self, request: GenerationRequest) -> int:
         """Queue a generation; returns its request id (`generation_finished` carries it back)."""

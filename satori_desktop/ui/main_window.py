@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -43,7 +44,7 @@ from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import GenerationRequest, LoadReport
 from satori_desktop.history import HistoryStore
 from satori_desktop.history import Turn as StoredTurn
-from satori_desktop.models.store import InstalledModel, ModelStore
+from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
 from satori_desktop.ui.about_dialog import copy_diagnostics, show_about
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
@@ -53,7 +54,9 @@ from satori_desktop.ui.history_link import HistoryFactory, HistoryLink
 from satori_desktop.ui.history_sidebar import HistorySidebar
 from satori_desktop.ui.models_window import ModelsWindow
 from satori_desktop.ui.notice_bar import NoticeBar
+from satori_desktop.ui.settings_dialog import open_settings_dialog
 from satori_desktop.ui.status_line import StatusLine
+from satori_desktop.ui.theme import apply_theme
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,7 @@ class MainWindow(QMainWindow):
         self._model_path = model_path
         self._model_sha256: str | None = None  # recorded with each answer when the model's is known
         self._load_report: LoadReport | None = None
+        self._reload_after_answer = False
         # Decoding options for every question (the prompt and token limit are filled in per turn).
         self._generation_defaults = generation_defaults or GenerationRequest(prompt="")
         self._conversation = Conversation()
@@ -106,6 +110,11 @@ class MainWindow(QMainWindow):
         self.composer = Composer(self.preview, self)
         self.composer.setObjectName("composer")
         self.composer.set_accepting(False)
+        application = QApplication.instance()
+        if isinstance(application, QApplication):
+            apply_theme(application, settings.theme)
+        self.transcript.set_theme(settings.theme)
+        self.preview.set_theme(settings.theme)
 
         # A banner for "no model", "loading" and load failures: the window is usable to read, never blank.
         self.notice = QLabel(self)
@@ -248,7 +257,13 @@ class MainWindow(QMainWindow):
         self.models_action = self._action(
             "&Models…", self.models_window.present, QKeySequence("Ctrl+Shift+M")
         )
+        self.settings_action = self._action(
+            "&Settings…", self._on_settings_action_triggered, keys.Preferences
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addActions([self.new_action, self.import_action, self.models_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
 
@@ -325,18 +340,28 @@ class MainWindow(QMainWindow):
             model_sha256=self._model_sha256,
             settings={
                 "max_new_tokens": self._settings.max_new_tokens,
-                "temperature": self._generation_defaults.temperature,
+                "temperature": self._settings.temperature,
                 "top_p": self._generation_defaults.top_p,
-                "seed": self._generation_defaults.seed,
+                "seed": self._settings.seed,
+                "n_ctx": self._settings.n_ctx,
+                "gpu_layers": self._settings.gpu_layers,
             },
             replacing_turn_id=replacing_turn_id,
         )
         if self.history.conversation_id is not None:
             self.sidebar.set_current(self.history.conversation_id)
-        self._running_request = self._worker.generate(
-            replace(self._generation_defaults, prompt=prompt, max_tokens=self._settings.max_new_tokens)
-        )
+        self._running_request = self._worker.generate(self._request_for(prompt))
         self._update_busy_actions()
+
+    def _request_for(self, prompt: str) -> GenerationRequest:
+        """The decoding options the settings give (the model card's greedy by default)."""
+        return replace(
+            self._generation_defaults,
+            prompt=prompt,
+            max_tokens=self._settings.max_new_tokens,
+            temperature=self._settings.temperature,
+            seed=self._settings.seed,
+        )
 
     def _update_busy_actions(self) -> None:
         self.stop_action.setEnabled(self.is_busy)
@@ -366,6 +391,8 @@ class MainWindow(QMainWindow):
         if not self._closing:  # closing ends the recording itself (history.close)
             self.history.finish(summary)
             self.sidebar.refresh()
+            if self._reload_after_answer:
+                self._reload_model()
         if summary.finish_reason == "error":
             # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean. Its
             # sentence is in the transcript, under the question it belongs to.
@@ -401,6 +428,65 @@ class MainWindow(QMainWindow):
 
     def _on_import_action_triggered(self) -> None:
         self.first_run.choose_file()
+
+    def _on_settings_action_triggered(self) -> None:
+        dialog = open_settings_dialog(self._settings, self)
+        dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
+
+    def _on_settings_dialog_settings_accepted(self, settings: Settings, needs_reload: bool) -> None:
+        old = self._settings
+        if settings.models_dir != old.models_dir and settings.models_dir:
+            try:
+                set_models_root(Path(settings.models_dir))  # carries the registry over
+            except (UserFacingError, OSError) as exc:
+                self.notice_bar.add(f"The models folder could not be changed: {exc}")
+                settings = settings.with_changes(models_dir=old.models_dir)
+        self.apply_settings(settings)
+        if needs_reload and self._model_path is not None and self._model_ready:
+            self._ask_to_reload()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from now on and keep them; what needs a reload waits for one."""
+        self._settings = settings
+        self.keep_open_action.setChecked(settings.keep_sections_open)
+        self.transcript.set_keep_sections_open(settings.keep_sections_open)
+        application = QApplication.instance()
+        if isinstance(application, QApplication):
+            apply_theme(application, settings.theme)
+        self.transcript.set_theme(settings.theme)
+        self.preview.set_theme(settings.theme)
+        self._save_settings()
+
+    def _ask_to_reload(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Satori Desktop",
+            "The context size, GPU layers and CPU threads apply when the model is loaded again. "
+            "Reload it now?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("reloadQuestion")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: (
+                self._on_reload_question_accepted()
+                if box.standardButton(button) == QMessageBox.StandardButton.Yes
+                else None
+            )
+        )
+        box.open()
+
+    def _on_reload_question_accepted(self) -> None:
+        if self.is_busy:
+            self._reload_after_answer = True  # never under a running answer: right after it
+            return
+        self._reload_model()
+
+    def _reload_model(self) -> None:
+        self._reload_after_answer = False
+        if self._model_path is not None:
+            self._load_model(self._model_path, self._model_sha256)
 
     def _on_copy_answer_action_triggered(self) -> None:
         answers = [parse_trace(turn.answer).answer for turn in self._conversation.turns if turn.answer]
@@ -605,7 +691,10 @@ class MainWindow(QMainWindow):
         self.notice.setVisible(False)
         self.status_line.show_loading(path.name)
         self.pages.setCurrentWidget(self.chat_page)
-        self._worker.load(path)
+        settings = self._settings
+        self._worker.load(
+            path, n_ctx=settings.n_ctx, gpu_layers=settings.gpu_layers, n_threads=settings.n_threads
+        )
 
     def _installed_sha256(self, path: Path) -> str | None:
         """The recorded sha256 of an installed model's file (for the history), without hashing it."""

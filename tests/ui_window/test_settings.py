@@ -95,3 +95,61 @@ def test_a_newer_file_written_while_the_app_runs_is_not_overwritten_either(qtbot
     window.close()
     assert worker.shutdown(timeout_ms=10_000)
     shiboken6.delete(window)
+
+
+class LoadRecordingEngine(ScriptedEngine):
+    """The scripted engine, keeping what each load and each request asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(tokens_per_second=None)
+        self.loads: list[object] = []
+        self.requests: list[object] = []
+
+    def load(self, options):  # type: ignore[no-untyped-def]
+        self.loads.append(options)
+        return super().load(options)
+
+    def generate(self, request, on_text=None):  # type: ignore[no-untyped-def]
+        self.requests.append(request)
+        return super().generate(request, on_text)
+
+
+def test_the_settings_dialog_applies_at_once_and_reloads_on_confirmation(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from satori_desktop.ui.settings_dialog import SettingsDialog
+
+    engine = LoadRecordingEngine()
+    worker = EngineWorker(lambda: engine)
+    window = MainWindow(worker, Settings(), model_path=Path("demo.gguf"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.is_ready, timeout=30_000)
+    window.settings_action.trigger()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.temperature_spin.setValue(0.7)
+    dialog.seed_random_check.setChecked(False)
+    dialog.seed_spin.setValue(1234)
+    dialog.n_ctx_auto_check.setChecked(False)
+    dialog.n_ctx_spin.setValue(2048)
+    dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    # What applies at once did, and is kept; the context waits for the reload the window asks about.
+    saved = load_settings()
+    assert (saved.temperature, saved.seed, saved.n_ctx, saved.theme) == (0.7, 1234, 2048, "dark")
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "reloadQuestion") is not None, timeout=5000)
+    question = window.findChild(QMessageBox, "reloadQuestion")
+    assert question is not None and "Reload it now?" in question.text()
+    assert QApplication.palette().window().color().lightness() < 128  # the widgets went dark
+    with qtbot.waitSignal(worker.model_loaded, timeout=10_000) as loaded:
+        qtbot.mouseClick(question.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    assert loaded.args[0].n_ctx == 2048 and engine.loads[-1].n_ctx == 2048  # type: ignore[attr-defined]
+    with qtbot.waitSignal(worker.generation_finished, timeout=10_000):
+        window.ask("Sampled, with a seed")
+    request = engine.requests[-1]
+    assert request.temperature == 0.7 and request.seed == 1234  # type: ignore[attr-defined]
+    window.apply_settings(saved.with_changes(theme="light"))  # leave the app light for the next tests
+    window.close()
+    assert worker.shutdown(timeout_ms=10_000)
+    shiboken6.delete(window)
