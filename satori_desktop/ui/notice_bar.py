@@ -20,8 +20,10 @@ class NoticeBar(QFrame):
         super().__init__(parent)
         self.setObjectName("noticeBar")
         self.setStyleSheet(
-            "QFrame#noticeBar { background: #eef4ff; border: 1px solid #b9cdf0; border-radius: 6px; }"
-            " QFrame#noticeBar QLabel { color: #1d3357; }"
+            # Palette roles, so the bar follows the light and the dark theme.
+            "QFrame#noticeBar { background: palette(alternate-base); border: 1px solid palette(highlight);"
+            " border-radius: 6px; }"
+            " QFrame#noticeBar QLabel { color: palette(text); }"
         )
         self.label = QLabel(self)
         self.label.setObjectName("noticeBarText")

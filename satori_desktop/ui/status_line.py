@@ -32,9 +32,10 @@ class StatusLine:
         self.context_label = QLabel(parent)
         self.context_label.setObjectName("contextLabel")
         status_bar.setStyleSheet(
-            "QStatusBar QLabel { padding: 0 10px; color: #444; }"
+            # Palette roles, not colours: the line reads the same in the light and the dark theme.
+            "QStatusBar QLabel { padding: 0 10px; color: palette(window-text); }"
             " QStatusBar QLabel#backendLabel, QStatusBar QLabel#speedLabel, QStatusBar QLabel#contextLabel"
-            " { border-left: 1px solid #ccc; }"
+            " { border-left: 1px solid palette(mid); }"
         )
         status_bar.addWidget(self.model_label)
         status_bar.addWidget(self.backend_label)

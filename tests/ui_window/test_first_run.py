@@ -82,7 +82,8 @@ def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
 
     def make(factory: Callable[[], Engine] = ScriptedEngine, **options: object) -> MainWindow:
         worker = EngineWorker(factory)
-        window = MainWindow(worker, Settings(max_new_tokens=200), model_path=None, **options)  # type: ignore[arg-type]
+        options.setdefault("model_path", None)
+        window = MainWindow(worker, Settings(max_new_tokens=200), **options)  # type: ignore[arg-type]
         made.append((window, worker))
         qtbot.addWidget(window)
         window.resize(980, 720)
@@ -128,6 +129,23 @@ def test_from_no_model_to_a_solved_problem_with_the_real_engine(
     assert finished.args[0].finish_reason == "stop"
     qtbot.waitUntil(window.transcript.is_idle, timeout=20_000)
     assert dom_state(qtbot, window.transcript)["answer_tex"] == "2"
+    window.close()
+
+    # After a restart the model is there (no first-run page) and the solved problem is in the sidebar.
+    again = make_window(llama_engine_factory, model_path=installed.path)
+    qtbot.waitUntil(lambda: again.is_ready and again.history_settled, timeout=60_000)
+    assert again.pages.currentWidget() is again.chat_page
+    [conversation_id] = again.sidebar.shown_ids()
+    item = again.sidebar.item_for(conversation_id)
+    assert item is not None and item.text(0) == "What is 1+1?"
+    qtbot.mouseClick(
+        again.sidebar.tree.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=again.sidebar.tree.visualItemRect(item).center(),
+    )
+    qtbot.waitUntil(lambda: again.history.conversation_id == conversation_id, timeout=5000)
+    qtbot.waitUntil(again.transcript.is_idle, timeout=20_000)
+    assert dom_state(qtbot, again.transcript)["answer_tex"] == "2"
 
 
 def test_a_download_paused_and_left_resumes_after_a_restart_without_fetching_twice(
