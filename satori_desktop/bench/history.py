@@ -187,7 +187,7 @@ def _append_cpu_s(store: Any, pieces: list[str]) -> float:
     return best
 
 
-def _fill(path: Path, count: int, seed: int = 11) -> None:
+def fill_history(path: Path, count: int, seed: int = 11) -> None:
     """`count` conversations of one finished turn each, written with the store's own functions in one
     transaction (as many separate commits would take minutes, and measure nothing of interest)."""
     from satori_desktop.engine.scripted import synthetic_trace
@@ -233,7 +233,7 @@ def measure_search_and_open(work: Path, count: int, search_rounds: int, open_tok
 
     path = work / "many.sqlite3"
     began = time.perf_counter()
-    _fill(path, count)
+    fill_history(path, count)
     fill_s = time.perf_counter() - began
 
     empty_path = work / "empty.sqlite3"

@@ -106,7 +106,7 @@ def prepare_environment(env: dict[str, str]) -> dict[str, str]:
 # -- cold start ------------------------------------------------------------------------------------------
 
 
-def _time_to_ready(command: list[str], env: dict[str, str], timeout_s: float = 120.0) -> float:
+def time_to_ready(command: list[str], env: dict[str, str], timeout_s: float = 120.0) -> float:
     started = time.perf_counter()
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
@@ -130,13 +130,13 @@ def measure_cold_start(runs: int, env: dict[str, str]) -> dict[str, Any]:
     app = [sys.executable, "-m", "satori_desktop.ui.app", "--scripted-engine", "--exit-when-ready"]
     hello = [sys.executable, "-m", "satori_desktop.bench.ui", "--hello-world"]
     # One unmeasured start of each fills the OS file cache, so neither side pays for a cold disk alone.
-    _time_to_ready(hello, env)
-    _time_to_ready(app, env)
+    time_to_ready(hello, env)
+    time_to_ready(app, env)
     app_times: list[float] = []
     hello_times: list[float] = []
     for _ in range(runs):
-        hello_times.append(_time_to_ready(hello, env))
-        app_times.append(_time_to_ready(app, env))
+        hello_times.append(time_to_ready(hello, env))
+        app_times.append(time_to_ready(app, env))
     app_s = statistics.median(app_times)
     hello_s = statistics.median(hello_times)
     return {
@@ -170,7 +170,7 @@ def hello_world_main() -> int:
 # -- streaming into the window -----------------------------------------------------------------------------
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
     """CPU time of this process and all its descendants (QtWebEngine's renderer is one)."""
     import psutil
 
@@ -351,10 +351,10 @@ class StreamRun:
         }
 
 
-class _Harness:
+class Harness:
     """The real window with the scripted engine, plus the instruments."""
 
-    def __init__(self, tokens: int) -> None:
+    def __init__(self, tokens: int, *, history: bool = True) -> None:
         from PySide6.QtCore import QEventLoop, Qt, QTimer
         from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
         from PySide6.QtWidgets import QApplication
@@ -371,8 +371,13 @@ class _Harness:
         self.tokens = tokens
         self.engine = ScriptedEngine([synthetic_trace(tokens)], n_ctx=tokens + 4096)
         self.worker = EngineWorker(lambda: self.engine)
+        from satori_desktop.history import HistoryStore
+
         self.window = MainWindow(
-            self.worker, Settings(max_new_tokens=tokens + 16), model_path=Path("bench.gguf")
+            self.worker,
+            Settings(max_new_tokens=tokens + 16),
+            model_path=Path("bench.gguf"),
+            history_factory=HistoryStore if history else None,
         )
         self.window.show()
         self.run: StreamRun | None = None
@@ -383,7 +388,7 @@ class _Harness:
         self.worker.generation_streamed.connect(self._on_worker_generation_streamed)
         self.worker.generation_finished.connect(self._on_worker_generation_finished)
         self._finished = False
-        self.wait_until(lambda: self.window.is_ready, timeout_s=120)
+        self.wait_until(lambda: self.window.is_ready and self.window.history_settled, timeout_s=120)
 
     def wait_until(self, condition: Callable[[], bool], timeout_s: float) -> None:
         loop = self._QEventLoop()
@@ -427,12 +432,12 @@ class _Harness:
         self._finished = False
         self.heartbeat.start()
         run.started_at = time.perf_counter()
-        run.cpu_marks["asked"] = (0, _cpu_seconds())
+        run.cpu_marks["asked"] = (0, cpu_seconds())
         self.window.ask("Benchmark: a long solution with math")
         self.wait_until(lambda: self._finished, timeout_s=600)
         run.page_done_at = self.page_caught_up()
         self.heartbeat.stop()
-        run.cpu_marks["end"] = (run.tokens, _cpu_seconds())
+        run.cpu_marks["end"] = (run.tokens, cpu_seconds())
         self.run = None
         return run
 
@@ -448,15 +453,15 @@ class _Harness:
         run.progress.append((time.perf_counter(), n))
         if n > 0 and "first_start" not in run.cpu_marks:
             run.split_marks["first_start"] = _cpu_seconds_by_process()
-            run.cpu_marks["first_start"] = (n, _cpu_seconds())
+            run.cpu_marks["first_start"] = (n, cpu_seconds())
         next_mark = (len(run.cpu_by_thousand) + 1) * 1000
         if n >= next_mark and n < self.tokens:
-            run.cpu_by_thousand.append((n, _cpu_seconds()))
+            run.cpu_by_thousand.append((n, cpu_seconds()))
             run.split_by_thousand.append(_cpu_seconds_by_process())
         if n >= 1000 and "first_end" not in run.cpu_marks:
-            run.cpu_marks["first_end"] = (n, _cpu_seconds())
+            run.cpu_marks["first_end"] = (n, cpu_seconds())
         if n >= self.tokens - 1000 and "last_start" not in run.cpu_marks:
-            run.cpu_marks["last_start"] = (n, _cpu_seconds())
+            run.cpu_marks["last_start"] = (n, cpu_seconds())
 
     def _on_worker_generation_finished(self, summary: TurnSummary) -> None:
         run = self.run
@@ -466,7 +471,7 @@ class _Harness:
         run.finish_reason = summary.finish_reason
         run.engine_done_at = summary.finished_at or time.perf_counter()
         # Connected after the window's own slot, which only queues the end of the turn for the next frame.
-        run.cpu_marks["last_end"] = (run.tokens, _cpu_seconds())
+        run.cpu_marks["last_end"] = (run.tokens, cpu_seconds())
         run.split_marks["last_end"] = _cpu_seconds_by_process()
         self._finished = True
 
@@ -489,7 +494,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure_streaming(tokens: int, rate: float, ladder: list[float]) -> dict[str, Any]:
-    harness = _Harness(tokens)
+    harness = Harness(tokens)
     try:
         harness.stream(None)  # warm-up: page, KaTeX and Python caches
         fast = harness.stream(None)
@@ -554,7 +559,7 @@ def _round(value: float | None) -> float | None:
 # -- the command -------------------------------------------------------------------------------------------
 
 
-def _commit() -> str | None:
+def commit_of_checkout() -> str | None:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -568,7 +573,7 @@ def _commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def _machine() -> str:
+def machine_description() -> str:
     cpus = os.cpu_count() or 0
     return (
         f"{platform.system()} {platform.machine()}, {cpus} logical CPUs, Python {platform.python_version()}"
@@ -586,9 +591,9 @@ def run(args: argparse.Namespace) -> int:
     report = {
         "benchmark": "ui",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": _machine(),
+        "machine": machine_description(),
         "qt_platform": os.environ.get("QT_QPA_PLATFORM", "native"),
-        "commit": _commit(),
+        "commit": commit_of_checkout(),
         **streaming,
         "cold_start": cold,
         "targets": TARGETS,

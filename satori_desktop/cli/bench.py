@@ -10,6 +10,7 @@ _BENCHMARKS = {
     "ui": "how fast the window takes streamed tokens, event-loop stalls, cold start",
     "download": "download throughput with verification vs curl, and resume overhead",
     "history": "CPU of history checkpointing while streaming, search over 10,000 conversations, reopening",
+    "app": "the history through the window: recording CPU on/off, cold start with 10,000 conversations",
 }
 
 
