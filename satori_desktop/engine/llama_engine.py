@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header
+from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header, shown_text
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
     WINDOW_TOKENS,
@@ -311,16 +311,17 @@ class LlamaEngine:
             log.warning("loading %s with %d GPU layers failed: %s", path.name, gpu_layers, failure)
         if model is None or ctx is None:
             if header.architecture not in _known_architectures():
+                # Names from the file go through shown_text: a damaged header may hold a newline or 1 MiB.
                 raise UserFacingError(
-                    f"This version of llama.cpp cannot run {path.name} "
-                    f"(architecture '{header.architecture}'); "
+                    f"This version of llama.cpp cannot run {shown_text(path.name)} "
+                    f"(architecture '{shown_text(header.architecture)}'); "
                     "choose a model of a supported architecture such as qwen2."
                 )
             from satori_desktop.engine.hardware import probe_hardware
 
             raise UserFacingError(
                 load_failed_sentence(
-                    path.name,
+                    shown_text(path.name),
                     failure or LoadFailure("model"),
                     n_ctx=n_ctx,
                     tried_gpu=wanted_layers > 0,
@@ -349,7 +350,7 @@ class LlamaEngine:
         architecture = header.architecture
         if architecture != SATORI_ARCHITECTURE or not is_satori:
             warnings.append(
-                f"This model ({architecture}"
+                f"This model ({shown_text(architecture)}"
                 + ("" if is_satori else ", without the COAT tokens")
                 + ") is not Satori: answers work, but the reasoning steps are shown only for "
                 "Satori-7B-Round2."
