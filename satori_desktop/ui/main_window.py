@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt, QUrl
 from PySide6.QtGui import (
@@ -45,19 +46,19 @@ from satori_desktop.engine.types import GenerationRequest, LoadReport
 from satori_desktop.history import HistoryStore
 from satori_desktop.history import Turn as StoredTurn
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
-from satori_desktop.ui.about_dialog import copy_diagnostics, show_about
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
-from satori_desktop.ui.first_run import FirstRunPage
 from satori_desktop.ui.history_link import HistoryFactory, HistoryLink
 from satori_desktop.ui.history_sidebar import HistorySidebar
-from satori_desktop.ui.models_window import ModelsWindow
 from satori_desktop.ui.notice_bar import NoticeBar
-from satori_desktop.ui.settings_dialog import open_settings_dialog
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.theme import apply_theme
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
+
+if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for them
+    from satori_desktop.ui.first_run import FirstRunPage
+    from satori_desktop.ui.models_window import ModelsWindow
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,7 @@ class MainWindow(QMainWindow):
             self.notice_bar.add(settings_notice)
 
         # With no model installed, the first-run page stands where the conversation will be.
-        self.first_run = FirstRunPage(self, store_factory=store_factory)
-        self.first_run.model_installed.connect(self._on_first_run_model_installed)
-        self.first_run.import_requested.connect(self._on_first_run_import_requested)
+        self._first_run: FirstRunPage | None = None
         self.chat_page = QWidget(self)
         chat = QVBoxLayout(self.chat_page)
         chat.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +141,6 @@ class MainWindow(QMainWindow):
         chat.addWidget(self.composer)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.chat_page)
-        self.pages.addWidget(self.first_run)
 
         # The history: the sidebar lists it, the link records into it (both once it is open).
         self.sidebar = HistorySidebar(self)
@@ -175,9 +173,7 @@ class MainWindow(QMainWindow):
         self.transcript.setAcceptDrops(False)
         self.composer.editor.viewport().installEventFilter(self)
 
-        self.models_window = ModelsWindow(self, store_factory=store_factory)
-        self.models_window.model_chosen.connect(self._on_models_window_model_chosen)
-        self.models_window.models_folder_moved.connect(self._on_models_window_models_folder_moved)
+        self._models_window: ModelsWindow | None = None
 
         self.status_line = StatusLine(self.statusBar(), self)
         self.model_label = self.status_line.model_label
@@ -215,6 +211,38 @@ class MainWindow(QMainWindow):
         self._update_busy_actions()
         # The problem box has the keyboard from the start (Qt gives it the focus when the window shows).
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- pages and windows made on first use ---------------------------------------------------------------
+
+    @property
+    def first_run(self) -> FirstRunPage:
+        """The page shown with no model (made the first time it is needed)."""
+        if self._first_run is None:
+            from satori_desktop.ui.first_run import FirstRunPage
+
+            page = FirstRunPage(self, store_factory=self._store_factory)
+            page.model_installed.connect(self._on_first_run_model_installed)
+            page.import_requested.connect(self._on_first_run_import_requested)
+            self.pages.addWidget(page)
+            self._first_run = page
+        return self._first_run
+
+    @property
+    def models_window(self) -> ModelsWindow:
+        """File > Models… (made the first time it opens)."""
+        if self._models_window is None:
+            from satori_desktop.ui.models_window import ModelsWindow
+
+            window = ModelsWindow(self, store_factory=self._store_factory)
+            window.model_chosen.connect(self._on_models_window_model_chosen)
+            window.models_folder_moved.connect(self._on_models_window_models_folder_moved)
+            if self._load_report is not None:
+                window.set_loaded_model(self._load_report.model_path)
+            self._models_window = window
+        return self._models_window
+
+    def _showing_first_run(self) -> bool:
+        return self._first_run is not None and self.pages.currentWidget() is self._first_run
 
     # -- public state, for tests and the benchmark --------------------------------------------------------
 
@@ -255,7 +283,7 @@ class MainWindow(QMainWindow):
         self.new_action = self._action("&New conversation", self._on_new_action_triggered, keys.New)
         self.import_action = self._action("&Open a model file…", self._on_import_action_triggered, keys.Open)
         self.models_action = self._action(
-            "&Models…", self.models_window.present, QKeySequence("Ctrl+Shift+M")
+            "&Models…", self._on_models_action_triggered, QKeySequence("Ctrl+Shift+M")
         )
         self.settings_action = self._action(
             "&Settings…", self._on_settings_action_triggered, keys.Preferences
@@ -315,7 +343,8 @@ class MainWindow(QMainWindow):
     def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
         self._load_report = report
-        self.models_window.set_loaded_model(report.model_path)
+        if self._models_window is not None:
+            self._models_window.set_loaded_model(report.model_path)
         self.status_line.show_loaded(report)
         self.notice.setVisible(False)
         for warning in report.warnings:
@@ -429,7 +458,12 @@ class MainWindow(QMainWindow):
     def _on_import_action_triggered(self) -> None:
         self.first_run.choose_file()
 
+    def _on_models_action_triggered(self) -> None:
+        self.models_window.present()
+
     def _on_settings_action_triggered(self) -> None:
+        from satori_desktop.ui.settings_dialog import open_settings_dialog
+
         dialog = open_settings_dialog(self._settings, self)
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
 
@@ -502,9 +536,13 @@ class MainWindow(QMainWindow):
         self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _on_about_action_triggered(self) -> None:
+        from satori_desktop.ui.about_dialog import show_about
+
         show_about(self, self._load_report)
 
     def _on_diagnostics_action_triggered(self) -> None:
+        from satori_desktop.ui.about_dialog import copy_diagnostics
+
         copy_diagnostics(self, self._load_report)
 
     def _on_log_folder_action_triggered(self) -> None:
@@ -607,7 +645,7 @@ class MainWindow(QMainWindow):
     def _on_import_job_failed(self, sentence: str) -> None:
         if not self._model_ready:
             self.status_line.show_no_model()
-        if self.pages.currentWidget() is self.first_run:
+        if self._showing_first_run():
             self.first_run.show_import_error(sentence)
         else:
             self.notice_bar.add(sentence)
@@ -671,7 +709,8 @@ class MainWindow(QMainWindow):
         job.failed.connect(self._on_import_job_failed)
         self._jobs.append(job)
         self.status_line.show_checking(path.name)
-        self.first_run.show_importing(path.name)
+        if self._showing_first_run():
+            self.first_run.show_importing(path.name)
         job.start()
 
     def _use_installed_model(self, model: InstalledModel) -> None:
@@ -749,8 +788,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
-        self.first_run.stop()  # a running download pauses: the next start offers to resume it
-        self.models_window.stop()
+        if self._first_run is not None:
+            self._first_run.stop()  # a running download pauses: the next start offers to resume it
+        if self._models_window is not None:
+            self._models_window.stop()
         for job in self._jobs:
             job.wait(30)
         window_settings().setValue("geometry", self.saveGeometry())
