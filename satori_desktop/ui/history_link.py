@@ -12,18 +12,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.streaming import TurnSummary
-from satori_desktop.history import HistoryStore, TurnRecorder
 from satori_desktop.ui.background import BackgroundJob
+
+if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
+    from satori_desktop.history import HistoryStore, TurnRecorder
 
 log = logging.getLogger(__name__)
 
-HistoryFactory = Callable[..., HistoryStore]
+HistoryFactory = Callable[..., "HistoryStore"]
+
+
+def open_history(**options: Any) -> HistoryStore:
+    """The app's history store (imported here, on the thread that opens it: not on the GUI thread's
+    start-up path)."""
+    from satori_desktop.history import HistoryStore
+
+    return HistoryStore(**options)
 
 
 class HistoryLink(QObject):

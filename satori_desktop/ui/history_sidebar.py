@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -26,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.history import ConversationSummary, HistoryStore, SearchHit
+
+if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
+    from satori_desktop.history import ConversationSummary, HistoryStore, SearchHit
 
 log = logging.getLogger(__name__)
 

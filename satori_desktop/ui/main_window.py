@@ -43,13 +43,11 @@ from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import GenerationRequest, LoadReport
-from satori_desktop.history import HistoryStore
-from satori_desktop.history import Turn as StoredTurn
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
-from satori_desktop.ui.history_link import HistoryFactory, HistoryLink
+from satori_desktop.ui.history_link import HistoryFactory, HistoryLink, open_history
 from satori_desktop.ui.history_sidebar import HistorySidebar
 from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
@@ -57,6 +55,8 @@ from satori_desktop.ui.theme import apply_theme
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
 
 if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for them
+    from satori_desktop.history import HistoryStore
+    from satori_desktop.history import Turn as StoredTurn
     from satori_desktop.ui.first_run import FirstRunPage
     from satori_desktop.ui.models_window import ModelsWindow
 
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         settings_read_only: bool = False,
         generation_defaults: GenerationRequest | None = None,
         store_factory: Callable[[], ModelStore] = ModelStore,
-        history_factory: HistoryFactory | None = HistoryStore,
+        history_factory: HistoryFactory | None = open_history,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Satori Desktop")

@@ -287,3 +287,32 @@ def test_a_store_that_cannot_open_leaves_the_app_working(qtbot: QtBot, satori_ho
     window.close()
     assert worker.shutdown(timeout_ms=20_000)
     shiboken6.delete(window)
+
+
+def test_a_damaged_history_file_is_moved_aside_and_the_window_says_where(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    path = default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    damaged = b"SQLite format 3\x00" + os.urandom(8192)
+    path.write_bytes(damaged)
+    window = make_window()
+    qtbot.waitUntil(window.notice_bar.isVisible, timeout=10_000)
+    text = window.notice_bar.label.text()
+    assert "damaged" in text and "moved to" in text
+    kept = [p for p in path.parent.iterdir() if p.name.startswith("history.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged  # never deleted, byte for byte
+    _answer(qtbot, window, "A fresh history works")
+    assert len(window.sidebar.shown_ids()) == 1
+
+
+def test_the_window_remembers_its_size_and_the_sidebar_width(qtbot: QtBot, make_window: MakeWindow) -> None:
+    first = make_window()
+    first.resize(1000, 700)
+    first.splitter.setSizes([330, 640])
+    qtbot.wait(50)
+    width = first.splitter.sizes()[0]
+    first.close()
+    second = make_window()
+    qtbot.wait(50)
+    assert abs(second.splitter.sizes()[0] - width) <= 2

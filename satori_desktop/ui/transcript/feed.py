@@ -19,12 +19,14 @@ become JSON, once: `page_summary` picks what the page's footer shows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from satori_desktop.core.coat import AnswerFound, StepFinished, StepStarted, TextAppended, TranscriptEvent
 from satori_desktop.core.markup import BlockSplitter, render_markup
 from satori_desktop.engine.streaming import TurnSummary
-from satori_desktop.history import Turn
+
+if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
+    from satori_desktop.history import Turn
 
 
 def page_summary(summary: TurnSummary | Turn) -> dict[str, Any]:

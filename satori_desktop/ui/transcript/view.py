@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from satori_desktop.core.coat import CoatParser, TranscriptEvent
 from satori_desktop.engine.streaming import TurnSummary
-from satori_desktop.history import Turn
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
 from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
+
+if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
+    from satori_desktop.history import Turn
 
 log = logging.getLogger(__name__)
 
