@@ -115,7 +115,7 @@ class FirstRunPage(QWidget):
         self.advice = self._text_label("firstRunAdvice", "")
         self.plan = self._text_label("firstRunPlan", "")
         self.hub_note = self._text_label("firstRunHubNote", "")
-        self.hub_note.setStyleSheet("color: #6b5200;")
+        self.hub_note.setStyleSheet("font-style: italic;")  # palette colours: readable in both themes
         self.hub_note.setVisible(False)
         self.resume_note = self._text_label("firstRunResumeNote", "")
         self.resume_note.setVisible(False)
@@ -158,7 +158,7 @@ class FirstRunPage(QWidget):
         card = QFrame(self)
         card.setObjectName("firstRunCard")
         card.setMaximumWidth(720)
-        card.setStyleSheet("QFrame#firstRunCard { border: 1px solid #d8dde6; border-radius: 10px; }")
+        card.setStyleSheet("QFrame#firstRunCard { border: 1px solid palette(mid); border-radius: 10px; }")
         inner = QVBoxLayout(card)
         inner.setContentsMargins(28, 24, 28, 24)
         inner.setSpacing(12)

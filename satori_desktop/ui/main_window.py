@@ -27,7 +27,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -117,16 +116,6 @@ class MainWindow(QMainWindow):
         self.transcript.set_theme(settings.theme)
         self.preview.set_theme(settings.theme)
 
-        # A banner for "no model", "loading" and load failures: the window is usable to read, never blank.
-        self.notice = QLabel(self)
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
-        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice.setStyleSheet(
-            "QLabel#notice { background: #fff6d6; color: #4a3b00; border: 1px solid #e6d28a;"
-            " border-radius: 6px; padding: 10px; }"
-        )
-        self.notice.setVisible(False)
         self.notice_bar = NoticeBar(self)
         if settings_notice:
             self.notice_bar.add(settings_notice)
@@ -136,7 +125,6 @@ class MainWindow(QMainWindow):
         self.chat_page = QWidget(self)
         chat = QVBoxLayout(self.chat_page)
         chat.setContentsMargins(0, 0, 0, 0)
-        chat.addWidget(self.notice)
         chat.addWidget(self.transcript, 1)
         chat.addWidget(self.composer)
         self.pages = QStackedWidget(self)
@@ -346,7 +334,6 @@ class MainWindow(QMainWindow):
         if self._models_window is not None:
             self._models_window.set_loaded_model(report.model_path)
         self.status_line.show_loaded(report)
-        self.notice.setVisible(False)
         for warning in report.warnings:
             log.info("model warning: %s", warning)
         self._update_accepting()
@@ -727,7 +714,6 @@ class MainWindow(QMainWindow):
         self._model_sha256 = sha256 if sha256 is not None else self._installed_sha256(path)
         self._model_ready = False
         self._update_accepting()
-        self.notice.setVisible(False)
         self.status_line.show_loading(path.name)
         self.pages.setCurrentWidget(self.chat_page)
         settings = self._settings
@@ -778,10 +764,6 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     # -- helpers -------------------------------------------------------------------------------------------
-
-    def _show_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(True)
 
     def _update_accepting(self) -> None:
         self.composer.set_accepting(self.is_ready)

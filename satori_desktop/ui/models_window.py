@@ -198,7 +198,7 @@ class ModelsWindow(QDialog):
         self.hub_note = QLabel("", self)
         self.hub_note.setObjectName("hubNote")
         self.hub_note.setWordWrap(True)
-        self.hub_note.setStyleSheet("color: #6b5200;")
+        self.hub_note.setStyleSheet("font-style: italic;")  # palette colours: readable in both themes
         self.hub_note.setVisible(False)
         self.available = self._tree("availableModels", AVAILABLE_COLUMNS)
         self.available.itemSelectionChanged.connect(self._on_available_selection_changed)
