@@ -7,11 +7,29 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from satori_desktop.core import paths
 
 _configured = False
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes, not the one there when logging was set up
+    (a redirect, or a test's captured stream that is closed by now, would otherwise swallow or break it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
 
 
 def log_file_path() -> Path:
@@ -28,7 +46,7 @@ def configure_logging(*, verbose: bool = False) -> None:
     # chatter would flood the log file and cost time on every token.
     root.setLevel(logging.INFO)
     logging.getLogger("satori_desktop").setLevel(logging.DEBUG)
-    console = logging.StreamHandler()
+    console = _StderrHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(console)
