@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -45,6 +44,7 @@ from satori_desktop.models.recommend import (
 )
 from satori_desktop.models.store import InstalledModel, ModelStore
 from satori_desktop.ui.background import BackgroundJob
+from satori_desktop.ui.download_panel import DownloadPanel
 from satori_desktop.ui.download_task import DownloadTask
 
 log = logging.getLogger(__name__)
@@ -53,35 +53,6 @@ INTRO = (
     "Satori is a math assistant that reasons step by step, checks its own work and tries another way when "
     "it finds a flaw. It runs entirely on this computer."
 )
-
-
-def format_duration(seconds: float) -> str:
-    """'about 2 min left' style: seconds under a minute, then minutes, then hours and minutes."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def progress_sentence(progress: DownloadProgress) -> str:
-    """What the line under the progress bar says for each phase of a download."""
-    if progress.phase == "checking":
-        return "Asking the hub for the file…"
-    if progress.phase == "hashing-part":
-        return f"Checking what was already downloaded: {format_bytes(progress.done_bytes)}…"
-    if progress.phase == "verifying":
-        return "Step 2 of 2: checking the file's sha256 against the hub's…"
-    if progress.phase == "done":
-        return "Downloaded and verified."
-    parts = [f"Step 1 of 2: {format_bytes(progress.done_bytes)} of {format_bytes(progress.total_bytes)}"]
-    if progress.bytes_per_second:
-        parts.append(f"{format_bytes(int(progress.bytes_per_second))}/s")
-    if progress.eta_seconds is not None:
-        parts.append(f"about {format_duration(progress.eta_seconds)} left")
-    return " · ".join(parts)
 
 
 class FirstRunPage(QWidget):
@@ -133,16 +104,13 @@ class FirstRunPage(QWidget):
         self.import_button.setObjectName("importButton")
         self.import_button.clicked.connect(self._on_import_button_clicked)
 
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setObjectName("downloadProgress")
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setTextVisible(True)
-        self.progress_line = self._text_label("downloadProgressLine", "")
-        self.pause_button = QPushButton("Pause", self)
-        self.pause_button.setObjectName("pauseButton")
+        self.progress_box = DownloadPanel(self)
+        self.progress_bar, self.progress_line = self.progress_box.bar, self.progress_box.line
+        self.pause_button, self.cancel_button = (
+            self.progress_box.pause_button,
+            self.progress_box.cancel_button,
+        )
         self.pause_button.clicked.connect(self._on_pause_button_clicked)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.error = self._text_label("firstRunError", "")
         self.error.setStyleSheet("color: #a1260d;")
@@ -178,16 +146,6 @@ class FirstRunPage(QWidget):
         choices.addStretch(1)
         choices.addWidget(self.import_button)
         inner.addLayout(choices)
-        self.progress_box = QWidget(card)
-        progress_layout = QVBoxLayout(self.progress_box)
-        progress_layout.setContentsMargins(0, 0, 0, 0)
-        progress_layout.addWidget(self.progress_bar)
-        controls = QHBoxLayout()
-        controls.addWidget(self.progress_line, 1)
-        controls.addWidget(self.pause_button)
-        controls.addWidget(self.cancel_button)
-        progress_layout.addLayout(controls)
-        self.progress_box.setVisible(False)
         inner.addWidget(self.progress_box)
         inner.addWidget(self.error)
         outer = QVBoxLayout(self)
@@ -226,9 +184,9 @@ class FirstRunPage(QWidget):
     def recommendation(self) -> MachineRecommendation | None:
         return self._found
 
-    def show_importing(self, file_name: str) -> None:
+    def show_importing(self) -> None:
+        """A file is being checked (the status line says which): an earlier error no longer applies."""
         self.error.setVisible(False)
-        self.progress_line.setText(f"Checking {file_name}…")
 
     def show_import_error(self, sentence: str) -> None:
         """A file that could not be imported or loaded: the sentence, and the page's choices stay open."""
@@ -262,25 +220,19 @@ class FirstRunPage(QWidget):
         self.download_button.setEnabled(False)
         self.discard_button.setVisible(False)
         self.import_button.setEnabled(False)
-        self.progress_box.setVisible(True)
-        self.pause_button.setText("Pause")
-        self.pause_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        self.progress_line.setText("Starting…")
+        self.progress_box.show_starting()
         self.download.start(self._target)
 
     def _on_pause_button_clicked(self) -> None:
         if self.download.is_running:
-            self.pause_button.setEnabled(False)
-            self.progress_line.setText("Pausing…")
+            self.progress_box.show_pausing()
             self.download.pause()
         else:  # paused: resume
             self._on_download_button_clicked()
 
     def _on_cancel_button_clicked(self) -> None:
         if self.download.is_running:
-            self.cancel_button.setEnabled(False)
-            self.progress_line.setText("Cancelling…")
+            self.progress_box.show_cancelling()
             self.download.cancel()
         elif self._pending is not None or self._paused_destination() is not None:
             self._discard_partial()
@@ -306,29 +258,14 @@ class FirstRunPage(QWidget):
         dialog.open()  # window-modal, never blocks the event loop
 
     def _on_download_progressed(self, progress: DownloadProgress) -> None:
-        if progress.phase in ("verifying", "hashing-part", "checking"):
-            self.progress_bar.setRange(0, 0)  # busy: a step without a byte count worth showing
-        else:
-            self.progress_bar.setRange(0, 1000)
-            self.progress_bar.setValue(int(progress.fraction * 1000))
-        if progress.phase == "verifying":
-            self.pause_button.setEnabled(False)
-        self.progress_line.setText(progress_sentence(progress))
+        self.progress_box.show_progress(progress)
 
     def _on_download_finished(self, model: InstalledModel) -> None:
-        self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setValue(1000)
-        self.progress_line.setText(f"Downloaded and verified: {model.path.name}. Loading it…")
-        self.pause_button.setEnabled(False)
-        self.cancel_button.setEnabled(False)
+        self.progress_box.show_finished(f"Downloaded and verified: {model.path.name}. Loading it…")
         self.model_installed.emit(model)
 
     def _on_download_paused(self) -> None:
-        self.progress_bar.setRange(0, 1000)
-        self.pause_button.setText("Resume")
-        self.pause_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
-        self.progress_line.setText("Paused: what was downloaded is kept; Resume goes on from there.")
+        self.progress_box.show_paused()
 
     def _on_download_cancelled(self) -> None:
         self.progress_box.setVisible(False)
@@ -338,12 +275,8 @@ class FirstRunPage(QWidget):
         self._show_plan()
 
     def _on_download_failed(self, sentence: str) -> None:
-        self.progress_bar.setRange(0, 1000)
-        self.pause_button.setText("Resume")
-        self.pause_button.setEnabled(True)
-        self.cancel_button.setEnabled(True)
+        self.progress_box.show_failed()
         self.import_button.setEnabled(True)
-        self.progress_line.setText("Stopped.")
         self._show_error(sentence)
 
     # -- helpers -------------------------------------------------------------------------------------------

@@ -697,7 +697,7 @@ class MainWindow(QMainWindow):
         self._jobs.append(job)
         self.status_line.show_checking(path.name)
         if self._showing_first_run():
-            self.first_run.show_importing(path.name)
+            self.first_run.show_importing()
         job.start()
 
     def _use_installed_model(self, model: InstalledModel) -> None:

@@ -53,8 +53,8 @@ from satori_desktop.models.recommend import (
 )
 from satori_desktop.models.store import InstalledModel, ModelStore, VerifyResult, set_models_root
 from satori_desktop.ui.background import BackgroundJob
+from satori_desktop.ui.download_panel import DownloadPanel
 from satori_desktop.ui.download_task import DownloadTask
-from satori_desktop.ui.first_run import progress_sentence
 
 log = logging.getLogger(__name__)
 
@@ -204,14 +204,14 @@ class ModelsWindow(QDialog):
         self.available.itemSelectionChanged.connect(self._on_available_selection_changed)
         self.refresh_button = self._button("refreshButton", "Refresh", self._on_refresh_clicked)
         self.download_button = self._button("downloadButton", "Download", self._on_download_clicked)
-        self.download_progress = QProgressBar(self)
-        self.download_progress.setObjectName("downloadProgress")
-        self.download_progress.setRange(0, 1000)
-        self.download_line = QLabel("", self)
-        self.download_line.setObjectName("downloadProgressLine")
-        self.download_line.setWordWrap(True)
-        self.pause_button = self._button("pauseButton", "Pause", self._on_pause_clicked)
-        self.cancel_button = self._button("cancelButton", "Cancel", self._on_cancel_clicked)
+        self.download_box = DownloadPanel(self)
+        self.download_progress, self.download_line = self.download_box.bar, self.download_box.line
+        self.pause_button, self.cancel_button = (
+            self.download_box.pause_button,
+            self.download_box.cancel_button,
+        )
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
 
         self.download = DownloadTask(store_factory, self)
         self.download.progressed.connect(self._on_download_progressed)
@@ -604,47 +604,33 @@ class ModelsWindow(QDialog):
     def _start_download(self, resolve: Callable[[], RemoteFile]) -> None:
         self._resume = resolve
         self.message.setVisible(False)
-        self.download_progress.setRange(0, 1000)
-        self.download_progress.setValue(0)
-        self.download_line.setText("Starting…")
-        self.pause_button.setText("Pause")
-        self._set_download_controls(running=True)
+        self.download_box.show_starting()
+        self.move_folder_button.setEnabled(False)  # the file is on its way into the folder
         self.download.start(resolve)
         self._update_buttons()
 
     def _on_pause_clicked(self) -> None:
         if self.download.is_running:
-            self.pause_button.setEnabled(False)
-            self.download_line.setText("Pausing…")
+            self.download_box.show_pausing()
             self.download.pause()
         elif self._resume is not None:  # paused or failed: go on from what was downloaded
             self._start_download(self._resume)
 
     def _on_cancel_clicked(self) -> None:
         if self.download.is_running:
-            self.cancel_button.setEnabled(False)
-            self.download_line.setText("Cancelling…")
+            self.download_box.show_cancelling()
             self.download.cancel()
         else:  # paused or failed: what was downloaded goes too
             self._discard_partial()
             self._on_download_cancelled()
 
     def _on_download_progressed(self, progress: DownloadProgress) -> None:
-        if progress.phase in ("verifying", "hashing-part", "checking"):
-            self.download_progress.setRange(0, 0)  # busy: a step without a byte count worth showing
-        else:
-            self.download_progress.setRange(0, 1000)
-            self.download_progress.setValue(int(progress.fraction * 1000))
-        if progress.phase == "verifying":
-            self.pause_button.setEnabled(False)
-        self.download_line.setText(progress_sentence(progress))
+        self.download_box.show_progress(progress)
 
     def _on_download_finished(self, model: InstalledModel) -> None:
         self._downloading = None
-        self.download_progress.setRange(0, 1000)
-        self.download_progress.setValue(1000)
-        self.download_line.setText(f"Downloaded and verified: {model.path.name}.")
-        self._set_download_controls(running=False, visible=False)
+        self.download_box.show_finished(f"Downloaded and verified: {model.path.name}.")
+        self._download_ended()
         self.refresh()
         for item in _rows(self.installed):
             if item.text(0) == model.name:
@@ -653,23 +639,19 @@ class ModelsWindow(QDialog):
         self._say(f"Downloaded and verified {model.path.name}: it is in the list above as {model.name}.")
 
     def _on_download_paused(self) -> None:
-        self.download_progress.setRange(0, 1000)
-        self.pause_button.setText("Resume")
-        self._set_download_controls(running=False)
-        self.download_line.setText("Paused: what was downloaded is kept; Resume goes on from there.")
+        self.download_box.show_paused()
+        self.move_folder_button.setEnabled(True)
         self._update_buttons()
 
     def _on_download_cancelled(self) -> None:
         self._downloading = None
-        self._set_download_controls(running=False, visible=False)
         self.download_line.setText("")
+        self._download_ended()
         self._update_buttons()
 
     def _on_download_failed(self, sentence: str) -> None:
-        self.download_progress.setRange(0, 1000)
-        self.pause_button.setText("Resume")
-        self._set_download_controls(running=False)
-        self.download_line.setText("Stopped.")
+        self.download_box.show_failed()
+        self.move_folder_button.setEnabled(True)
         self._say(sentence, error=True)
         self._update_buttons()
 
@@ -704,11 +686,10 @@ class ModelsWindow(QDialog):
         self._jobs.append(job)
         job.start()
 
-    def _set_download_controls(self, *, running: bool, visible: bool = True) -> None:
-        self.download_box.setVisible(visible)
-        self.pause_button.setEnabled(visible)
-        self.cancel_button.setEnabled(visible)
-        self.move_folder_button.setEnabled(not running)
+    def _download_ended(self) -> None:
+        """Finished or cancelled: nothing left to pause, resume or cancel."""
+        self.download_box.setVisible(False)
+        self.move_folder_button.setEnabled(True)
 
     def _update_buttons(self) -> None:
         model = self.selected_model()
@@ -779,16 +760,6 @@ class ModelsWindow(QDialog):
         choose.addStretch(1)
         choose.addWidget(self.download_button)
         another_layout.addLayout(choose)
-        self.download_box = QWidget(another_box)
-        download_layout = QVBoxLayout(self.download_box)
-        download_layout.setContentsMargins(0, 0, 0, 0)
-        download_layout.addWidget(self.download_progress)
-        controls = QHBoxLayout()
-        controls.addWidget(self.download_line, 1)
-        controls.addWidget(self.pause_button)
-        controls.addWidget(self.cancel_button)
-        download_layout.addLayout(controls)
-        self.download_box.setVisible(False)
         another_layout.addWidget(self.download_box)
 
         layout = QVBoxLayout(self)
