@@ -165,7 +165,8 @@ def measure_reopen(tokens: int, runs: int = 5) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satori_desktop.bench.ui import commit_of_checkout, machine_description, prepare_environment
+    from satori_desktop.bench.report import checkout_commit, machine_description
+    from satori_desktop.bench.ui import prepare_environment
 
     with tempfile.TemporaryDirectory(prefix="satori-bench-app-") as tmp:
         work = Path(tmp)
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         "benchmark": "app",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_description(),
-        "commit": commit_of_checkout(),
+        "commit": checkout_commit(),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "recording": recording,
         "reopen": reopen,

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.bench.report import checkout_commit
 from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 
@@ -70,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
         _write_file(source, size)
         os.environ["HF_HOME"] = str(work / "hf-home")  # never reuse a real cache copy
         # The served side runs in a process of its own, as a real server would: it must not share our GIL.
-        root = Path(__file__).resolve().parents[2]
         server = subprocess.Popen(
             [sys.executable, "-m", "satori_desktop.bench.local_hub", str(source.parent), "--repo", _REPO],
             stdout=subprocess.PIPE,
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     gib = size / 2**30
     figures = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "commit": _commit_of(root),
+        "commit": checkout_commit(),
         "file_bytes": size,
         "rounds": args.rounds,
         "curl_s": curl_times,
@@ -153,16 +153,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Resume after SIGKILL at {killed_at} bytes: {twice} bytes sent twice (chunk {CHUNK_SIZE});")
         print(f"final sha256 {verdict}")
     return 0
-
-
-def _commit_of(root: Path) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return done.stdout.strip() or None
 
 
 def _children_cpu_s() -> float:

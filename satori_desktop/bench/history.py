@@ -24,16 +24,15 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.bench.report import checkout_commit, machine_description
 from satori_desktop.core import arguments
 
 GOALS = {"checkpoint_extra_cpu_pct": 2.0, "search_p95_ms": 50.0}
@@ -314,20 +313,6 @@ def _start_up_ms(path: Path) -> float:
     return min(times)
 
 
-def _commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
-
-
 def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="satori-bench-history-") as tmp:
         work = Path(tmp)
@@ -337,10 +322,9 @@ def run(args: argparse.Namespace) -> int:
     report = {
         "benchmark": "history",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} logical CPUs, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+        "machine": f"{machine_description()}, SQLite {sqlite3.sqlite_version}",
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "commit": _commit(),
+        "commit": checkout_commit(),
         "checkpointing": checkpointing,
         **stored,
         "goals": GOALS,

@@ -30,7 +30,6 @@ import datetime
 import itertools
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.bench.report import checkout_commit, machine_description
 from satori_desktop.core import arguments
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 
@@ -559,27 +559,6 @@ def _round(value: float | None) -> float | None:
 # -- the command -------------------------------------------------------------------------------------------
 
 
-def commit_of_checkout() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
-
-
-def machine_description() -> str:
-    cpus = os.cpu_count() or 0
-    return (
-        f"{platform.system()} {platform.machine()}, {cpus} logical CPUs, Python {platform.python_version()}"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     ladder = [float(rate) for rate in args.ladder]
     with tempfile.TemporaryDirectory(prefix="satori-bench-ui-") as home:
@@ -593,7 +572,7 @@ def run(args: argparse.Namespace) -> int:
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine_description(),
         "qt_platform": os.environ.get("QT_QPA_PLATFORM", "native"),
-        "commit": commit_of_checkout(),
+        "commit": checkout_commit(),
         **streaming,
         "cold_start": cold,
         "targets": TARGETS,
