@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QWidget
 
+from satori_desktop.bench.local_hub import LocalHub
 from tests.support.qt_env import prepare_qt_environment, startup_noise
 
 prepare_qt_environment()  # before pytest-qt creates the QApplication
@@ -28,3 +32,33 @@ def hub_offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
+    """The local hub on 127.0.0.1, empty, with the suite's offline switch lifted (the variable, and the
+    constant huggingface_hub read from it at import) and a private Hugging Face cache."""
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    with LocalHub() as local:
+        monkeypatch.setenv("HF_ENDPOINT", local.url)
+        yield local
+
+
+@pytest.fixture
+def shoot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[QWidget, str], Path]:
+    """Pictures of a widget (SATORI_SCREENSHOT_DIR keeps them; docs/screenshots/ has the ones looked at)."""
+    target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
+    target.mkdir(parents=True, exist_ok=True)
+
+    def take(widget: QWidget, name: str) -> Path:
+        path = target / f"{name}.png"
+        assert widget.grab().save(str(path))
+        return path
+
+    return take

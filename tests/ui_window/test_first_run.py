@@ -7,7 +7,6 @@ case the real llama.cpp engine loading the downloaded tiny GGUF and answering th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,20 +36,6 @@ SCRIPT = f"We add: $1+1=2$.<|reflect|>Check: $2-1=1$.<|continue|>So $\\boxed{{2}
 MakeWindow = Callable[..., MainWindow]
 
 
-@pytest.fixture
-def shoot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[MainWindow, str], Path]:
-    """Pictures of the page (SATORI_SCREENSHOT_DIR keeps them; docs/screenshots/ has the ones looked at)."""
-    target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("first-run-shots"))
-    target.mkdir(parents=True, exist_ok=True)
-
-    def take(window: MainWindow, name: str) -> Path:
-        path = target / f"{name}.png"
-        assert window.grab().save(str(path))
-        return path
-
-    return take
-
-
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_gguf(tmp_path_factory.mktemp("served") / FILE)
@@ -60,20 +45,6 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def larger_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 8 MB: a slow server takes seconds, long enough to pause and to close the app mid-way."""
     return write_tiny_gguf(tmp_path_factory.mktemp("served-large") / FILE, n_vocab=8192, n_embd=128)
-
-
-@pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
-    from huggingface_hub import constants
-
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    with LocalHub() as local:
-        monkeypatch.setenv("HF_ENDPOINT", local.url)
-        yield local
 
 
 @pytest.fixture

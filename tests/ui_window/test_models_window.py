@@ -3,7 +3,6 @@ hub on 127.0.0.1 or imported, the real downloader, hashing and hardware probe, t
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,20 +31,6 @@ FOUND_FILE = "satori-7b-round2-q3_k_m.gguf"
 MakeWindow = Callable[..., ModelsWindow]
 
 
-@pytest.fixture
-def shoot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[ModelsWindow, str], Path]:
-    """Pictures of the window (SATORI_SCREENSHOT_DIR keeps them; docs/screenshots/ has the one looked at)."""
-    target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("models-shots"))
-    target.mkdir(parents=True, exist_ok=True)
-
-    def take(window: ModelsWindow, name: str) -> Path:
-        path = target / f"{name}.png"
-        assert window.grab().save(str(path))
-        return path
-
-    return take
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("served")
@@ -58,21 +43,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, Path]) -> Iterator[LocalHub]:
-    from huggingface_hub import constants
-
-    # Lift the suite's offline switch (tests/ui_window/conftest.py), the variable and the constant read
-    # from it at import.
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    with LocalHub() as local:
-        local.add_file(REPO, FILE, served[FILE])
-        local.add_file(FOUND_REPO, FOUND_FILE, served[FOUND_FILE])
-        monkeypatch.setenv("HF_ENDPOINT", local.url)
-        yield local
+def hub(hub: LocalHub, served: dict[str, Path]) -> LocalHub:
+    """The suite's local hub (tests/ui_window/conftest.py) with the two served models."""
+    hub.add_file(REPO, FILE, served[FILE])
+    hub.add_file(FOUND_REPO, FOUND_FILE, served[FOUND_FILE])
+    return hub
 
 
 @pytest.fixture
