@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from satori_desktop.bench.local_hub import LocalHub
@@ -51,14 +53,43 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalHub]:
 
 
 @pytest.fixture
-def shoot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[QWidget, str], Path]:
-    """Pictures of a widget (SATORI_SCREENSHOT_DIR keeps them; docs/screenshots/ has the ones looked at)."""
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where pictures go: SATORI_SCREENSHOT_DIR keeps them (docs/screenshots/ has the ones looked at)."""
     target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
     target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@pytest.fixture
+def shoot(shots: Path) -> Callable[[QWidget, str], Path]:
+    """A picture of a widget, saved in `shots`."""
 
     def take(widget: QWidget, name: str) -> Path:
-        path = target / f"{name}.png"
+        path = shots / f"{name}.png"
         assert widget.grab().save(str(path))
         return path
 
     return take
+
+
+class _UrlCatcher(QObject):
+    """Stands in for the file manager: QDesktopServices hands `file:` URLs to it instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open_url(self, url: QUrl) -> None:
+        self.opened.append(url.toLocalFile())
+
+
+@pytest.fixture
+def opened_folders() -> Iterator[list[str]]:
+    """The local paths the app asked the platform's file manager to open during the test."""
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open_url")
+    try:
+        yield catcher.opened
+    finally:
+        QDesktopServices.unsetUrlHandler("file")

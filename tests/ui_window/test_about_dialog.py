@@ -7,7 +7,6 @@ docs/screenshots/about.png comes from here, looked at by a person.
 
 from __future__ import annotations
 
-import os
 import platform
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,8 +16,8 @@ import llama_cpp
 import pytest
 import shiboken6
 from PySide6 import QtCore
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -63,25 +62,6 @@ def window(qtbot: QtBot) -> Iterator[QWidget]:
     host.close()
     shiboken6.delete(host)  # takes the dialog and the boxes with it
     qtbot.wait(10)
-
-
-@pytest.fixture
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("about-shots"))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
-class _UrlCatcher(QObject):
-    """Stands in for the file manager: QDesktopServices hands `file:` URLs to it instead."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open_url(self, url: QUrl) -> None:
-        self.opened.append(url)
 
 
 def _text(dialog: AboutDialog, name: str) -> str:
@@ -234,14 +214,11 @@ def test_closing_the_box_while_it_gathers_still_copies(qtbot: QtBot, window: QWi
     assert QGuiApplication.clipboard().text().startswith("Satori Desktop ")
 
 
-def test_open_log_folder_opens_it_in_the_file_manager(qtbot: QtBot, window: QWidget) -> None:
+def test_open_log_folder_opens_it_in_the_file_manager(
+    qtbot: QtBot, window: QWidget, opened_folders: list[str]
+) -> None:
     dialog = _opened(qtbot, window, None)
-    catcher = _UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open_url")
-    try:
-        qtbot.mouseClick(_button(dialog, "openLogFolderButton"), Qt.MouseButton.LeftButton)
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
-    assert [url.toLocalFile() for url in catcher.opened] == [str(paths.log_dir())]
+    qtbot.mouseClick(_button(dialog, "openLogFolderButton"), Qt.MouseButton.LeftButton)
+    assert opened_folders == [str(paths.log_dir())]
     assert paths.log_dir().is_dir()  # made first: a file manager cannot open a folder that is not there
     assert dialog.isVisible()  # the box stays open

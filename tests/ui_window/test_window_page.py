@@ -6,7 +6,6 @@ dir); the ones in docs/screenshots/ come from here, looked at by a person.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,6 @@ from satori_desktop.ui.main_window import MainWindow
 from tests.ui_transcript.conftest import dom_state
 
 QUESTION = "What is the sum of the roots of $x^2 - 5x + 6 = 0$?"
-
-
-@pytest.fixture
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = Path(os.environ.get("SATORI_SCREENSHOT_DIR") or tmp_path_factory.mktemp("window-shots"))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 @pytest.fixture
