@@ -10,7 +10,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -153,22 +152,6 @@ def test_full_disk_for_a_short_write_is_a_user_facing_error(store: HistoryStore)
     conversation_id = store.create_conversation("x" * 10)  # fits in the page that is there
     with pytest.raises(UserFacingError, match="the disk is full"):
         store.rename(conversation_id, "y" * 20_000)
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MiB file system, so the disk is really full (needs root and mount)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()})")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
 
 
 def test_a_really_full_disk_then_space_freed(small_tmpfs: Path) -> None:

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,22 +68,6 @@ def test_download_killed_with_sigkill_resumes_and_verifies(
     redownloaded = sent_before_kill + gets[-1].body_bytes - hosted.size
     assert 0 <= redownloaded <= CHUNK_SIZE
     assert ModelStore().default_model() is not None
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real 1 MiB file system, so the disk is really full (needs root and mount)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()})")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
 
 
 def test_not_enough_disk_names_both_numbers(fake_hub: LocalHub, small_tmpfs: Path) -> None:
