@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from satori_desktop import __version__
 from satori_desktop.core import paths
+from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.types import LoadReport
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.diagnostics import (
@@ -52,6 +53,7 @@ from satori_desktop.ui.diagnostics import (
     python_version,
     qt_versions,
 )
+from satori_desktop.ui.file_manager import open_folder
 
 log = logging.getLogger(__name__)
 
@@ -274,14 +276,10 @@ class AboutDialog(QDialog):
         self._fit_height()
 
     def _on_open_folder_button_clicked(self) -> None:
-        folder = paths.log_dir()
         try:
-            folder.mkdir(parents=True, exist_ok=True)  # a file manager cannot open a folder not made yet
-        except OSError as exc:
-            log.warning("could not create the log folder %s: %s", folder, exc)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            log.warning("could not open the log folder %s", folder)
-            self.status_label.setText(f"The log folder could not be opened; it is {folder}.")
+            open_folder(paths.log_dir())
+        except UserFacingError as exc:
+            self.status_label.setText(str(exc))
             self._fit_height()
 
 

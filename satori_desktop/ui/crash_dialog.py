@@ -12,11 +12,12 @@ every frame would otherwise open a box per frame; the log still gets every trace
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core.crash_report import CrashReport, previous_crash_sentence
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.ui.file_manager import open_folder
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +99,8 @@ class CrashReportDialog(QDialog):
         self.copy_button.setText("Copied")
 
     def _on_open_folder_button_clicked(self) -> None:
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_folder))):
-            log.warning("could not open the log folder %s", self._log_folder)
+        with contextlib.suppress(UserFacingError):  # logged; the sentence already names the folder
+            open_folder(self._log_folder)
 
 
 def show_crash_report(report: CrashReport, log_folder: Path, window: QWidget) -> CrashReportDialog:

@@ -15,11 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -46,6 +45,7 @@ from satori_desktop.models.store import InstalledModel, ModelStore, set_models_r
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
 from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.history_link import HistoryFactory, HistoryLink, open_history
 from satori_desktop.ui.history_sidebar import HistorySidebar
 from satori_desktop.ui.notice_bar import NoticeBar
@@ -533,10 +533,10 @@ class MainWindow(QMainWindow):
         copy_diagnostics(self, self._load_report)
 
     def _on_log_folder_action_triggered(self) -> None:
-        folder = paths.log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.notice_bar.add(f"The log folder is {folder}; no file manager could open it.")
+        try:
+            open_folder(paths.log_dir())
+        except UserFacingError as exc:
+            self.notice_bar.add(str(exc))
 
     def new_conversation(self) -> None:
         """An empty transcript; the next question starts a new stored conversation."""

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -55,6 +55,7 @@ from satori_desktop.models.store import InstalledModel, ModelStore, VerifyResult
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.download_panel import DownloadPanel
 from satori_desktop.ui.download_task import DownloadTask
+from satori_desktop.ui.file_manager import open_folder
 
 log = logging.getLogger(__name__)
 
@@ -454,16 +455,10 @@ class ModelsWindow(QDialog):
     # -- the models folder ---------------------------------------------------------------------------------
 
     def _on_open_folder_clicked(self) -> None:
-        root = self._store_factory().root
         try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._say(_failure_sentence(f"create the models folder {root}", exc), error=True)
-            return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(root))):
-            self._say(
-                f"The models folder {root} could not be opened here: open it in your file manager.", True
-            )
+            open_folder(self._store_factory().root)
+        except UserFacingError as exc:
+            self._say(str(exc), error=True)
 
     def _on_move_folder_clicked(self) -> None:
         if self.download.is_running:

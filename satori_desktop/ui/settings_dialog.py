@@ -15,12 +15,13 @@ event loop), and so is the folder picker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -41,7 +42,9 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core import paths
+from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.settings import NUMBER_LIMITS, Settings, reload_needed
+from satori_desktop.ui.file_manager import open_folder
 
 log = logging.getLogger(__name__)
 
@@ -397,13 +400,8 @@ class SettingsDialog(QDialog):
         self._show_models_dir("" if folder == paths.models_dir().resolve() else str(folder))
 
     def _on_models_dir_open_button_clicked(self) -> None:
-        folder = self.models_folder()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)  # the default one exists only after a download
-        except OSError as exc:
-            log.warning("could not create the models folder %s: %s", folder, exc)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            log.warning("could not open the models folder %s", folder)
+        with contextlib.suppress(UserFacingError):  # logged; the folder's path is in the field beside it
+            open_folder(self.models_folder())  # the default one exists only after a download
 
 
 def open_settings_dialog(settings: Settings, parent: QWidget) -> SettingsDialog:

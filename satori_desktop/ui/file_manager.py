@@ -1,0 +1,28 @@
+"""Showing one of the app's folders (logs, models) in the platform's file manager."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+
+from satori_desktop.core.errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+
+def open_folder(folder: Path) -> None:
+    """Make `folder` if it is not there yet (a file manager cannot open a folder that does not exist) and
+    open it. Raises UserFacingError with the sentence to show when either cannot be done."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("could not create %s: %s", folder, exc)
+        raise UserFacingError(
+            f"The folder {folder} could not be created ({exc.strerror or exc}): check its permissions."
+        ) from None
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+        log.warning("no file manager opened %s", folder)
+        raise UserFacingError(f"The folder {folder} could not be opened here: open it in your file manager.")
