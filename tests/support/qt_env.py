@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 
 def prepare_qt_environment() -> None:
@@ -29,3 +30,12 @@ def startup_noise() -> tuple[str, ...]:
     from satori_desktop.ui.app import GPU_FALLBACK_NOTICES
 
     return tuple("^" + re.escape(notice) for notice in GPU_FALLBACK_NOTICES)
+
+
+def app_env(home: Path) -> dict[str, str]:
+    """The environment of the app started as a child process: its own home, offscreen, no sandbox."""
+    env = dict(os.environ)
+    env["SATORI_DESKTOP_HOME"] = str(home)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    return env

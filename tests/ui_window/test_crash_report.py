@@ -36,6 +36,7 @@ from satori_desktop.ui.crash_dialog import CrashReportDialog, UncaughtErrorBoxes
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from tests.core.test_crash_report import CRASH_IN_A_CHILD
+from tests.support.qt_env import app_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,17 +107,9 @@ sys.exit(run_gui(sys.argv[1:]))
 """
 
 
-def _app_env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["SATORI_DESKTOP_HOME"] = str(home)
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
-    return env
-
-
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=_app_env(home), capture_output=True, text=True, timeout=120
+        [sys.executable, *args], cwd=ROOT, env=app_env(home), capture_output=True, text=True, timeout=120
     )
 
 

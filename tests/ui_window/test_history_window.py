@@ -28,6 +28,7 @@ from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.history import HistoryStore, default_path
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
+from tests.support.qt_env import app_env
 from tests.ui_transcript.conftest import dom_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,8 +188,7 @@ sys.exit(run_gui(sys.argv[1:]))
 def test_an_answer_killed_mid_stream_comes_back_interrupted_with_retry(
     qtbot: QtBot, satori_home: Path, make_window: MakeWindow
 ) -> None:
-    env = dict(os.environ, SATORI_DESKTOP_HOME=str(satori_home), QT_QPA_PLATFORM="offscreen")
-    env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    env = app_env(satori_home)
     child = subprocess.Popen(
         [sys.executable, "-c", APP_STREAMING, "--scripted-engine", "--scripted-rate", "60"],
         cwd=ROOT,

@@ -7,7 +7,6 @@ shows the steps and the typeset answer.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.app import READY_LINE, llama_engine_factory
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
+from tests.support.qt_env import app_env
 from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state
 
@@ -84,14 +84,6 @@ def test_the_real_engine_streams_a_solution_into_the_window(qtbot: QtBot, real_w
     assert len(window.conversation.turns) == 2
 
 
-def _app_env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["SATORI_DESKTOP_HOME"] = str(home)
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
-    return env
-
-
 @pytest.mark.parametrize(
     "extra_args",
     [["--scripted-engine"], ["--model", "/nowhere/missing.gguf"], []],
@@ -102,7 +94,7 @@ def test_the_app_starts_as_a_user_starts_it_and_exits_cleanly(tmp_path: Path, ex
     completed = subprocess.run(
         [sys.executable, "-m", "satori_desktop.ui.app", *extra_args, "--exit-when-ready"],
         cwd=ROOT,
-        env=_app_env(tmp_path),
+        env=app_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,

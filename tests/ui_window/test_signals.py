@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 from satori_desktop.core.crash_report import crash_log_path
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.ui.app import SignalCloser, exit_code_for_signal
+from tests.support.qt_env import app_env
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals (Windows has SIGINT/SIGBREAK)")
 
@@ -65,14 +66,6 @@ sys.exit(code)
 """
 
 
-def _app_env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["SATORI_DESKTOP_HOME"] = str(home)
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
-    return env
-
-
 class _Child:
     """A child process whose stdout lines are read as they come (stderr goes to a file)."""
 
@@ -82,7 +75,7 @@ class _Child:
             self.process = subprocess.Popen(
                 [sys.executable, *args],
                 cwd=ROOT,
-                env=_app_env(home),
+                env=app_env(home),
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
