@@ -117,10 +117,6 @@ class StreamBatcher:
         self._first_piece_at: float | None = None
         self._pieces = 0
 
-    @property
-    def generated_pieces(self) -> int:
-        return self._pieces
-
     def feed(self, text: str) -> StreamUpdate | None:
         now = self._clock()
         if self._first_piece_at is None:
