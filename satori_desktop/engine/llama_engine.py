@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.backends import cpu_fallback_sentence, ensure_backends_loaded, runtime_report
 from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header, shown_text
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
@@ -96,6 +97,8 @@ def _llama_cpp() -> Any:
 
         _log_callback = llama_cpp.llama_log_callback(forward)
         llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+        # A release build's backends are modules nobody has loaded yet (engine/backends.py).
+        ensure_backends_loaded()
         llama_cpp.llama_backend_init()
         _llama = llama_cpp
     return _llama
@@ -329,6 +332,10 @@ class LlamaEngine:
                     free_ram=probe_hardware().free_ram_bytes or None,
                 )
             )
+        runtime = runtime_report()
+        fallback = cpu_fallback_sentence(runtime) if gpu_layers == 0 else None
+        if fallback is not None:
+            warnings.append(fallback)
         if gpu_layers < wanted_layers:
             where = f"{gpu_layers} layers on the GPU" if gpu_layers > 0 else "the CPU only"
             warnings.append(
@@ -366,6 +373,7 @@ class LlamaEngine:
             architecture=architecture,
             is_satori=is_satori,
             warnings=warnings,
+            cpu_variant=runtime.cpu_variant,
         )
         log.info("loaded %s: %s", path, self._report.to_dict())
         progress.report(1.0)

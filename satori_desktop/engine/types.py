@@ -50,6 +50,9 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     # How the status line names what is loaded; "" means the model file's name.
     display_name: str = ""
+    # The CPU backend llama.cpp chose for this CPU in a release build ("haswell", "sapphirerapids"),
+    # "built in" for a source install's single CPU backend, "" where unknown (engine/backends.py).
+    cpu_variant: str = ""
 
     @property
     def name(self) -> str:

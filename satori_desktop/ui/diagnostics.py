@@ -43,6 +43,7 @@ from satori_desktop.core.crash_report import CRASH_LOG_NAME, CrashReport
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.core.settings import load_settings_report, settings_path
+from satori_desktop.engine.backends import runtime_report
 from satori_desktop.engine.hardware import HardwareInfo, format_bytes, probe_hardware
 from satori_desktop.engine.llama_engine import backend_name, default_n_threads
 from satori_desktop.engine.types import LoadReport
@@ -84,6 +85,8 @@ class LlamaCppBuild:
     system_info: str  # llama_print_system_info() as it is
     # Per backend named in the system info, its features: "AVX2" for a flag that is on, "ARCHS=890" else.
     features: dict[str, list[str]] = field(default_factory=dict)
+    # What ggml registered and chose here (engine/backends.py RuntimeReport.to_dict()).
+    runtime: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_system_info(text: str) -> dict[str, list[str]]:
@@ -126,6 +129,7 @@ def llama_cpp_build() -> LlamaCppBuild:
         gpu_offload_supported=bool(llama_cpp.llama_supports_gpu_offload()),
         system_info=info,
         features=parse_system_info(info),
+        runtime=runtime_report().to_dict(),
     )
 
 
@@ -565,6 +569,14 @@ def _describe_llama_cpp(part: dict[str, Any]) -> list[str]:
     ]
     for name, features in part["features"].items():
         lines.append(f"{name}: {', '.join(features) or '(no features listed)'}")
+    runtime = part.get("runtime") or {}
+    if runtime:
+        loading = "loaded at run time" if runtime["dynamic_backends"] else "linked in"
+        lines.append(
+            f"Backends ({loading}): {', '.join(runtime['backends']) or 'none'}; "
+            f"CPU variant: {runtime['cpu_variant']}"
+        )
+        lines += [f"Unusable: {name} ({module})" for name, module in runtime["unusable_gpu_modules"].items()]
     lines.append(f"System info: {part['system_info']}")
     return lines
 

@@ -62,7 +62,9 @@ class StatusLine:
         self._n_ctx = report.n_ctx
         self.model_label.setText(report.name)
         backend: str = report.backend
-        if backend != "CPU" or report.gpu_layers > 0:
+        if backend == "CPU" and report.cpu_variant not in ("", "built in", "unknown"):
+            backend += f" ({report.cpu_variant})"  # a release build: which CPU variant llama.cpp chose
+        if report.backend != "CPU" or report.gpu_layers > 0:
             backend += f" · {report.gpu_layers}/{report.total_layers} layers offloaded"
         self.backend_label.setText(backend)
         self._show_context(0)
