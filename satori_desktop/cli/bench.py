@@ -1,4 +1,4 @@
-"""`satori-desktop bench engine|ui|download|history`: the benchmarks, each measured side by side."""
+"""`satori-desktop bench engine|ui|download|history|app|bundle`: the benchmarks, each measured side by side."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ _BENCHMARKS = {
     "download": "download throughput with verification vs curl, and resume overhead",
     "history": "CPU of history checkpointing while streaming, search over 10,000 conversations, reopening",
     "app": "the history through the window: recording CPU on/off, cold start with 10,000 conversations",
+    "bundle": "the frozen app against this source install: cold start and decode speed",
 }
 
 
