@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 SCRIPTED_MODEL_PATH = Path("scripted-demo.gguf")
 READY_LINE = "SATORI_READY"
+APP_ICON_PATH = Path(__file__).resolve().parent / "icons" / "satori-desktop.svg"
+# The app id: packaging/linux/<this>.desktop and .metainfo.xml, and the installed icon's name. Docks
+# match the window to the .desktop entry by it (the Wayland app id).
+DESKTOP_FILE_NAME = "io.github.satori_desktop.SatoriDesktop"
 
 
 def parse_gui_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -244,6 +248,7 @@ def run_gui(argv: list[str]) -> int:
 
     # QtWebEngineWidgets must be imported before the QApplication exists.
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
     from PySide6.QtWidgets import QApplication
 
@@ -255,6 +260,8 @@ def run_gui(argv: list[str]) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Satori Desktop")
     app.setOrganizationName("SatoriDesktop")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setWindowIcon(QIcon(str(APP_ICON_PATH)))
 
     error_boxes = UncaughtErrorBoxes()
     install_error_handling(error_boxes.report)
