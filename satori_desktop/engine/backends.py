@@ -205,7 +205,9 @@ def _loaded_cpu_variant(dynamic: bool) -> str:
 
 def runtime_report() -> RuntimeReport:
     """Load the backends if needed and say what llama.cpp runs on; raises when llama_cpp will not load."""
-    ensure_backends_loaded()
+    from satori_desktop.engine.llama_engine import llama_cpp_module  # imports this module: not at the top
+
+    llama_cpp_module()  # llama.cpp's log routed into ours before the backends say what they load
     lib = _libggml()
     backends = [_reg_name(lib, i) for i in range(lib.ggml_backend_reg_count())]
     devices = []

@@ -117,12 +117,10 @@ def _ram_bytes(notes: list[str]) -> tuple[int, int]:
 
 def _llama_supports_gpu_offload(notes: list[str]) -> bool:
     try:
-        import llama_cpp
+        from satori_desktop.engine.llama_engine import llama_cpp_module
 
-        from satori_desktop.engine.backends import ensure_backends_loaded
-
-        ensure_backends_loaded()  # a release build says False until its GPU module is loaded
-        return bool(llama_cpp.llama_supports_gpu_offload())
+        # Loaded the engine's way: a release build says False until its GPU backend module is loaded.
+        return bool(llama_cpp_module().llama_supports_gpu_offload())
     except Exception as exc:  # ImportError, or OSError when the shared library will not load
         notes.append(f"llama.cpp not usable ({type(exc).__name__}); GPU offload unknown, assumed off")
         log.debug("llama_cpp import failed", exc_info=True)

@@ -104,6 +104,11 @@ def _llama_cpp() -> Any:
     return _llama
 
 
+def llama_cpp_module() -> Any:
+    """The llama_cpp module, loaded the engine's way: its log routed into ours, its backends loaded."""
+    return _llama_cpp()
+
+
 @contextlib.contextmanager
 def _native_errors_logged() -> Iterator[list[str]]:
     """Collect the error lines llama.cpp logs inside the block (one load at a time listens)."""
