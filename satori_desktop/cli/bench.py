@@ -1,4 +1,4 @@
-"""`satori-desktop bench engine|ui|download|history|app|bundle`: the benchmarks, each measured side by side."""
+"""`satori-desktop bench NAME`: the benchmarks (engine, ui, download, history, app, bundle), side by side."""
 
 from __future__ import annotations
 
