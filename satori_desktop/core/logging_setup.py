@@ -32,6 +32,22 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+class _SentenceFormatter(logging.Formatter):
+    """The console's format: the record's message without its traceback (that is for the log file).
+
+    The record is given back as it came: the file handler formats the same record, and logging caches the
+    formatted traceback on it (`exc_text`), so it is set aside here rather than cleared.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
 def log_file_path() -> Path:
     return paths.log_dir() / "satori-desktop.log"
 
@@ -48,7 +64,9 @@ def configure_logging(*, verbose: bool = False) -> None:
     logging.getLogger("satori_desktop").setLevel(logging.DEBUG)
     console = _StderrHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # With -v a developer asked for details, tracebacks included; otherwise the screen gets sentences.
+    console_format = logging.Formatter if verbose else _SentenceFormatter
+    console.setFormatter(console_format("%(levelname)s %(name)s: %(message)s"))
     root.addHandler(console)
     try:
         log_file_path().parent.mkdir(parents=True, exist_ok=True)
