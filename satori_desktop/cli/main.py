@@ -1,6 +1,7 @@
 """Entry point of `satori-desktop` and `python -m satori_desktop`.
 
-With no arguments it starts the GUI. Each subcommand lives in its own module under `cli/` and registers
+With no arguments it starts the GUI; `--self-test` checks the install end to end instead
+(`satori_desktop.selftest`). Each subcommand lives in its own module under `cli/` and registers
 itself through `register(subparsers)`, setting `handler=fn(args) -> int` as the parser default. Heavy
 imports (llama.cpp, Qt) happen inside handlers so `--help`, `parse` and every usage error stay instant.
 
@@ -18,6 +19,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from satori_desktop import __version__
@@ -52,7 +54,7 @@ class CommandLineParser(argparse.ArgumentParser):
 
 
 # The app's options that take a value: split_qt_options must step over their values.
-_GUI_OPTIONS_WITH_VALUE = ("--model", "--scripted-rate")
+_GUI_OPTIONS_WITH_VALUE = ("--model", "--scripted-rate", "--self-test-report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scripted-engine", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scripted-rate", type=arguments.rate_or_unpaced, help=argparse.SUPPRESS)
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this install end to end with a tiny built-in model, then exit (0: all passed)",
+    )
+    parser.add_argument(
+        "--self-test-report", metavar="PATH", type=Path, help="with --self-test: also write a JSON report"
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         module = importlib.import_module(f"satori_desktop.cli.{name}")
@@ -89,6 +99,14 @@ def parse_arguments(parser: argparse.ArgumentParser, args_list: list[str]) -> ar
         args = parser.parse_args(split.rest)
     if split.qt and getattr(args, "handler", None) is not None:
         parser.error(f"{split.qt_option_names[0]} is an option of the app's window, not of a command.")
+    if args.self_test_report is not None and not args.self_test:
+        parser.error("--self-test-report goes with --self-test.")
+    if args.self_test and getattr(args, "handler", None) is not None:
+        parser.error("--self-test runs on its own, without a command.")
+    if args.self_test and args.gui_model is not None:
+        parser.error("--model is an option of the app's window; --self-test brings its own tiny model.")
+    if args.self_test and split.qt:
+        parser.error(f"{split.qt_option_names[0]} is an option of the app's window, not of --self-test.")
     return args
 
 
@@ -98,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Any = getattr(args, "handler", None)
     configure_logging(verbose=args.verbose)
     try:
+        if args.self_test:
+            from satori_desktop.selftest.run import run_self_test
+
+            return run_self_test(args.self_test_report)
         if handler is None:
             from satori_desktop.ui.app import run_gui
 
