@@ -80,10 +80,22 @@ def _lib_dir() -> Path:
 
 
 def _libggml() -> ctypes.CDLL:
-    # Already loaded as a dependency of libllama; loading it again returns the same handle.
-    import llama_cpp._ggml as ggml_bindings
+    """ggml's functions from the very copy of libggml that libllama uses.
 
-    lib: ctypes.CDLL = ggml_bindings.libggml
+    Not `llama_cpp._ggml.libggml`: on Linux that opens `lib/libggml.so`, while libllama links the soname
+    `libggml.so.0`, a separate file (wheels cannot hold symlinks) and so a second ggml with a registry of
+    its own; a frozen app may hold a third copy beside its executable. Looking the symbols up through
+    libllama's handle searches libllama and then the libraries it was linked against, which finds the
+    right one. Windows has one `ggml.dll`, and GetProcAddress searches only the DLL itself, so there it
+    is the ggml bindings' handle.
+    """
+    import llama_cpp.llama_cpp as bindings
+
+    lib: ctypes.CDLL = bindings._lib
+    if not hasattr(lib, "ggml_backend_reg_count"):
+        import llama_cpp._ggml as ggml_bindings
+
+        lib = ggml_bindings.libggml
     lib.ggml_backend_reg_count.restype = ctypes.c_size_t
     lib.ggml_backend_reg_count.argtypes = []
     lib.ggml_backend_reg_get.restype = ctypes.c_void_p

@@ -72,6 +72,7 @@ class SelfTest:
     def run(self) -> SelfTestReport:
         started = time.perf_counter()
         steps: list[tuple[str, Callable[[], str]]] = [
+            ("load-llama-cpp", self._load_llama_cpp),
             ("write-model", self._write_model),
             ("load-model", self._load_model),
             ("stream-answer", self._stream_answer),
@@ -98,6 +99,24 @@ class SelfTest:
         return self.report
 
     # ----- the steps: each returns what it did, or raises -----
+
+    def _load_llama_cpp(self) -> str:
+        # First, and before numpy (which writing the model imports): with numpy imported before it, a
+        # CUDA build of llama.cpp was seen to crash loading any model (docs/benchmarks.md, GPU checks).
+        from satori_desktop.engine.backends import describe, runtime_report
+
+        try:
+            runtime = runtime_report()
+        except (ImportError, OSError) as exc:
+            log.info("llama.cpp did not load", exc_info=True)
+            raise StepFailed(
+                f"llama.cpp's library did not load ({type(exc).__name__}: {exc}); reinstall Satori Desktop"
+            ) from exc
+        if not runtime.backends:
+            raise StepFailed(
+                f"llama.cpp loaded but found no backend in {runtime.lib_dir}; reinstall Satori Desktop"
+            )
+        return f"llama.cpp runs on {describe(runtime)}"
 
     def _write_model(self) -> str:
         from satori_desktop.selftest.tiny_model import write_tiny_gguf

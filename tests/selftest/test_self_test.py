@@ -22,7 +22,7 @@ from satori_desktop.selftest.script import page_problems
 from tests.support.qt_env import app_env
 
 ROOT = Path(__file__).resolve().parents[2]
-STEPS = ["write-model", "load-model", "stream-answer", "open-page", "render-answer", "check-page"]
+STEPS = ["load-llama-cpp", "write-model", "load-model", "stream-answer", "open-page", "render-answer", "check-page"]
 
 
 def run_self_test(
@@ -72,7 +72,7 @@ def test_self_test_passes_and_reports_what_it_checked(tmp_path: Path) -> None:
     # llama.cpp's backends, or why they are unknown.
     assert "backends" in report["runtime"] or "unavailable" in report["runtime"]
     lines = result.stdout.splitlines()
-    assert [line.split()[:2] for line in lines[1:7]] == [["ok", name] for name in STEPS]
+    assert [line.split()[:2] for line in lines[1:8]] == [["ok", name] for name in STEPS]
     assert lines[-1].startswith("Self-test passed in ")
     # Neither the settings nor the history were opened: only the log folder was made.
     assert sorted(p.name for p in home.iterdir()) == ["logs"]
@@ -93,6 +93,7 @@ def test_an_install_without_katex_fails_at_the_page_step_in_one_sentence(tmp_pat
     assert report["ok"] is False and report["failed_step"] == "open-page"
     outcome = {step["name"]: (step["ok"], step.get("skipped", False)) for step in report["steps"]}
     assert outcome == {
+        "load-llama-cpp": (True, False),
         "write-model": (True, False),
         "load-model": (True, False),
         "stream-answer": (True, False),
@@ -106,7 +107,7 @@ def test_an_install_without_katex_fails_at_the_page_step_in_one_sentence(tmp_pat
     assert sentence in result.stdout.splitlines()
 
 
-def test_a_full_temporary_disk_fails_at_the_first_step(tmp_path: Path, small_tmpfs: Path) -> None:
+def test_a_full_temporary_disk_fails_where_the_model_is_written(tmp_path: Path, small_tmpfs: Path) -> None:
     # 1 MiB, of which a filler takes 700 kB: room for the temporary folder, not for the 0.5 MB model.
     (small_tmpfs / "filler").write_bytes(bytes(700_000))
     env = dict(app_env(tmp_path / "home"), TMPDIR=str(small_tmpfs))
@@ -115,7 +116,7 @@ def test_a_full_temporary_disk_fails_at_the_first_step(tmp_path: Path, small_tmp
     assert result.returncode == 1, result.stdout + result.stderr
     assert_no_traceback(result)
     assert report["failed_step"] == "write-model"
-    assert [step.get("skipped", False) for step in report["steps"]] == [False] + [True] * 5
+    assert [step.get("skipped", False) for step in report["steps"]] == [False, False] + [True] * 5
     sentence = result.stdout.splitlines()[-2]
     assert sentence.startswith('The self-test failed at step "write-model": the tiny model could not be')
     assert "(its disk is full)" in sentence and sentence == report["error"]
