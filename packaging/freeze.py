@@ -128,7 +128,8 @@ def freeze(variant: str) -> Path:
 
 
 def strip_symbols(bundle: Path) -> None:
-    """Debug symbols out of the libraries we or the Python build made (libpython carries 18 MB of them).
+    """Debug symbols out of the libraries we or the Python build made (libpython carries 18 MB of them,
+    the standard library's extension modules 6 MB).
 
     Only these: the wheels' own libraries are stripped already, and stripping an auditwheel-patched one
     (numpy's OpenBLAS) breaks its ELF layout ("load command address/offset not page-aligned").
@@ -138,7 +139,11 @@ def strip_symbols(bundle: Path) -> None:
         print("freeze: no `strip` here (binutils); the bundle keeps its debug symbols", flush=True)
         return
     internal = bundle / "_internal"
-    targets = [*internal.glob("libpython3*.so*"), *(internal / "llama_cpp" / "lib").glob("*.so*")]
+    targets = [
+        *internal.glob("libpython3*.so*"),
+        *internal.glob("python3*/lib-dynload/*.so"),
+        *(internal / "llama_cpp" / "lib").glob("*.so*"),
+    ]
     before = sum(path.stat().st_size for path in targets)
     for path in targets:
         _run([strip, "--strip-unneeded", str(path)])
