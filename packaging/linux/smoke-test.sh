@@ -46,7 +46,7 @@ runtime = report.get("runtime", {})
 problems = []
 if not report.get("ok"):
     problems.append("the report is not ok")
-if not report.get("frozen"):
+if not report.get("app", {}).get("frozen"):
     problems.append("the program is not the frozen bundle")
 if not runtime.get("dynamic_backends"):
     problems.append("llama.cpp's backends were not loaded at run time (not a release build?)")
