@@ -101,6 +101,15 @@ def freeze(variant: str) -> Path:
     if render_icons.is_file():
         # Rendered with the build environment's Qt (the machine's Python may have no PySide6).
         _run([str(_venv_python(venv)), str(render_icons), "--out", str(icons)], env=_offscreen_env())
+        if sys.platform == "darwin":  # the .icns the spec takes, from those PNGs, with Apple's iconutil
+            _run(
+                [
+                    "bash",
+                    str(REPO / "packaging" / "macos" / "make-icns.sh"),
+                    str(icons),
+                    str(icons / "satori-desktop.icns"),
+                ]
+            )
     dist = BUILD / "bundle" / variant
     work = BUILD / "freeze" / variant / "work"
     env = {**os.environ, "SATORI_ICON_DIR": str(icons), "SATORI_VERSION": project_version()}
