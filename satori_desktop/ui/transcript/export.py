@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication
 
 from satori_desktop.core.coat import CoatParser, ParsedTrace, assistant_part, parse_trace
@@ -99,7 +100,7 @@ def _wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = REN
         )
 
 
-def _wait_for_painted_frames(view: TranscriptView) -> None:
+def _wait_for_painted_frames(view: QWebEngineView) -> None:
     """Two animation frames after the last change the compositor has drawn it (runJavaScript does not wait
     for a promise, so the page sets a flag that is polled)."""
     _run_js(
@@ -111,7 +112,7 @@ def _wait_for_painted_frames(view: TranscriptView) -> None:
     QApplication.processEvents()
 
 
-def _run_js(view: TranscriptView, script: str) -> object:
+def _run_js(view: QWebEngineView, script: str) -> object:
     box: list[object] = []
     view.page().runJavaScript(script, 0, box.append)
     _wait_until(lambda: bool(box), "waiting for the page")
