@@ -21,9 +21,12 @@ Qt-free, like all of the engine.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import logging
+import os
+import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +135,83 @@ def backend_modules(lib_dir: Path) -> list[Path]:
             continue
         modules.append(path)
     return modules
+
+
+# void (*ggml_log_callback)(enum ggml_log_level level, const char * text, void * user_data)
+_LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+_early_log_callback: Any = None  # kept alive: ggml holds a raw pointer to it
+
+
+def _lib_dir_before_import() -> Path | None:
+    """llama_cpp's lib folder, found without importing llama_cpp (which would import numpy)."""
+    override = os.environ.get("LLAMA_CPP_LIB_PATH")
+    if override:
+        return Path(override)
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "lib"
+
+
+def _ggml_file(lib_dir: Path) -> Path | None:
+    """The libggml file libllama links: on Linux its soname (`libggml.so.0`), so that libllama, loaded
+    later, finds this very copy already loaded instead of opening a second one."""
+    if sys.platform == "win32":
+        candidates = [lib_dir / "ggml.dll"]
+    elif sys.platform == "darwin":
+        candidates = [
+            *sorted(lib_dir.glob("libggml.*.dylib"), key=lambda p: len(p.name)),
+            lib_dir / "libggml.dylib",
+        ]
+    else:
+        candidates = [
+            *sorted(lib_dir.glob("libggml.so.*"), key=lambda p: len(p.name)),
+            lib_dir / "libggml.so",
+        ]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def load_backend_modules(forward_log: Callable[[int, bytes, Any], None] | None = None) -> None:
+    """In a release build, load llama.cpp's backend modules before llama_cpp is imported.
+
+    The engine calls this first: it loads libggml from llama_cpp's lib folder by hand, globally, and has
+    it load every backend module there, with ggml's log going to `forward_log`. Both the order and the
+    global binding come from the GPU machine (benchmarks/cuda_release_check.sh): a CUDA module loaded
+    after llama_cpp's import (which imports numpy, seen to break CUDA loads before) through a libggml
+    bound locally made every model load crash; this way a model runs on CUDA, and on the CPU variants
+    when no GPU is usable. A build without loadable CPU
+    variants (a source install) is left to `ensure_backends_loaded`, which has nothing to do for it.
+    """
+    global _checked, _loaded_from, _early_log_callback
+    with _lock:
+        if _checked:
+            return
+        lib_dir = _lib_dir_before_import()
+        if lib_dir is None or not any(
+            path.name.removeprefix("lib").startswith("ggml-cpu-") for path in backend_modules(lib_dir)
+        ):
+            return
+        ggml_file = _ggml_file(lib_dir)
+        if ggml_file is None:
+            return
+        try:
+            # RTLD_GLOBAL: measured on the GPU machine, the CUDA module loaded through a locally bound
+            # libggml made the next model load crash, CPU or GPU alike; loaded globally, it works.
+            lib = ctypes.CDLL(str(ggml_file), mode=getattr(ctypes, "RTLD_GLOBAL", 0))
+        except OSError:
+            log.warning("could not load %s before llama_cpp", ggml_file, exc_info=True)
+            return
+        if forward_log is not None:
+            _early_log_callback = _LOG_CALLBACK(forward_log)
+            lib.ggml_log_set.restype = None
+            lib.ggml_log_set.argtypes = [_LOG_CALLBACK, ctypes.c_void_p]
+            lib.ggml_log_set(_early_log_callback, None)
+        lib.ggml_backend_load_all_from_path.restype = None
+        lib.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+        lib.ggml_backend_load_all_from_path(str(lib_dir).encode("utf-8"))
+        _checked = True
+        _loaded_from = lib_dir
+        log.info("loaded llama.cpp's backend modules from %s before llama_cpp", lib_dir)
 
 
 def ensure_backends_loaded() -> None:

@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.engine.backends import cpu_fallback_sentence, ensure_backends_loaded, runtime_report
+from satori_desktop.engine.backends import (
+    cpu_fallback_sentence,
+    ensure_backends_loaded,
+    load_backend_modules,
+    runtime_report,
+)
 from satori_desktop.engine.gguf_header import GgufHeader, read_gguf_header, shown_text
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
@@ -78,8 +83,6 @@ def _llama_cpp() -> Any:
     """Import llama_cpp once and route llama.cpp's log lines into our log instead of stderr."""
     global _llama, _log_callback
     if _llama is None:
-        import llama_cpp
-
         native_log = logging.getLogger("llama.cpp")
 
         # ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continues the previous line's level.
@@ -95,10 +98,14 @@ def _llama_cpp() -> Any:
             if native_log.isEnabledFor(python_level):
                 native_log.log(python_level, "%s", text.decode("utf-8", errors="replace").rstrip())
 
+        # A release build's backends are loaded before llama_cpp is imported: loaded after it, a CUDA
+        # backend crashed every model load (engine/backends.py says what was measured).
+        load_backend_modules(forward)
+        import llama_cpp
+
         _log_callback = llama_cpp.llama_log_callback(forward)
         llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-        # A release build's backends are modules nobody has loaded yet (engine/backends.py).
-        ensure_backends_loaded()
+        ensure_backends_loaded()  # a build whose modules load_backend_modules could not find beforehand
         llama_cpp.llama_backend_init()
         _llama = llama_cpp
     return _llama
