@@ -50,7 +50,8 @@ mkdir -p "$root/usr/share/doc/$package"
 cp README.md "$root/usr/share/doc/$package/README.md"
 
 # Depends: the packages that own the system libraries the bundle links against but does not carry
-# (libc, libGL, X11, ...), found by asking the dynamic linker about every ELF file in it.
+# (libc, libGL, X11, ...), found by asking the dynamic linker about every ELF file in it. Recommends: a CJK
+# font, for Chinese questions, answers and the Chinese interface (Qt finds the system's fonts).
 depends="$(python3 packaging/linux/elf_check.py --depends "$root/opt/satori-desktop")"
 installed_kib=$(du -sk --apparent-size "$root" | cut -f1)
 conflicts=satori-desktop-cuda; [ "$variant" = cuda ] && conflicts=satori-desktop
@@ -61,6 +62,7 @@ Architecture: amd64
 Maintainer: Satori Desktop developers <satori-desktop@users.noreply.github.com>
 Installed-Size: $installed_kib
 Depends: $depends
+Recommends: fonts-noto-cjk | fonts-wqy-microhei
 Conflicts: $conflicts
 Replaces: $conflicts
 Provides: satori-desktop
