@@ -24,6 +24,10 @@ from pathlib import Path
 _LDD_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(not found|\S+)")
 # The PySide6 wheel is built against glibc 2.34 (manylinux_2_34), the floor of the whole bundle.
 GLIBC_FLOOR = "2.34"
+# Libraries that may be missing by design: the NVIDIA driver's libcuda, which the CUDA variant's backend
+# module links. Without a driver ggml cannot load that module and runs on the CPU variants (and says so),
+# so a missing libcuda is the expected state of a machine without an NVIDIA GPU, not a packaging bug.
+PROVIDED_BY_THE_DRIVER = frozenset({"libcuda.so.1"})
 
 
 def elf_files(top: Path) -> Iterator[Path]:
@@ -63,7 +67,11 @@ def missing(bundle: Path) -> dict[str, list[str]]:
     """File (relative to the bundle) -> the libraries it needs that nothing provides."""
     problems: dict[str, list[str]] = {}
     for path in elf_files(bundle):
-        lost = [name for name, where in resolve(bundle, path).items() if where == "not found"]
+        lost = [
+            name
+            for name, where in resolve(bundle, path).items()
+            if where == "not found" and name not in PROVIDED_BY_THE_DRIVER
+        ]
         if lost:
             problems[str(path.relative_to(bundle))] = lost
     return problems
