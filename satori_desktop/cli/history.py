@@ -1,8 +1,8 @@
 """`satori-desktop history list|show|search|export|delete`: the conversation history from the terminal.
 
 The same store the window uses (`satori_desktop.history`), so scripts and tests can read what the app
-recorded. Every command has `--json`; `export` writes Markdown. `delete` removes for good (a terminal
-has no Undo).
+recorded. Every command has `--json`; `export` writes Markdown (`satori-desktop export --conversation ID`
+writes the other formats). `delete` removes for good (a terminal has no Undo).
 """
 
 from __future__ import annotations
@@ -172,11 +172,12 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from satori_desktop.history.markdown import conversation_markdown
+    from satori_desktop.documents.markdown import solution_markdown
+    from satori_desktop.documents.solution import solution_from_conversation
 
     with _open(args) as store:
         conversation = _get(store, args.id)
-    markdown = conversation_markdown(conversation)
+    markdown = solution_markdown(solution_from_conversation(conversation))
     if args.out is None:
         if args.json:
             _print_json({"id": conversation.id, "title": conversation.title, "markdown": markdown})
