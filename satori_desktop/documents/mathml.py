@@ -23,6 +23,7 @@ from satori_desktop.documents.xml_tree import (
     MATHML_NS,
     element_xml,
     escape_text,
+    is_glue_cell,
     parse_mathml,
     presentation_children,
     start_tag,
@@ -83,6 +84,12 @@ def _element(element: ET.Element, *, in_script: bool) -> str:
     if tag == "mo" and in_script and element.text and set(element.text.strip()) <= INVISIBLE_OPERATORS:
         return ""
     attrs = {name: value for name, value in element.attrib.items() if name in _KEPT_ATTRIBUTES}
+    prefix = ""
+    if tag in _TOKEN_ELEMENTS and len(element):
+        # KaTeX's \overset and \stackrel put an <mover> inside an <mo>; Word takes tokens of text only.
+        if (element.text or "").strip():
+            prefix = f"<{tag}>{escape_text(element.text or '')}</{tag}>"
+        tag, attrs = "mrow", {}
     if tag in _TOKEN_ELEMENTS:
         text = element.text or ""
         if in_script:
@@ -92,7 +99,8 @@ def _element(element: ET.Element, *, in_script: bool) -> str:
         # A token has text only; an empty one stays (an empty <mo> is a deliberate nothing).
         return f"{start_tag(tag, attrs)}{escape_text(text)}</{tag}>"
     script = in_script or tag in _SCRIPT_ELEMENTS
-    content = "".join(_element(child, in_script=script) for child in presentation_children(element))
+    children = [child for child in presentation_children(element) if not is_glue_cell(child)]
+    content = prefix + "".join(_element(child, in_script=script) for child in children)
     if tag in ("mspace", "none", "mprescripts", "malignmark", "maligngroup"):
         return element_xml(tag, attrs)
     return f"{start_tag(tag, attrs)}{content}</{tag}>"

@@ -40,14 +40,19 @@ What comes from KaTeX, and what it becomes:
 Anything else keeps its text as a run, so nothing is lost silently and nothing crashes. Every string goes
 out through `xml_tree`'s escaping, so the output is always well-formed XML.
 
-Approximate: `\\tfrac`/`\\dfrac` sizes (Word sizes a fraction by where it sits), colours, `\\tag` labels
-(an extra cell), widths of `mspace`, `mmultiscripts` (its scripts as plain runs), `menclose` notations
-other than box and strikes (a box).
+KaTeX's layout-only table cells (the sides of `\\tag` and `equation`) are left out, and a one-cell table
+is its content (the tag after two em spaces). A row that opens with a relation (an aligned cell "=5")
+gets an empty text run first: LibreOffice draws "¿" for a relation with nothing on its left.
+
+Approximate: `\\tfrac`/`\\dfrac` sizes (Word sizes a fraction by where it sits), colours, `\\tag` (a gap,
+not Word's equation number), widths of `mspace`, `array` rules (`|`, `\\hline`), `mmultiscripts` (its
+scripts as plain runs), `menclose` notations other than box and strikes (a box).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -57,6 +62,7 @@ from satori_desktop.documents.xml_tree import (
     escape_text,
     parse_mathml,
     presentation_children,
+    table_cells,
     text_of,
 )
 
@@ -68,7 +74,10 @@ FUNCTION_APPLICATION = "\u2061"
 _INVISIBLE = frozenset("\u2061\u2062\u2063\u2064")
 # Where the operand of a ∑ or ∫ ends: relations, additive operators and punctuation at the same level.
 _OPERAND_STOPS = frozenset("=≠<>≤≥≦≧≈≡≢∼≃≅≪≫∝→←↔⇒⇐⇔⟹⟸⟺↦∈∉∋⊂⊃⊆⊇⊊⊋≺≻⪯⪰⊥∥∣+-−±∓,;:")
+_RELATIONS = frozenset("=≠<>≤≥≦≧≈≡≢∼≃≅≪≫∝→←↔⇒⇐⇔⟹⟸⟺↦∈∉∋⊂⊃⊆⊇⊊⊋≺≻⪯⪰⊥∥∣:")
+_EMPTY_TEXT_RUN = "<m:r><m:rPr><m:nor/></m:rPr><m:t></m:t></m:r>"
 _SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
+_TOKENS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 _PASS_THROUGH = frozenset({"mrow", "mstyle", "mpadded", "merror", "maction", "semantics", "mfenced"})
 
 # KaTeX writes accents as spacing characters; OMML's m:acc takes the combining one.
@@ -188,7 +197,12 @@ def _row(elements: Sequence[ET.Element]) -> str:
             continue
         out.append(_convert(element))
         i += 1
-    return "".join(out)
+    row = "".join(out)
+    if row.startswith("<m:r><m:t>") and row[len("<m:r><m:t>") : len("<m:r><m:t>") + 1] in _RELATIONS:
+        # A row that opens with a relation (an aligned cell "=5", KaTeX's `{}=`): LibreOffice draws "¿"
+        # for the missing left side unless something stands there; an empty text run is nothing in Word.
+        row = _EMPTY_TEXT_RUN + row
+    return row
 
 
 def _is_invisible(element: ET.Element) -> bool:
@@ -298,8 +312,8 @@ def _nary(
         props += _val("m:subHide", "1")
     if upper is None:
         props += _val("m:supHide", "1")
-    sub = _tag("m:sub", _convert(lower) if lower is not None else "", keep_empty=True)
-    sup = _tag("m:sup", _convert(upper) if upper is not None else "", keep_empty=True)
+    sub = _tag("m:sub", _content(lower) if lower is not None else "", keep_empty=True)
+    sup = _tag("m:sup", _content(upper) if upper is not None else "", keep_empty=True)
     return f"<m:nary>{_tag('m:naryPr', props)}{sub}{sup}{_e(operand)}</m:nary>"
 
 
@@ -309,14 +323,20 @@ def _func(name: ET.Element, argument: str) -> str:
         children = list(name)
         shown = _run(text_of(limit_name), sty="p")
         if name.tag == "munderover" and len(children) > 2:
-            lower = f"<m:limLow>{_e(shown)}{_tag('m:lim', _convert(children[1]), keep_empty=True)}</m:limLow>"
-            fname = f"<m:limUpp>{_e(lower)}{_tag('m:lim', _convert(children[2]), keep_empty=True)}</m:limUpp>"
+            lower = f"<m:limLow>{_e(shown)}{_tag('m:lim', _content(children[1]), keep_empty=True)}</m:limLow>"
+            fname = f"<m:limUpp>{_e(lower)}{_tag('m:lim', _content(children[2]), keep_empty=True)}</m:limUpp>"
         else:
             tag = "m:limUpp" if name.tag == "mover" else "m:limLow"
-            fname = f"<{tag}>{_e(shown)}{_tag('m:lim', _convert(children[1]), keep_empty=True)}</{tag}>"
+            fname = f"<{tag}>{_e(shown)}{_tag('m:lim', _content(children[1]), keep_empty=True)}</{tag}>"
     else:
         fname = _convert(name, upright_names=True)
     return f"<m:func>{_tag('m:fName', fname, keep_empty=True)}{_e(argument)}</m:func>"
+
+
+def _content(element: ET.Element) -> str:
+    """One child as the content of a slot (a script, a numerator, a limit): through `_row`, so a lone
+    `\\oint_C` or `\\lim_{n}` there is still an operator or a function."""
+    return _row([element])
 
 
 # --- one element -------------------------------------------------------------------------------------------
@@ -325,10 +345,15 @@ def _func(name: ET.Element, argument: str) -> str:
 def _convert(element: ET.Element, *, upright_names: bool = False) -> str:
     tag = element.tag
     children = presentation_children(element)
+    if tag in _TOKENS and children:
+        # KaTeX's \overset and \stackrel put a whole <mover> inside an <mo>: its content, as a row.
+        return _run(element.text or "") + _row(children)
     if tag == "mi":
         return _identifier(element, upright=upright_names)
-    if tag in ("mn", "mo"):
+    if tag == "mn":
         return _run(element.text or "")
+    if tag == "mo":
+        return _run(unicodedata.normalize("NFC", element.text or ""))  # \not= is "=" + U+0338: ≠
     if tag == "mtext":
         return _run((element.text or "").replace("\u00a0", " "), normal_text=True)
     if tag == "ms":
@@ -347,12 +372,12 @@ def _convert(element: ET.Element, *, upright_names: bool = False) -> str:
         props = _tag("m:radPr", _val("m:degHide", "1"))
         return f"<m:rad>{props}{_tag('m:deg', keep_empty=True)}{_e(_row(children))}</m:rad>"
     if tag == "mroot" and len(children) == 2:
-        degree = _tag("m:deg", _convert(children[1]), keep_empty=True)
-        return f"<m:rad>{degree}{_e(_convert(children[0]))}</m:rad>"
+        degree = _tag("m:deg", _content(children[1]), keep_empty=True)
+        return f"<m:rad>{degree}{_e(_content(children[0]))}</m:rad>"
     if tag in _SCRIPTED and len(children) >= 2:
         return _scripted(element, children, upright_names=upright_names)
     if tag == "mtable":
-        return _matrix(element, children)
+        return _matrix(element)
     if tag == "menclose":
         return _enclosure(element, children)
     if tag in ("mtr", "mtd", "mlabeledtr"):
@@ -405,8 +430,8 @@ def _fraction(element: ET.Element, children: list[ET.Element]) -> str:
         props = _val("m:type", "noBar")
     elif element.get("bevelled") == "true":
         props = _val("m:type", "skw")
-    num = _tag("m:num", _convert(children[0]), keep_empty=True)
-    den = _tag("m:den", _convert(children[1]), keep_empty=True)
+    num = _tag("m:num", _content(children[0]), keep_empty=True)
+    den = _tag("m:den", _content(children[1]), keep_empty=True)
     return f"<m:f>{_tag('m:fPr', props)}{num}{den}</m:f>"
 
 
@@ -414,18 +439,18 @@ def _scripted(element: ET.Element, children: list[ET.Element], *, upright_names:
     tag = element.tag
     base = _convert(children[0], upright_names=upright_names)
     if tag == "msub":
-        return f"<m:sSub>{_e(base)}{_tag('m:sub', _convert(children[1]), keep_empty=True)}</m:sSub>"
+        return f"<m:sSub>{_e(base)}{_tag('m:sub', _content(children[1]), keep_empty=True)}</m:sSub>"
     if tag == "msup":
-        return f"<m:sSup>{_e(base)}{_tag('m:sup', _convert(children[1]), keep_empty=True)}</m:sSup>"
+        return f"<m:sSup>{_e(base)}{_tag('m:sup', _content(children[1]), keep_empty=True)}</m:sSup>"
     if tag == "msubsup" and len(children) == 3:
-        sub = _tag("m:sub", _convert(children[1]), keep_empty=True)
-        sup = _tag("m:sup", _convert(children[2]), keep_empty=True)
+        sub = _tag("m:sub", _content(children[1]), keep_empty=True)
+        sup = _tag("m:sup", _content(children[2]), keep_empty=True)
         return f"<m:sSubSup>{_e(base)}{sub}{sup}</m:sSubSup>"
     if tag in ("mover", "munder"):
         return _over_under(element, children, base)
     if tag == "munderover" and len(children) == 3:
-        lower = f"<m:limLow>{_e(base)}{_tag('m:lim', _convert(children[1]), keep_empty=True)}</m:limLow>"
-        return f"<m:limUpp>{_e(lower)}{_tag('m:lim', _convert(children[2]), keep_empty=True)}</m:limUpp>"
+        lower = f"<m:limLow>{_e(base)}{_tag('m:lim', _content(children[1]), keep_empty=True)}</m:limLow>"
+        return f"<m:limUpp>{_e(lower)}{_tag('m:lim', _content(children[2]), keep_empty=True)}</m:limUpp>"
     return _row(children)
 
 
@@ -445,7 +470,7 @@ def _over_under(element: ET.Element, children: list[ET.Element], base: str) -> s
             props = _val("m:chr", _COMBINING_ACCENTS[mark_text])
             return f"<m:acc>{_tag('m:accPr', props)}{_e(base)}</m:acc>"
     tag = "m:limUpp" if over else "m:limLow"
-    return f"<{tag}>{_e(base)}{_tag('m:lim', _convert(mark), keep_empty=True)}</{tag}>"
+    return f"<{tag}>{_e(base)}{_tag('m:lim', _content(mark), keep_empty=True)}</{tag}>"
 
 
 # --- fences and matrices ---------------------------------------------------------------------------------
@@ -471,8 +496,8 @@ def _mrow(element: ET.Element, children: list[ET.Element], *, upright_names: boo
             [_row(group) for group in groups],
             separator,
         )
-    if len(children) == 1:
-        return _convert(children[0], upright_names=upright_names)
+    if len(children) == 1 and upright_names:
+        return _convert(children[0], upright_names=True)
     return _row(children)
 
 
@@ -501,15 +526,13 @@ def _delimited(opening: str, closing: str, parts: list[str], separator: str) -> 
 _COLUMN_JUSTIFICATION = {"left": "left", "right": "right", "center": "center"}
 
 
-def _matrix(element: ET.Element, rows: list[ET.Element]) -> str:
-    table = [
-        [_row(presentation_children(cell)) for cell in presentation_children(row) if cell.tag == "mtd"]
-        for row in rows
-        if row.tag in ("mtr", "mlabeledtr")
-    ]
-    table = [row for row in table if row] or []
+def _matrix(element: ET.Element) -> str:
+    table = [[_row(presentation_children(cell)) for cell in row] for row in table_cells(element)]
     if not table:
         return ""
+    if len(table) == 1 and (len(table[0]) == 1 or element.get("width") == "100%"):
+        # One equation (`equation`, `\tag`, a 1 x 1 matrix): its content, and a tag after a gap.
+        return _run("\u2003\u2003").join(table[0])
     columns = min(max(len(row) for row in table), 64)  # Word's limit on a matrix's columns
     alignments = (element.get("columnalign") or "center").split()
     justification = [

@@ -20,7 +20,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.documents.xml_tree import parse_mathml, presentation_children, text_of
+from satori_desktop.documents.xml_tree import parse_mathml, presentation_children, table_cells, text_of
 
 _SUPERSCRIPTS = dict(
     zip(
@@ -72,7 +72,7 @@ def mathml_to_unicode(mathml: str) -> str | None:
         text = _row(presentation_children(math))
     except (_NotPlain, RecursionError, UserFacingError):
         return None
-    text = _SPACES_RE.sub(" ", text).strip()
+    text = _SPACES_RE.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return text or None
 
 
@@ -80,7 +80,7 @@ def _row(elements: list[ET.Element]) -> str:
     parts: list[str] = []
     previous: ET.Element | None = None
     for element in elements:
-        piece = _convert(element)
+        piece = unicodedata.normalize("NFC", _convert(element))  # \not= is "=" + U+0338: ≠
         if element.tag == "mo" and piece.strip() in _SPACED and piece.strip():
             unary = previous is None or (previous.tag == "mo" and (previous.text or "").strip() in _SPACED)
             piece = piece.strip() if unary and piece.strip() in "+−-±∓" else f" {piece.strip()} "
@@ -154,7 +154,18 @@ def _convert(element: ET.Element) -> str:
             return base + sub + _script(_convert(children[2]), _SUPERSCRIPTS, "^")
     if tag in ("munder", "mover", "munderover") and len(children) >= 2:
         return _under_over(element, children)
+    if tag == "mtable":
+        return _single_equation(element)
     raise _NotPlain
+
+
+def _single_equation(table: ET.Element) -> str:
+    """A one-cell table (`equation`) as its content, a `\tag`ged one with its tag; other tables (matrices,
+    cases, aligned) have no plain form."""
+    rows = table_cells(table)
+    if len(rows) != 1 or len(rows[0]) > (2 if table.get("width") == "100%" else 1):
+        raise _NotPlain
+    return "   ".join(_row(presentation_children(cell)) for cell in rows[0])
 
 
 def _styled(text: str, variant: str | None) -> str:
@@ -188,9 +199,11 @@ def _styled_char(char: str, variant: str) -> str:
 
 
 def _is_single_term(text: str, children: list[ET.Element]) -> bool:
-    if len(children) == 1 and children[0].tag in ("mi", "mn", "msqrt", "mfrac", "msup", "msub", "mtext"):
+    """One symbol, a number, or one identifier with scripts (x²): what √ or a / may stand next to."""
+    if len(text) <= 1 or text.isdigit():
         return True
-    return len(text) <= 1 or (text.isalnum() and " " not in text)
+    one = len(children) == 1 and children[0].tag in ("mi", "mn", "msup", "msub", "msubsup")
+    return one and not any(char in text for char in " /+−-")
 
 
 def _radicand(text: str, children: list[ET.Element]) -> str:
@@ -245,6 +258,8 @@ def _under_over(element: ET.Element, children: list[ET.Element]) -> str:
         combining = _COMBINING.get(mark)
         if combining is None or not base.strip():
             raise _NotPlain  # \overbrace, \overset: no plain form
+        if len(base.strip()) > 1 and combining not in ("\u0304", "\u0305"):
+            raise _NotPlain  # \widehat{ABC} or \vec{AB} over each letter would say something else
         return "".join(char + combining if not char.isspace() else char for char in base)
     if tag == "munder" and not is_operator:
         mark = text_of(children[1]).strip()

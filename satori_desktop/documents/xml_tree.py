@@ -87,6 +87,24 @@ def presentation_children(element: ET.Element) -> list[ET.Element]:
     return children
 
 
+def is_glue_cell(cell: ET.Element) -> bool:
+    """An empty cell KaTeX adds for layout only: the sides of a `\\tag`ged or numbered equation
+    (`width="50%"`, `class="mtr-glue"`) and the empty slot of an equation number (`mml-eqn-num`)."""
+    if cell.tag != "mtd" or len(cell) or (cell.text or "").strip():
+        return False
+    return cell.get("class", "").strip() in ("mtr-glue", "mml-eqn-num") or cell.get("width") == "50%"
+
+
+def table_cells(table: ET.Element) -> list[list[ET.Element]]:
+    """The rows of an `mtable` as lists of `mtd`, KaTeX's layout-only cells left out (empty rows too)."""
+    rows = [
+        [cell for cell in presentation_children(row) if cell.tag == "mtd" and not is_glue_cell(cell)]
+        for row in presentation_children(table)
+        if row.tag in ("mtr", "mlabeledtr")
+    ]
+    return [row for row in rows if row]
+
+
 def text_of(element: ET.Element) -> str:
     """All the text inside `element`, annotations left out."""
     return "".join(_texts(element))

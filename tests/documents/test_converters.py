@@ -51,6 +51,11 @@ CONSTRUCTS: list[tuple[str, set[str], dict[str, list[str]]]] = [
     (r"\mathbb{R}^n", {"m:scr"}, {"scr": ["double-struck"]}),
     (r"\phantom{x}y", {"m:phant"}, {}),
     (r"\cancel{x}", {"m:borderBox", "m:strikeBLTR"}, {}),
+    (r"a \overset{!}{=} b \stackrel{def}{=} c", {"m:limUpp", "m:lim"}, {}),
+    (r"\oint_C \vec F\cdot d\vec r", {"m:nary"}, {"chr": ["∮"]}),
+    (r"\int\limits_0^1 x\,dx", {"m:nary"}, {"chr": ["∫"], "limLoc": ["undOvr"]}),
+    (r"\max_{x \in A} f(x)", {"m:func"}, {}),
+    (r"\log_2 x", {"m:func", "m:sSub"}, {}),
 ]
 
 
@@ -92,6 +97,27 @@ def test_lim_is_a_function_with_its_limit_below(katex: Katex) -> None:
     assert display[display.index("m:func") :][:3] == ["m:func", "m:fName", "m:limLow"]
     inline = omml_tags(mathml_to_omml(katex(r"\lim_{x\to 0} f(x)", False), False))
     assert inline[inline.index("m:func") :][:3] == ["m:func", "m:fName", "m:sSub"]  # as LaTeX sets it
+
+
+def test_not_equal_is_one_character(katex: Katex) -> None:
+    root = ET.fromstring(mathml_to_omml(katex(r"a \not= b", False), False))
+    assert "".join(root.itertext()) == "a≠b"  # "=" + U+0338 composed
+
+
+def test_tagged_and_numbered_equations_are_not_matrices(katex: Katex) -> None:
+    tagged = mathml_to_omml(katex(r"\tag{1} x=1", True), True)
+    assert "m:m>" not in tagged and "".join(ET.fromstring(tagged).itertext()) == "x=1\u2003\u2003(1)"
+    numbered = mathml_to_omml(katex(r"\begin{equation} a+b \end{equation}", True), True)
+    assert "m:m>" not in numbered and "".join(ET.fromstring(numbered).itertext()) == "a+b"
+    mathml = word_mathml(katex(r"\begin{align} a &= b \end{align}", True), True)
+    assert mathml.count("<mtd>") == 2  # KaTeX's layout-only cells are gone
+
+
+def test_a_cell_opening_with_a_relation_has_something_before_it(katex: Katex) -> None:
+    # LibreOffice draws "¿" for a relation with nothing on its left (seen in its PDF); an empty text run
+    # stands there, which Word draws as nothing.
+    omml = mathml_to_omml(katex(r"\begin{aligned} a&=b \end{aligned}", True), True)
+    assert "<m:e><m:r><m:rPr><m:nor/></m:rPr><m:t></m:t></m:r><m:r><m:t>=</m:t></m:r>" in omml
 
 
 def test_sum_operand_stops_at_the_relation(katex: Katex) -> None:

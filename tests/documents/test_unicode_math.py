@@ -42,6 +42,16 @@ WRITTEN = [
     (r"-x + 1", "−x + 1"),
     (r"\text{中文}", "中文"),
     (r"\left(\frac{a}{b}\right)^2", "(a/b)²"),
+    (r"\sqrt{\frac{a}{b}}", "√(a/b)"),
+    (r"\sqrt{2x}", "√(2x)"),
+    (r"\frac{\frac{a}{b}}{c}", "(a/b)/c"),
+    (r"a \not= b", "a ≠ b"),
+    (r"\overline{AB}", "A̅B̅"),
+    (r"1,2,\dots,n", "1, 2, …, n"),
+    (r"\log_2 x", "log₂ x"),
+    (r"\max_{x\in A} f(x)", "max_(x∈A) f(x)"),
+    (r"a \pmod{3}", "a (mod 3)"),
+    (r"10\%", "10%"),
 ]
 
 NOT_WRITTEN = [
@@ -52,7 +62,13 @@ NOT_WRITTEN = [
     r"\binom{n}{k}",
     r"\underbrace{a+b}_{n}",
     r"\sqrt[q]{x}",  # no superscript q in Unicode
+    r"\widehat{ABC}",  # a hat over each letter would say something else
+    r"\stackrel{def}{=}",
 ]
+
+
+def test_a_tagged_equation_keeps_its_tag(katex: Katex) -> None:
+    assert mathml_to_unicode(katex(r"\tag{1} x=1", True)) == "x = 1 (1)"
 
 
 @pytest.mark.parametrize(("latex", "text"), WRITTEN, ids=[w[0] for w in WRITTEN])
