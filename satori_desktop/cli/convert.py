@@ -33,7 +33,10 @@ def register(subparsers: Any) -> None:
         "stdout redirected).",
     )
     parser.add_argument(
-        "latex", metavar="LATEX", help="the formula, with or without $...$ / \\[...\\]; '-' reads stdin"
+        "latex",
+        metavar="LATEX",
+        help="the formula, with or without $...$ / \\[...\\]; '-' reads stdin; one that starts with - "
+        "goes after -- (convert --to unicode -- '-x+1')",
     )
     parser.add_argument("--to", choices=FORMATS, required=True, help="what to convert it to")
     mode = parser.add_mutually_exclusive_group()
@@ -51,10 +54,15 @@ def register(subparsers: Any) -> None:
         "--out",
         type=Path,
         default=None,
+        metavar="PATH",
         help="write to this file (MathML gets the <?xml?> declaration) instead of stdout",
     )
     parser.add_argument(
-        "--scale", type=float, default=2.0, help="png: pixels per screen pixel, 0.5 to 4 (default 2)"
+        "--scale",
+        type=float,
+        default=2.0,
+        metavar="N",
+        help="png: pixels per screen pixel, 0.5 to 4 (default 2)",
     )
     parser.add_argument("--theme", choices=("light", "dark"), default="light", help="png: the background")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

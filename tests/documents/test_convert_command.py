@@ -111,6 +111,11 @@ def test_png_needs_out_unless_redirected(satori_home: Path, tmp_path: Path) -> N
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_a_formula_starting_with_a_minus_goes_after_double_dash(satori_home: Path) -> None:
+    result = run_cli(satori_home, "--to", "unicode", "--", "-x+1")
+    assert (result.returncode, result.stdout) == (0, "−x + 1\n")
+
+
 def test_unknown_format_is_a_usage_error(satori_home: Path) -> None:
     result = run_cli(satori_home, "x", "--to", "docx")
     assert result.returncode == 2 and "invalid choice" in result.stderr
