@@ -1,9 +1,17 @@
-"""Rendering a model output through the transcript page to a standalone HTML file or a PNG picture.
+"""Every export the app makes of a solution: the transcript page as HTML, PDF or PNG, and the documents.
 
-The output goes through exactly the path the app uses (COAT parser -> events -> `TranscriptView`), with
-every section open. HTML: the page's rendered DOM (KaTeX output included, MathML too, so a word
+`export_solution(solution, out, fmt)` is what File > Export and `satori-desktop export` call, for any of
+the six formats (`documents.formats`). Markdown, LaTeX and Word come from `satori_desktop.documents`, with
+KaTeX (`ui.katex_mathml`) as their formula converter: Word's equations are its MathML turned into Office
+Math, and a formula KaTeX refuses goes into a .tex as text rather than stop pdflatex.
+
+The page formats go through exactly the path the app uses (COAT parser -> events -> `TranscriptView`),
+with every section open. HTML: the page's rendered DOM (KaTeX output included, MathML too, so a word
 processor pastes real equations), our stylesheet and KaTeX's with its fonts inlined as data URIs, and no
-script: it opens offline in any browser. PNG: the page resized to its content and grabbed.
+script: it opens offline in any browser. PNG: the page resized to its content and grabbed. PDF: that
+same HTML file printed by the web engine (`QWebEnginePage.printToPdf`) in a page of its own, once its
+fonts are in, on the paper of the user's country: Letter where CLDR says people use it (the United
+States, Canada, Mexico, the Philippines and a few more in the Americas), A4 everywhere else.
 """
 
 from __future__ import annotations
@@ -12,50 +20,73 @@ import base64
 import html
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QLocale, QMarginsF, QTimer, QUrl
+from PySide6.QtGui import QPageLayout, QPageSize
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication
 
-from satori_desktop.core.coat import CoatParser, ParsedTrace, assistant_part, parse_trace
+from satori_desktop.core.coat import CoatParser
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.documents.docx import Paper, solution_docx
+from satori_desktop.documents.formats import ExportFormat, ExportResult, write_export
+from satori_desktop.documents.markdown import write_markdown
+from satori_desktop.documents.solution import Solution, question_of, solution_from_trace
+from satori_desktop.documents.tex import solution_tex
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.engine.types import FinishReason
+from satori_desktop.ui.katex_mathml import katex_mathml, latex_to_omml
 from satori_desktop.ui.transcript.assets import asset_path, katex_root, require_assets, web_root
 from satori_desktop.ui.transcript.view import TranscriptView
 
-ExportFormat = Literal["html", "png"]
+PageFormat = Literal["html", "png", "pdf"]
+PAGE_FORMATS: tuple[PageFormat, ...] = ("html", "png", "pdf")
 
 # Past this the picture would be unwieldy (and a GPU texture limit on some machines).
 MAX_PNG_HEIGHT = 30000
 RENDER_TIMEOUT_S = 60.0
+PDF_MARGIN_MM = 15.0
+# Where CLDR's paperSize is US-Letter (supplementalData.xml); everywhere else A4.
+LETTER_TERRITORIES = frozenset(
+    {
+        QLocale.Country.UnitedStates,
+        QLocale.Country.Canada,
+        QLocale.Country.Mexico,
+        QLocale.Country.Philippines,
+        QLocale.Country.Belize,
+        QLocale.Country.Chile,
+        QLocale.Country.Colombia,
+        QLocale.Country.CostaRica,
+        QLocale.Country.ElSalvador,
+        QLocale.Country.Guatemala,
+        QLocale.Country.Nicaragua,
+        QLocale.Country.Panama,
+        QLocale.Country.PuertoRico,
+        QLocale.Country.Venezuela,
+    }
+)
 
 _FONT_SRC_RE = re.compile(
     r'src:url\(fonts/(?P<name>[\w-]+)\.woff2\)\s*format\("woff2"\)(?:,url\([^)]*\)\s*format\("[^"]*"\))*'
 )
-_QUESTION_RE = re.compile(r"Problem:\s*(?P<q>.*?)<\|im_end\|>", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class ExportResult:
-    path: Path
-    format: ExportFormat
-    bytes: int
-    steps: int
-    reflections: int
-    explorations: int
-    answer: str | None
+def locale_paper(locale: QLocale | None = None) -> Paper:
+    """The paper people use where `locale` (by default the application's locale) says they live."""
+    territory = (locale if locale is not None else QLocale()).territory()
+    return "letter" if territory in LETTER_TERRITORIES else "a4"
 
 
-def question_of(raw: str) -> str:
-    """The problem of a raw transcript that includes Satori's prompt, else an empty string."""
-    user_part = raw[: raw.rfind("<|im_start|>assistant")] if "<|im_start|>assistant" in raw else ""
-    match = _QUESTION_RE.search(user_part)
-    return match.group("q").strip() if match else ""
+def page_layout(paper: Paper) -> QPageLayout:
+    size = QPageSize(QPageSize.PageSizeId.Letter if paper == "letter" else QPageSize.PageSizeId.A4)
+    margins = QMarginsF(PDF_MARGIN_MM, PDF_MARGIN_MM, PDF_MARGIN_MM, PDF_MARGIN_MM)
+    return QPageLayout(size, QPageLayout.Orientation.Portrait, margins, QPageLayout.Unit.Millimeter)
 
 
 def inline_katex_css() -> str:
@@ -113,8 +144,12 @@ def _wait_for_painted_frames(view: QWebEngineView) -> None:
 
 
 def _run_js(view: QWebEngineView, script: str) -> object:
+    return _run_page_js(view.page(), script)
+
+
+def _run_page_js(page: QWebEnginePage, script: str) -> object:
     box: list[object] = []
-    view.page().runJavaScript(script, 0, box.append)
+    page.runJavaScript(script, 0, box.append)
     _wait_until(lambda: bool(box), "waiting for the page")
     return box[0]
 
@@ -140,15 +175,50 @@ def export_trace(
     *,
     question: str | None = None,
     width: int = 900,
+    paper: Paper | None = None,
 ) -> ExportResult:
-    """Render `raw` (a model output as `parse` takes it) to `out` as HTML or PNG."""
-    require_assets()
-    ensure_application()
-    trace: ParsedTrace = parse_trace(raw)
-    parser = CoatParser()
-    events = parser.feed(assistant_part(raw)) + parser.finish()
-    shown_question = question_of(raw) if question is None else question
+    """Export `raw` (a model output as `parse` takes it) to `out`; the question is read from Satori's
+    prompt when the output includes it and `question` is None."""
+    return export_solution(solution_from_trace(raw, question=question), out, fmt, width=width, paper=paper)
 
+
+def export_solution(
+    solution: Solution,
+    out: Path,
+    fmt: ExportFormat,
+    *,
+    width: int = 900,
+    paper: Paper | None = None,
+) -> ExportResult:
+    """Write `solution` to `out` as `fmt`. `width`: the page's width in pixels (PNG, and the layout the
+    HTML was rendered at); `paper`: for PDF and Word, by default the locale's (`locale_paper`)."""
+    if fmt == "md":
+        return write_markdown(solution, out)
+    ensure_application()
+    chosen_paper = paper or locale_paper()
+    if fmt == "tex":
+        tex = solution_tex(solution, accepts=katex_accepts)
+        write_export(out, tex.source.encode("utf-8"))
+        return ExportResult.of(solution, out, fmt, equations=tex.formulas, fallbacks=tex.verbatim)
+    if fmt == "docx":
+        docx = solution_docx(solution, latex_to_omml, paper=chosen_paper)
+        write_export(out, docx.data)
+        return ExportResult.of(solution, out, fmt, equations=docx.equations, fallbacks=docx.fallbacks)
+    _render_page(solution, out, fmt, width=width, paper=chosen_paper)
+    return ExportResult.of(solution, out, fmt)
+
+
+def katex_accepts(tex: str, display: bool) -> bool:
+    """Whether KaTeX typesets the formula (a .tex keeps only what both it and pdflatex would read)."""
+    try:
+        katex_mathml(tex, display)
+    except UserFacingError:
+        return False
+    return True
+
+
+def _render_page(solution: Solution, out: Path, fmt: PageFormat, *, width: int, paper: Paper) -> None:
+    require_assets()
     view = TranscriptView()
     try:
         view.resize(width, 800)
@@ -157,55 +227,108 @@ def export_trace(
         # The live transcript skips drawing steps that are off screen; a picture needs them all.
         _run_js(view, "satori.renderAll()")
         view.set_keep_sections_open(True)
-        view.begin_turn(shown_question)
-        view.apply_events(events)
-        view.end_turn(TurnSummary(request_id=0, finish_reason="stop"))
+        for number, question in enumerate(solution.questions):
+            view.begin_turn(question.question)
+            parser = CoatParser()
+            view.apply_events(parser.feed(question.output) + parser.finish())
+            finish = _PAGE_ENDINGS.get(question.finish_reason or "", "stop")
+            view.end_turn(TurnSummary(request_id=number, finish_reason=finish, error=question.error))
         _wait_until(view.is_idle, "typesetting")
+        if fmt == "png":
+            _save_picture(view, out, width)
+            return
+        body = _run_js(view, "satori.exportHtml()")
+        page = standalone_html(str(body), solution.title)
         if fmt == "html":
-            body = _run_js(view, "satori.exportHtml()")
-            data = standalone_html(str(body), "Satori solution").encode("utf-8")
-            _write(out, data)
+            write_export(out, page.encode("utf-8"))
         else:
-            # The height is only final once KaTeX's fonts are in (a formula grows when its font arrives).
-            _wait_until(lambda: _run_js(view, "document.fonts.status") == "loaded", "loading the fonts")
-            height = _run_js(view, "satori.contentHeight()")
-            target = min(int(height) if isinstance(height, (int, float)) else 800, MAX_PNG_HEIGHT)
-            view.resize(width, max(target, 200))
-            _wait_until(
-                lambda: _run_js(view, "window.innerHeight") == view.height(),
-                "resizing the page",
-                timeout_s=10,
-            )
-            _run_js(view, "window.scrollTo(0, 0), 0")
-            _wait_for_painted_frames(view)
-            image = view.grab()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if image.isNull() or not image.save(str(out), "PNG"):
-                raise UserFacingError(
-                    f"Could not write the picture {out}: check the folder exists and is writable."
-                )
+            write_export(out, _printed_pdf(page, page_layout(paper)))
     finally:
-        view.close()
-        view.deleteLater()
-        # Delete it now: a page still alive when the application ends makes Qt complain.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    return ExportResult(
-        path=out,
-        format=fmt,
-        bytes=out.stat().st_size,
-        steps=len(trace.steps),
-        reflections=trace.reflections,
-        explorations=trace.explorations,
-        answer=trace.answer,
+        _delete_now(view)
+
+
+# The endings the page's footer knows (an interrupted or unfinished answer shows as stopped).
+_PAGE_ENDINGS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "cancelled": "cancelled",
+    "error": "error",
+}
+
+
+def _save_picture(view: TranscriptView, out: Path, width: int) -> None:
+    # The height is only final once KaTeX's fonts are in (a formula grows when its font arrives).
+    _wait_until(lambda: _run_js(view, "document.fonts.status") == "loaded", "loading the fonts")
+    height = _run_js(view, "satori.contentHeight()")
+    target = min(int(height) if isinstance(height, (int, float)) else 800, MAX_PNG_HEIGHT)
+    view.resize(width, max(target, 200))
+    _wait_until(
+        lambda: _run_js(view, "window.innerHeight") == view.height(),
+        "resizing the page",
+        timeout_s=10,
     )
+    _run_js(view, "window.scrollTo(0, 0), 0")
+    _wait_for_painted_frames(view)
+    image = view.grab()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if image.isNull() or not image.save(str(out), "PNG"):
+        raise UserFacingError(f"Could not write the picture {out}: check the folder exists and is writable.")
 
 
-def _write(out: Path, data: bytes) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-    except OSError as exc:
-        raise UserFacingError(f"Could not write {out} ({exc.strerror}): choose another --out path.") from None
+# On paper, a formula or the answer card is never cut in two by a page break.
+_PRINT_STYLE = (
+    "<style>@media print { .katex-display, .answer-card { break-inside: avoid; } "
+    ".fold-head { break-after: avoid; } }</style>\n"
+)
 
 
-__all__ = ["ExportResult", "asset_path", "export_trace", "question_of", "standalone_html"]
+def _printed_pdf(page_html: str, layout: QPageLayout) -> bytes:
+    """The standalone page printed to PDF by the web engine, in a page and profile of its own (off the
+    record: nothing stays on disk) that loads the file and nothing else (the file's own policy forbids
+    any request)."""
+    with tempfile.TemporaryDirectory(prefix="satori-pdf-") as folder:
+        source = Path(folder) / "solution.html"
+        target = Path(folder) / "solution.pdf"
+        source.write_text(page_html.replace("</head>", _PRINT_STYLE + "</head>", 1), encoding="utf-8")
+        profile = QWebEngineProfile()
+        page = QWebEnginePage(profile)
+        try:
+            loaded: list[bool] = []
+            page.loadFinished.connect(loaded.append)
+            page.load(QUrl.fromLocalFile(str(source)))
+            _wait_until(lambda: bool(loaded), "loading the page to print")
+            _wait_until(lambda: _run_page_js(page, "document.fonts.status") == "loaded", "loading the fonts")
+            printed: list[bool] = []
+            page.pdfPrintingFinished.connect(lambda _path, ok: printed.append(bool(ok)))
+            page.printToPdf(str(target), layout)
+            _wait_until(lambda: bool(printed), "printing to PDF")
+            if not (loaded[0] and printed[0] and target.is_file()):
+                raise UserFacingError(
+                    "The web engine could not print the solution to PDF; export it as HTML instead."
+                )
+            return target.read_bytes()
+        finally:
+            _delete_now(page)
+            _delete_now(profile)
+
+
+def _delete_now(thing: QWebEngineView | QWebEnginePage | QWebEngineProfile) -> None:
+    """Delete a web object now: a page still alive when the application ends makes Qt complain (and a
+    profile must outlive its pages)."""
+    if isinstance(thing, QWebEngineView):
+        thing.close()
+    thing.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+__all__ = [
+    "PAGE_FORMATS",
+    "ExportResult",
+    "asset_path",
+    "export_solution",
+    "export_trace",
+    "locale_paper",
+    "page_layout",
+    "question_of",
+    "standalone_html",
+]
