@@ -93,7 +93,8 @@ class KatexMathml:
                 "that can be converted: split it into smaller formulas."
             )
         render = self._render_function()
-        result = render.call([QJSValue(_clean_input(latex)), QJSValue(bool(display)), QJSValue(output)])
+        source = _clean_input(latex)
+        result = render.call([QJSValue(source), QJSValue(bool(display)), QJSValue(output)])
         if result.isError():  # what the try/catch cannot catch (the engine ran out of stack, say)
             raise UserFacingError(
                 f"The formula could not be typeset ({result.toString()}): simplify it and try again."
@@ -104,8 +105,14 @@ class KatexMathml:
         message = result.property("error").toString()
         position = result.property("position").toInt()
         if result.property("parse").toBool():
-            where = f" at character {position}" if position >= 0 else ""
-            raise UserFacingError(f"The formula is not valid LaTeX{where}: {message}.".replace("..", "."))
+            # KaTeX counts from 0; a person counts characters from 1.
+            where = "" if position < 0 else f" at character {position + 1}"
+            if position >= len(source):
+                where = " at its end"
+            message = message.rstrip(". ")
+            raise UserFacingError(
+                f"The formula is not valid LaTeX{where} ({message}): correct it and try again."
+            )
         raise UserFacingError(f"The formula could not be typeset ({message}): simplify it and try again.")
 
     def _render_function(self) -> QJSValue:
