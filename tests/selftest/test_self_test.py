@@ -22,7 +22,15 @@ from satori_desktop.selftest.script import page_problems
 from tests.support.qt_env import app_env
 
 ROOT = Path(__file__).resolve().parents[2]
-STEPS = ["load-llama-cpp", "write-model", "load-model", "stream-answer", "open-page", "render-answer", "check-page"]
+STEPS = [
+    "load-llama-cpp",
+    "write-model",
+    "load-model",
+    "stream-answer",
+    "open-page",
+    "render-answer",
+    "check-page",
+]
 
 
 def run_self_test(
