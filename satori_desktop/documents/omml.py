@@ -387,7 +387,7 @@ def _convert(element: ET.Element, *, upright_names: bool = False) -> str:
 
 
 def _identifier(element: ET.Element, *, upright: bool) -> str:
-    text = element.text or ""
+    text = (element.text or "").replace("\u2223", "|")  # |x|: KaTeX's U+2223 is Word's bar
     variant = element.get("mathvariant")
     scr = _SCRIPT_VARIANTS.get(variant or "")
     sty = _STYLE_VARIANTS.get(variant or "")
@@ -516,6 +516,8 @@ def _split_at_middle_fences(inner: list[ET.Element]) -> tuple[list[list[ET.Eleme
 
 
 def _delimited(opening: str, closing: str, parts: list[str], separator: str) -> str:
+    # KaTeX's | fences (vmatrix, \left|) are U+2223 (divides); Word's own are the bar itself.
+    opening, closing, separator = (char.replace("\u2223", "|") for char in (opening, closing, separator))
     props = _val("m:begChr", opening)
     if separator and len(parts) > 1:
         props += _val("m:sepChr", separator)

@@ -86,12 +86,17 @@ def _row(elements: list[ET.Element]) -> str:
             piece = piece.strip() if unary and piece.strip() in "+−-±∓" else f" {piece.strip()} "
         elif element.tag == "mo" and piece.strip() in _AFTER_SPACE and piece.strip():
             piece = piece.strip() + " "
-        elif previous is not None and _takes_operand(previous) and piece and not piece.startswith(" "):
+        elif previous is not None and _takes_operand(previous) and piece and not _hugs(previous, piece):
             piece = " " + piece
         parts.append(piece)
         if not (element.tag == "mo" and not (element.text or "").strip()):
             previous = element
     return "".join(parts)
+
+
+def _hugs(previous: ET.Element, piece: str) -> bool:
+    """No space between: a bare function name and its bracket, lcm(a, b); lim_(x→0) (...) keeps one."""
+    return piece[0] == " " or (piece[0] in "([" and previous.tag in ("mi", "mo"))
 
 
 def _takes_operand(element: ET.Element) -> bool:
@@ -118,8 +123,8 @@ def _is_operator_base(element: ET.Element) -> bool:
 def _convert(element: ET.Element) -> str:
     tag = element.tag
     children = presentation_children(element)
-    if tag == "mi":
-        return _styled(element.text or "", element.get("mathvariant"))
+    if tag == "mi":  # KaTeX writes the | of |x| as U+2223 (divides); plain text has the bar itself
+        return _styled((element.text or "").replace("\u2223", "|"), element.get("mathvariant"))
     if tag in ("mn", "mo"):
         text = "".join(char for char in (element.text or "") if char not in "\u2061\u2062\u2063\u2064")
         return text

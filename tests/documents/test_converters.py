@@ -30,7 +30,7 @@ CONSTRUCTS: list[tuple[str, set[str], dict[str, list[str]]]] = [
     (r"\lim_{x\to 0} \frac{\sin x}{x}", {"m:func", "m:fName"}, {}),
     (r"\begin{pmatrix}1&2\\3&4\end{pmatrix}", {"m:d", "m:m", "m:mr"}, {"begChr": ["("], "endChr": [")"]}),
     (r"\begin{bmatrix}a&b\\c&d\end{bmatrix}", {"m:d", "m:m"}, {"begChr": ["["], "endChr": ["]"]}),
-    (r"\begin{vmatrix}a&b\\c&d\end{vmatrix}", {"m:d", "m:m"}, {"begChr": ["∣"], "endChr": ["∣"]}),
+    (r"\begin{vmatrix}a&b\\c&d\end{vmatrix}", {"m:d", "m:m"}, {"begChr": ["|"], "endChr": ["|"]}),
     (
         r"f(x)=\begin{cases} 1 & x>0 \\ 0 & \text{otherwise}\end{cases}",
         {"m:d", "m:m", "m:nor"},

@@ -52,6 +52,7 @@ WRITTEN = [
     (r"\max_{x\in A} f(x)", "max_(x∈A) f(x)"),
     (r"a \pmod{3}", "a (mod 3)"),
     (r"10\%", "10%"),
+    (r"|x| + \operatorname{lcm}(a,b)", "|x| + lcm(a, b)"),
 ]
 
 NOT_WRITTEN = [
