@@ -79,6 +79,7 @@ class SelfTest:
             ("open-page", self._open_page),
             ("render-answer", self._render_answer),
             ("check-page", self._check_page),
+            ("convert-formula", self._convert_formula),
         ]
         try:
             failed: str | None = None
@@ -244,6 +245,30 @@ class SelfTest:
         )
 
     # ----- clean-up -----
+
+    def _convert_formula(self) -> str:
+        """What copying into Word and exporting to .docx need: KaTeX's MathML (through QJSEngine, a Qt
+        module of its own in the bundle) made clean for Word, and the same as an Office Math equation."""
+        import xml.etree.ElementTree as ET
+
+        from satori_desktop.ui.katex_mathml import latex_to_omml, latex_to_word_mathml
+
+        formula = r"\boxed{x = \frac{1}{2} + \sqrt{3}}"
+        mathml = latex_to_word_mathml(formula, True)
+        omml = latex_to_omml(formula, True)
+        try:
+            math = ET.fromstring(mathml)
+            equation = ET.fromstring(omml)
+        except ET.ParseError as exc:
+            raise StepFailed(f"a converted formula is not well-formed XML ({exc})") from exc
+        office = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+        missing = [name for name in ("borderBox", "f", "rad") if equation.find(f".//{office}{name}") is None]
+        if math.tag != "{http://www.w3.org/1998/Math/MathML}math" or missing:
+            raise StepFailed(
+                "the formula converters gave an unexpected result"
+                + (f" (the equation lacks {', '.join(missing)})" if missing else " (no MathML root)")
+            )
+        return "a boxed fraction and root became Word MathML and an Office Math equation"
 
     def _unload(self) -> None:
         engine, self._engine = self._engine, None
