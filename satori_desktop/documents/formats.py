@@ -87,6 +87,10 @@ def write_export(out: Path, data: bytes) -> None:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
+    except (FileExistsError, NotADirectoryError):  # a file stands where a folder of the path should be
+        raise UserFacingError(
+            f"Could not write {out}: part of its folder path is a file; choose another place to export to."
+        ) from None
     except IsADirectoryError:
         raise UserFacingError(f"{out} is a folder: give a file name to export to.") from None
     except OSError as exc:

@@ -279,6 +279,11 @@ class MainWindow(QMainWindow):
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addActions([self.new_action, self.import_action, self.models_action])
         file_menu.addSeparator()
+        self.export_action = self._action(
+            self.tr("&Export…"), self._on_export_action_triggered, QKeySequence("Ctrl+Shift+E")
+        )
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
@@ -447,6 +452,12 @@ class MainWindow(QMainWindow):
 
     def _on_models_action_triggered(self) -> None:
         self.models_window.present()
+
+    def _on_export_action_triggered(self) -> None:
+        from satori_desktop.ui.export_dialog import export_window_conversation, window_solution
+
+        solution = window_solution(self.history.store, self.history.conversation_id, self._conversation)
+        export_window_conversation(self, solution, window_settings(), self.notice_bar.add)
 
     def _on_settings_action_triggered(self) -> None:
         from satori_desktop.ui.settings_dialog import open_settings_dialog
