@@ -54,6 +54,8 @@ _FORMAT_NAMES: dict[ExportFormat, object] = {  # PySide6 types QT_TRANSLATE_NOOP
     "png": QT_TRANSLATE_NOOP("ExportDialog", "Picture (PNG)"),
 }
 
+# The export under way, if any: one at a time.
+_exporting: list[Path] = []
 _NOT_IN_A_FILE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 MAX_NAME_CHARS = 80
 
@@ -130,6 +132,8 @@ def export_window_conversation(
 ) -> ExportResult | None:
     """Ask where, then export; a problem (nothing to export, a folder that cannot be written) goes to
     `report` as one sentence, and so does a formula that had to be written as its source."""
+    if _exporting:  # the page export waits in an event loop, where the menu still answers
+        return None
     if solution is None:
         report(
             QCoreApplication.translate(
@@ -143,6 +147,7 @@ def export_window_conversation(
     path, fmt = chosen
     from satori_desktop.ui.transcript.export import export_solution  # the web engine: only now
 
+    _exporting.append(path)
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         result = export_solution(solution, path, fmt)
@@ -156,6 +161,7 @@ def export_window_conversation(
         return None
     finally:
         QApplication.restoreOverrideCursor()
+        _exporting.clear()
     if result.fallbacks:
         written_as_source = QCoreApplication.translate(
             "ExportDialog",
