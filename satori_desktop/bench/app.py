@@ -17,7 +17,6 @@ Search over 10,000 conversations is `bench history` (the store alone answers it)
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -165,7 +164,7 @@ def measure_reopen(tokens: int, runs: int = 5) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satori_desktop.bench.report import checkout_commit, machine_description
+    from satori_desktop.bench.report import report_header
     from satori_desktop.bench.ui import prepare_environment
 
     with tempfile.TemporaryDirectory(prefix="satori-bench-app-") as tmp:
@@ -177,11 +176,7 @@ def run(args: argparse.Namespace) -> int:
         reopen = measure_reopen(4000)
         cold = measure_cold_start(args.conversations, args.cold_start_runs, work)
     report = {
-        "benchmark": "app",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine_description(),
-        "commit": checkout_commit(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        **report_header("app"),
         "recording": recording,
         "reopen": reopen,
         "cold_start": cold,

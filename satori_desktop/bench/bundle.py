@@ -14,7 +14,6 @@ a .deb installs (/opt/satori-desktop/satori-desktop).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -105,21 +104,21 @@ def measure_decode(executable: Path, model: Path, tokens: int, rounds: int = 3) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from satori_desktop.bench.report import checkout_commit, machine_description
+    from satori_desktop.bench.report import report_header
 
     executable = Path(args.executable).expanduser().resolve()
     if not os.access(executable, os.X_OK):
         print(f"bench bundle: {executable} is not an executable program; build one first.", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="satori-bench-bundle-") as tmp:
-        cold = measure_cold_start(executable, args.runs, Path(tmp))
-    decode = measure_decode(executable, Path(args.model), args.tokens) if args.model else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="satori-bench-bundle-") as tmp:
+            cold = measure_cold_start(executable, args.runs, Path(tmp))
+        decode = measure_decode(executable, Path(args.model), args.tokens) if args.model else None
+    except RuntimeError as exc:  # a program that never got ready, or whose bench engine failed
+        print(f"bench bundle: {exc}; check that {executable} is a Satori Desktop bundle.", file=sys.stderr)
+        return 1
     report = {
-        "benchmark": "bundle",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine_description(),
-        "commit": checkout_commit(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        **report_header("bundle"),
         "executable": str(executable),
         "cold_start": cold,
         "decode": decode,

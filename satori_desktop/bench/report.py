@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import subprocess
 from pathlib import Path
+from typing import Any
 
 
 def machine_description() -> str:
@@ -32,3 +34,15 @@ def checkout_commit() -> str | None:
     if done.returncode != 0:
         return None
     return done.stdout.strip() or None
+
+
+def report_header(benchmark: str) -> dict[str, Any]:
+    """The fields every report starts with: which benchmark, when (UTC), where, at which commit, and how
+    busy the machine was (the 1-minute load average; None where the OS has none)."""
+    return {
+        "benchmark": benchmark,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_description(),
+        "commit": checkout_commit(),
+        "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
