@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a working copy of Satori Desktop on a fresh machine: system libraries Qt WebEngine needs (Debian/
 # Ubuntu, when run as root or with sudo), a virtual environment in .venv with the app installed in editable
-# mode (plus the test tools with --test), and the web assets (KaTeX) from the npm registry.
+# mode (plus the test tools with --test), the web assets (KaTeX) from the npm registry, and the window's
+# translations compiled with the PySide6 it installed.
 #
 # Safe to run again: each step skips what is already done. llama-cpp-python compiles from source (about 9
 # minutes on 2 cores); it is built with every core and pip's wheel cache keeps the result, so a second
@@ -43,3 +44,6 @@ export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/
 
 # 3. Web assets (KaTeX), pinned in assets/package-lock.json.
 .venv/bin/python packaging/fetch_web_assets.py
+
+# 4. The window's translations: satori_desktop/ui/i18n/*.ts compiled into satori_desktop/_assets/i18n/.
+.venv/bin/python packaging/compile_translations.py

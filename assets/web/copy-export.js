@@ -7,6 +7,7 @@
  * only (qwebchannel.js is injected by Qt); in the preview and in an export the copy button stays hidden.
  */
 import { el, ICONS } from "./dom.js";
+import { t } from "./i18n.js";
 
 const COPIED_MS = 1600;
 
@@ -31,11 +32,11 @@ export function connectBridge() {
 export function copyButton(turn) {
   const button = el("button", "answer-copy");
   button.type = "button";
-  button.title = "Copy the answer's LaTeX source to the clipboard";
+  button.title = t("Copy the answer's LaTeX source to the clipboard");
   const icon = el("span", "answer-copy-icon");
   icon.innerHTML = ICONS.copy;
   const text = el("span", "answer-copy-text");
-  text.textContent = "Copy LaTeX";
+  text.textContent = t("Copy LaTeX");
   text.setAttribute("aria-live", "polite");
   button.append(icon, text);
   let timer = 0;
@@ -49,8 +50,8 @@ export function copyButton(turn) {
     if (!clipboardBridge || typeof latex !== "string" || !latex) return;
     clipboardBridge.copy_text(latex, (ok) => {
       clearTimeout(timer);
-      show(!!ok, ok ? "Copied" : "Could not copy");
-      timer = setTimeout(() => show(false, "Copy LaTeX"), COPIED_MS);
+      show(!!ok, ok ? t("Copied") : t("Could not copy"));
+      timer = setTimeout(() => show(false, t("Copy LaTeX")), COPIED_MS);
     });
   });
   return button;

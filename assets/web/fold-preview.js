@@ -9,6 +9,7 @@
  * stylesheet reaches it through one shared constructed sheet.
  */
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 import { katexReady, renderTex } from "./katex-cache.js";
 
 // In source characters: more than a line holds, so the line's own ellipsis (CSS) does the cutting, while
@@ -49,7 +50,7 @@ function previewFormula(tex, display) {
   if (display && !fitsOnALine(tex)) {
     const gap = el("span", "formula-gap");
     gap.textContent = "⋯";
-    gap.title = "a formula";
+    gap.title = t("a formula");
     return gap;
   }
   const span = el("span", "formula");

@@ -9,6 +9,7 @@
  *   follow.js        following the bottom while text streams
  *   copy-export.js   "Copy LaTeX" (the page's one call back into Python) and the HTML export
  *   dom.js           creating elements, and the page's icons
+ *   i18n.js          the page's words in the app's language (the `strings` op)
  *
  * Python (satori_desktop/ui/transcript) turns the COAT events into small "ops" and calls
  * `satori.apply(ops)` at most once per frame. Markdown arrives as HTML made by markdown-it with raw HTML
@@ -18,6 +19,7 @@
  */
 import { connectBridge, exportHtml } from "./copy-export.js";
 import { followTranscript, noteUpdate } from "./follow.js";
+import { onStrings, setStrings, t } from "./i18n.js";
 import { katexReady, typeset } from "./katex-cache.js";
 import {
   appendBlocks,
@@ -69,6 +71,9 @@ function applyOp(op) {
     case "theme":
       setTheme(op.value);
       break;
+    case "strings":
+      setStrings(op.lang, op.strings);
+      break;
     default:
       console.error("satori: unknown op " + String(op.op));
   }
@@ -88,6 +93,25 @@ function showNotice(text) {
   const notice = document.getElementById("notice");
   notice.textContent = text;
   notice.hidden = false;
+}
+
+/* What the page says before anything is in it, and the missing-assets notice, in the app's language (the
+   html files carry the English). */
+function showPageTexts() {
+  const transcript = document.getElementById("transcript");
+  if (transcript) {
+    transcript.dataset.emptyText = t("Ask a math question below. Satori's reasoning appears here, step by step.");
+  }
+  const preview = document.getElementById("preview");
+  if (preview) preview.dataset.emptyText = t("Preview of your problem, with the math typeset.");
+  if (!katexReady) {
+    showNotice(
+      t(
+        "The app's web assets are missing (KaTeX), so formulas show as source. Run `python " +
+          "packaging/fetch_web_assets.py` in the source folder, or reinstall the app."
+      )
+    );
+  }
 }
 
 window.satori = {
@@ -125,10 +149,6 @@ document.addEventListener("DOMContentLoaded", () => {
     connectBridge();
     followTranscript(transcript);
   }
-  if (!katexReady) {
-    showNotice(
-      "The app's web assets are missing (KaTeX), so formulas show as source. " +
-        "Run `python packaging/fetch_web_assets.py` in the source folder, or reinstall the app."
-    );
-  }
+  showPageTexts();
+  onStrings(showPageTexts);
 });

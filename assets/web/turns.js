@@ -12,14 +12,15 @@ import { el, ICONS } from "./dom.js";
 import { copyButton } from "./copy-export.js";
 import { showPreview } from "./fold-preview.js";
 import { afterReaderFold } from "./follow.js";
+import { t } from "./i18n.js";
 import { typeset } from "./katex-cache.js";
 import { reconcileHtml } from "./reconcile.js";
 import { emptyCounts, finishLines, summaryLine } from "./summary.js";
 
-const LABELS = {
-  reflect: "Checking the work",
-  explore: "Trying another way",
-};
+/* The title of a foldable section. */
+function sectionLabel(action) {
+  return action === "reflect" ? t("Checking the work") : t("Trying another way");
+}
 
 /* Steps go into groups of GROUP_STEPS. A group whose steps are all finished is "done" and the page may
    skip drawing it while it is off screen (`content-visibility: auto`, transcript.css); the group still
@@ -127,7 +128,7 @@ export function newStep(turn, index, action) {
     const icon = el("span", "fold-icon");
     icon.innerHTML = ICONS[action];
     const label = el("span", "fold-label");
-    label.textContent = LABELS[action];
+    label.textContent = sectionLabel(action);
     step.previewEl = el("span", "fold-preview");
     const chevron = el("span", "fold-chevron");
     chevron.innerHTML = ICONS.chevron;
@@ -220,7 +221,7 @@ export function setAnswer(turn, latex) {
     const icon = el("span", "answer-icon");
     icon.innerHTML = ICONS.answer;
     const label = el("span", "answer-label");
-    label.textContent = "Answer";
+    label.textContent = t("Answer");
     head.append(icon, label, copyButton(turn));
     turn.answerMathEl = el("div", "answer-math");
     turn.answerSourceEl = el("code", "answer-source");

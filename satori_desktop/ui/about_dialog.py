@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -49,18 +49,36 @@ from satori_desktop.ui.diagnostics import (
     diagnostics_text,
     failure_reason,
     llama_cpp_build,
-    model_summary,
     python_version,
     qt_versions,
 )
 from satori_desktop.ui.file_manager import open_folder
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
 
-COPIED_SENTENCE = (
+COPIED_SENTENCE = QT_TRANSLATE_NOOP(
+    "AboutDialog",
     "The diagnostics report is on the clipboard: paste it into your bug report. It holds no tokens or "
-    "keys, and your home folder is written as ~."
+    "keys, and your home folder is written as ~.",
 )
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("AboutDialog", text)
+
+
+def model_summary(report: LoadReport | None) -> str:
+    """'satori-7b-round2-q4_k_m.gguf on CUDA, 29/29 layers on the GPU, context 4096' or 'no model loaded'."""
+    if report is None:
+        return QCoreApplication.translate("AboutDialog", "no model loaded")
+    if report.gpu_layers > 0:
+        template = QCoreApplication.translate("AboutDialog", "%1 on %2, %3/%4 layers on the GPU, context %5")
+        layers: tuple[object, ...] = (min(report.gpu_layers, report.total_layers), report.total_layers)
+    else:
+        template = QCoreApplication.translate("AboutDialog", "%1 on %2, %3 layers on the CPU, context %4")
+        layers = (report.total_layers,)
+    return arg(template, report.name, report.backend, *layers, report.n_ctx)
 
 
 class SelfOwnedJob(QObject):
@@ -114,7 +132,10 @@ class DiagnosticsCopier(SelfOwnedJob):
     copied = Signal(str)
 
     def __init__(self, load_report: LoadReport | None) -> None:
-        super().__init__(lambda: diagnostics_text(load_report), "gathering the diagnostics")
+        super().__init__(
+            lambda: diagnostics_text(load_report),
+            QT_TRANSLATE_NOOP("BackgroundJob", "gathering the diagnostics"),
+        )
         self.succeeded.connect(self._on_self_succeeded)
 
     def _on_self_succeeded(self, text: object) -> None:
@@ -135,7 +156,7 @@ def copy_diagnostics(parent: QWidget, load_report: LoadReport | None) -> Diagnos
         box.open()
 
     copier.copied.connect(
-        lambda _text: tell("diagnosticsCopiedBox", QMessageBox.Icon.Information, COPIED_SENTENCE)
+        lambda _text: tell("diagnosticsCopiedBox", QMessageBox.Icon.Information, _tr(COPIED_SENTENCE))
     )
     copier.failed.connect(lambda sentence: tell("diagnosticsFailedBox", QMessageBox.Icon.Warning, sentence))
     copier.start()
@@ -148,7 +169,7 @@ class AboutDialog(QDialog):
     def __init__(self, load_report: LoadReport | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("aboutDialog")
-        self.setWindowTitle(f"About {APP_NAME}")
+        self.setWindowTitle(arg(self.tr("About %1"), APP_NAME))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._load_report = load_report
 
@@ -158,26 +179,26 @@ class AboutDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         title.setFont(font)
-        summary = self._value_label("aboutSummary", APP_SUMMARY)
+        summary = self._value_label("aboutSummary", _tr(APP_SUMMARY))
 
         qt = qt_versions()
-        self.llama_cpp_label = self._value_label("aboutLlamaCpp", "reading…")
-        self.backend_label = self._value_label("aboutBackend", "reading…")
+        self.llama_cpp_label = self._value_label("aboutLlamaCpp", self.tr("reading…"))
+        self.backend_label = self._value_label("aboutBackend", self.tr("reading…"))
         self.qt_label = self._value_label("aboutQt", f"Qt {qt['qt']}, PySide6 {qt['pyside6']}")
         self.python_label = self._value_label("aboutPython", python_version())
         self.model_label = self._value_label("aboutModel", model_summary(load_report))
         self.licence_label = self._value_label("aboutLicence", f"{APP_LICENCE} (Satori Desktop)")
-        self.model_licence_label = self._value_label("aboutModelLicence", MODEL_LICENCE_NOTE)
+        self.model_licence_label = self._value_label("aboutModelLicence", _tr(MODEL_LICENCE_NOTE))
         facts = QFormLayout()
         facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for name, value in (
             ("llama.cpp:", self.llama_cpp_label),
-            ("Backend:", self.backend_label),
+            (self.tr("Backend:"), self.backend_label),
             ("Qt:", self.qt_label),
             ("Python:", self.python_label),
-            ("Model:", self.model_label),
-            ("Licence:", self.licence_label),
-            ("Model licence:", self.model_licence_label),
+            (self.tr("Model:"), self.model_label),
+            (self.tr("Licence:"), self.licence_label),
+            (self.tr("Model licence:"), self.model_licence_label),
         ):
             label = QLabel(name, self)
             # Beside the first line of its value, also where the value wraps onto more lines.
@@ -189,10 +210,10 @@ class AboutDialog(QDialog):
         self.status_label.setWordWrap(True)
 
         buttons = QDialogButtonBox(self)
-        self.copy_button = QPushButton("&Copy diagnostics", self)
+        self.copy_button = QPushButton(self.tr("&Copy diagnostics"), self)
         self.copy_button.setObjectName("copyDiagnosticsButton")
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.open_folder_button = QPushButton("&Open log folder", self)
+        self.open_folder_button = QPushButton(self.tr("&Open log folder"), self)
         self.open_folder_button.setObjectName("openLogFolderButton")
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
         close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -215,7 +236,9 @@ class AboutDialog(QDialog):
         self._fit_height()
 
         self.copier: DiagnosticsCopier | None = None  # the latest "Copy diagnostics", once clicked
-        self._build_job = SelfOwnedJob(_read_llama_cpp_build, "reading the llama.cpp build")
+        self._build_job = SelfOwnedJob(
+            _read_llama_cpp_build, QT_TRANSLATE_NOOP("BackgroundJob", "reading the llama.cpp build")
+        )
         self._build_job.succeeded.connect(self._on_build_job_succeeded)
         self._build_job.failed.connect(self._on_build_job_failed)
         self._build_job.start()
@@ -243,20 +266,22 @@ class AboutDialog(QDialog):
             self._on_build_job_failed(str(build))
             return
         self.llama_cpp_label.setText(f"llama-cpp-python {build.version}")
-        offload = "GPU offload" if build.gpu_offload_supported else "no GPU offload"
-        lines = [f"{build.backend} build, {offload}"]
+        if build.gpu_offload_supported:
+            lines = [arg(self.tr("%1 build, GPU offload"), build.backend)]
+        else:
+            lines = [arg(self.tr("%1 build, no GPU offload"), build.backend)]
         lines += [f"{name}: {', '.join(features)}" for name, features in build.features.items() if features]
         self.backend_label.setText("\n".join(lines))
         self._fit_height()
 
     def _on_build_job_failed(self, sentence: str) -> None:
-        self.llama_cpp_label.setText(f"unavailable ({sentence})")
-        self.backend_label.setText("unknown")
+        self.llama_cpp_label.setText(arg(self.tr("unavailable (%1)"), sentence))
+        self.backend_label.setText(self.tr("unknown"))
         self._fit_height()
 
     def _on_copy_button_clicked(self) -> None:
         self.copy_button.setEnabled(False)
-        self.copy_button.setText("Gathering…")
+        self.copy_button.setText(self.tr("Gathering…"))
         self.status_label.setText("")
         self.copier = DiagnosticsCopier(self._load_report)
         self.copier.copied.connect(self._on_copier_copied)
@@ -265,13 +290,13 @@ class AboutDialog(QDialog):
 
     def _on_copier_copied(self, _text: str) -> None:
         self.copy_button.setEnabled(True)
-        self.copy_button.setText("&Copy diagnostics")
-        self.status_label.setText(COPIED_SENTENCE)
+        self.copy_button.setText(self.tr("&Copy diagnostics"))
+        self.status_label.setText(_tr(COPIED_SENTENCE))
         self._fit_height()
 
     def _on_copier_failed(self, sentence: str) -> None:
         self.copy_button.setEnabled(True)
-        self.copy_button.setText("&Copy diagnostics")
+        self.copy_button.setText(self.tr("&Copy diagnostics"))
         self.status_label.setText(sentence)
         self._fit_height()
 

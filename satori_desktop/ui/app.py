@@ -40,6 +40,7 @@ from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
 from satori_desktop.core.settings import load_settings_report
 from satori_desktop.engine.types import Engine
+from satori_desktop.ui.i18n.text import arg
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,17 @@ def parse_gui_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def crash_sentence(exc: BaseException) -> str:
+    from PySide6.QtCore import QCoreApplication
+
     if isinstance(exc, UserFacingError):
         return str(exc)
-    return (
-        "Satori Desktop ran into a bug and may not work properly until it is restarted; "
-        f"the details are in the log file {log_file_path()}."
+    return arg(
+        QCoreApplication.translate(
+            "App",
+            "Satori Desktop ran into a bug and may not work properly until it is restarted; the details are "
+            "in the log file %1.",
+        ),
+        log_file_path(),
     )
 
 
@@ -247,13 +254,14 @@ def run_gui(argv: list[str]) -> int:
     previous_crash = take_previous_crash()
 
     # QtWebEngineWidgets must be imported before the QApplication exists.
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
     from PySide6.QtWidgets import QApplication
 
     from satori_desktop.ui.crash_dialog import UncaughtErrorBoxes, show_crash_report
     from satori_desktop.ui.engine_worker import EngineWorker
+    from satori_desktop.ui.i18n.languages import install_translations
     from satori_desktop.ui.main_window import MainWindow
 
     existing = QApplication.instance()
@@ -265,6 +273,9 @@ def run_gui(argv: list[str]) -> int:
 
     error_boxes = UncaughtErrorBoxes()
     install_error_handling(error_boxes.report)
+    # The language before any widget exists: each translates its strings when it is built.
+    settings = load_settings_report()
+    install_translations(app, settings.settings.language)
 
     # Installed before the window exists, so a signal during start-up is not lost: it waits in the socket
     # until the event loop runs, and then closes the window like any other.
@@ -292,14 +303,17 @@ def run_gui(argv: list[str]) -> int:
         factory = llama_engine_factory
         model_path = args.model if args.model is not None else default_model_path()
         if model_path is not None and not model_path.is_file():
-            notice = (
-                f"The model file {model_path} does not exist: check the path, or start without --model "
-                "to use the default installed model."
+            notice = arg(
+                QCoreApplication.translate(
+                    "App",
+                    "The model file %1 does not exist: check the path, or start without --model to use the "
+                    "default installed model.",
+                ),
+                model_path,
             )
             model_path = None
 
     worker = EngineWorker(factory)
-    settings = load_settings_report()
     window = MainWindow(
         worker,
         settings.settings,

@@ -13,23 +13,33 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
+from satori_desktop.ui.i18n.text import arg
 
 log = logging.getLogger(__name__)
 
 
 def bug_sentence(action: str) -> str:
-    return f"Something went wrong while {action}; the details are in the log file {log_file_path()}."
+    """The sentence for a bug while doing `action`, which is marked for translation where it is named
+    (`QT_TRANSLATE_NOOP("BackgroundJob", "asking the hub")`): the log names it in English."""
+    return arg(
+        QCoreApplication.translate(
+            "BackgroundJob", "Something went wrong while %1; the details are in the log file %2."
+        ),
+        QCoreApplication.translate("BackgroundJob", action),
+        log_file_path(),
+    )
 
 
 class BackgroundJob(QObject):
     """Runs `work()` on a thread; `succeeded(result)` or `failed(sentence)` arrive on the GUI thread.
 
     Keep a reference (or give it a parent) until one of them arrived; `action` names the job in the
-    sentence of an unexpected failure ("asking the hub").
+    sentence of an unexpected failure ("asking the hub"), marked with `QT_TRANSLATE_NOOP("BackgroundJob",
+    ...)` where the job is made.
     """
 
     succeeded = Signal(object)

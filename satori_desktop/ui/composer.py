@@ -61,17 +61,19 @@ class Composer(QWidget):
         self.editor = ProblemEdit(self)
         self.editor.setObjectName("problemEditor")
         self.editor.setPlaceholderText(
-            "Type a math problem, e.g. Solve x^2 - 5x + 6 = 0. LaTeX like $\\frac{1}{2}$ works. "
-            "Enter sends, Shift+Enter starts a new line."
+            self.tr(
+                "Type a math problem, e.g. Solve x^2 - 5x + 6 = 0. LaTeX like $\\frac{1}{2}$ works. "
+                "Enter sends, Shift+Enter starts a new line."
+            )
         )
         self.editor.setTabChangesFocus(True)
         self.editor.setMaximumHeight(84)
-        self.send_button = QPushButton("Solve", self)
+        self.send_button = QPushButton(self.tr("Solve"), self)
         self.send_button.setObjectName("sendButton")
-        self.send_button.setToolTip("Send the problem (Enter)")
-        self.stop_button = QPushButton("Stop", self)
+        self.send_button.setToolTip(self.tr("Send the problem (Enter)"))
+        self.stop_button = QPushButton(self.tr("Stop"), self)
         self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip("Stop the answer being written (Esc)")
+        self.stop_button.setToolTip(self.tr("Stop the answer being written (Esc)"))
         self.stop_button.setEnabled(False)
 
         self._preview = preview

@@ -1,9 +1,10 @@
 """The two ways the app tells the user it crashed: last time (natively), or just now (a Python bug).
 
-`CrashReportDialog` shows, at the start after a native crash, the sentence from
-`core.crash_report.previous_crash_sentence` with the report itself, "Copy details" (to the clipboard, for
-a bug report) and "Open log folder" (through `QDesktopServices`, so the platform's file manager opens
-it). It is window-modal and opened with `open()`, so it never blocks the start-up of the window.
+`CrashReportDialog` shows, at the start after a native crash, the sentence of
+`core.crash_report.previous_crash_sentence` (in the window's language: `ui.i18n.sentences`) with the report
+itself, "Copy details" (to the clipboard, for a bug report) and "Open log folder" (through
+`QDesktopServices`, so the platform's file manager opens it). It is window-modal and opened with
+`open()`, so it never blocks the start-up of the window.
 
 `UncaughtErrorBoxes` shows the sentence for an uncaught exception, from any thread: at most one box at a
 time, and a sentence already shown is not shown again in this run. An exception in a slot that fires on
@@ -31,9 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from satori_desktop.core.crash_report import CrashReport, previous_crash_sentence
+from satori_desktop.core.crash_report import CrashReport
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.ui.file_manager import open_folder
+from satori_desktop.ui.i18n.sentences import previous_crash_sentence
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +67,15 @@ class CrashReportDialog(QDialog):
         self.details_view.setReadOnly(True)
         self.details_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.details_view.setPlainText(report.details or "(the report could not be read)")
+        self.details_view.setPlainText(report.details or self.tr("(the report could not be read)"))
         self.details_view.setMinimumHeight(180)
 
         buttons = QDialogButtonBox(self)
-        self.copy_button = QPushButton("&Copy details", self)
+        self.copy_button = QPushButton(self.tr("&Copy details"), self)
         self.copy_button.setObjectName("copyDetailsButton")
         self.copy_button.setEnabled(bool(report.details))
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.open_folder_button = QPushButton("&Open log folder", self)
+        self.open_folder_button = QPushButton(self.tr("&Open log folder"), self)
         self.open_folder_button.setObjectName("openLogFolderButton")
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
         close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -96,7 +98,7 @@ class CrashReportDialog(QDialog):
 
     def _on_copy_button_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self._details)
-        self.copy_button.setText("Copied")
+        self.copy_button.setText(self.tr("Copied"))
 
     def _on_open_folder_button_clicked(self) -> None:
         with contextlib.suppress(UserFacingError):  # logged; the sentence already names the folder

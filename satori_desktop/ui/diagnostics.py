@@ -49,18 +49,22 @@ from satori_desktop.engine.llama_engine import backend_name, default_n_threads
 from satori_desktop.engine.types import LoadReport
 from satori_desktop.history.store import default_path as history_path
 from satori_desktop.models.store import ModelStore, models_root
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 
 APP_NAME = "Satori Desktop"
-APP_SUMMARY = (
+# The report is English (it goes into bug reports); the About box shows these two translated.
+APP_SUMMARY = QT_TRANSLATE_NOOP(
+    "AboutDialog",
     "An offline math assistant: the Satori-7B-Round2 reasoning model runs on this computer through "
-    "llama.cpp and shows each step of its reasoning."
+    "llama.cpp and shows each step of its reasoning.",
 )
 APP_LICENCE = "Apache-2.0"  # pyproject.toml's [project] license (a test keeps the two the same)
-MODEL_LICENCE_NOTE = (
+MODEL_LICENCE_NOTE = QT_TRANSLATE_NOOP(
+    "AboutDialog",
     "Satori-7B-Round2 is a fine-tune of Qwen2.5-Math-7B; for its licence, see the model's page on the "
-    "Hugging Face hub."
+    "Hugging Face hub.",
 )
 
 LOG_LINES = 200  # of the log file's end
@@ -160,17 +164,6 @@ def _as_text(value: object) -> str:
 
 def python_version() -> str:
     return f"{platform.python_version()} ({platform.python_implementation()})"
-
-
-def model_summary(report: LoadReport | None) -> str:
-    """'satori-7b-round2-q4_k_m.gguf on CUDA, 29/29 layers on the GPU, context 4096' or 'no model loaded'."""
-    if report is None:
-        return "no model loaded"
-    if report.gpu_layers > 0:
-        layers = f"{min(report.gpu_layers, report.total_layers)}/{report.total_layers} layers on the GPU"
-    else:
-        layers = f"{report.total_layers} layers on the CPU"
-    return f"{report.name} on {report.backend}, {layers}, context {report.n_ctx}"
 
 
 # -- the report ------------------------------------------------------------------------------------------

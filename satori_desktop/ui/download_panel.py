@@ -7,11 +7,12 @@ panel what happened, so both places say the same thing in the same words.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from satori_desktop.engine.hardware import format_bytes
 from satori_desktop.models.download import DownloadProgress
+from satori_desktop.ui.i18n.text import arg
 
 _STEPS = 1000  # the bar's resolution
 # Steps without a byte count worth showing: the bar goes busy.
@@ -22,28 +23,51 @@ def format_duration(seconds: float) -> str:
     """'about 2 min left' style: seconds under a minute, then minutes, then hours and minutes."""
     seconds = max(0, round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
+        return arg(QCoreApplication.translate("DownloadPanel", "%1 s"), seconds)
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return arg(QCoreApplication.translate("DownloadPanel", "%1 min"), minutes)
+    return arg(
+        QCoreApplication.translate("DownloadPanel", "%1 h %2 min"), minutes // 60, f"{minutes % 60:02d}"
+    )
 
 
 def progress_sentence(progress: DownloadProgress) -> str:
     """What the line under the progress bar says for each phase of a download."""
     if progress.phase == "checking":
-        return "Asking the hub for the file…"
+        return QCoreApplication.translate("DownloadPanel", "Asking the hub for the file…")
     if progress.phase == "hashing-part":
-        return f"Checking what was already downloaded: {format_bytes(progress.done_bytes)}…"
+        return arg(
+            QCoreApplication.translate("DownloadPanel", "Checking what was already downloaded: %1…"),
+            format_bytes(progress.done_bytes),
+        )
     if progress.phase == "verifying":
-        return "Step 2 of 2: checking the file's sha256 against the hub's…"
+        return QCoreApplication.translate(
+            "DownloadPanel", "Step 2 of 2: checking the file's sha256 against the hub's…"
+        )
     if progress.phase == "done":
-        return "Downloaded and verified."
-    parts = [f"Step 1 of 2: {format_bytes(progress.done_bytes)} of {format_bytes(progress.total_bytes)}"]
+        return QCoreApplication.translate("DownloadPanel", "Downloaded and verified.")
+    parts = [
+        arg(
+            QCoreApplication.translate("DownloadPanel", "Step 1 of 2: %1 of %2"),
+            format_bytes(progress.done_bytes),
+            format_bytes(progress.total_bytes),
+        )
+    ]
     if progress.bytes_per_second:
-        parts.append(f"{format_bytes(int(progress.bytes_per_second))}/s")
+        parts.append(
+            arg(
+                QCoreApplication.translate("DownloadPanel", "%1/s"),
+                format_bytes(int(progress.bytes_per_second)),
+            )
+        )
     if progress.eta_seconds is not None:
-        parts.append(f"about {format_duration(progress.eta_seconds)} left")
+        parts.append(
+            arg(
+                QCoreApplication.translate("DownloadPanel", "about %1 left"),
+                format_duration(progress.eta_seconds),
+            )
+        )
     return " · ".join(parts)
 
 
@@ -60,9 +84,9 @@ class DownloadPanel(QWidget):
         self.line.setObjectName("downloadProgressLine")
         self.line.setWordWrap(True)
         self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.pause_button = QPushButton("Pause", self)
+        self.pause_button = QPushButton(self.tr("Pause"), self)
         self.pause_button.setObjectName("pauseButton")
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.setObjectName("cancelButton")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -78,17 +102,17 @@ class DownloadPanel(QWidget):
         self.setVisible(True)
         self.bar.setRange(0, _STEPS)
         self.bar.setValue(0)
-        self.line.setText("Starting…")
-        self.pause_button.setText("Pause")
+        self.line.setText(self.tr("Starting…"))
+        self.pause_button.setText(self.tr("Pause"))
         self._enable(True)
 
     def show_pausing(self) -> None:
         self.pause_button.setEnabled(False)
-        self.line.setText("Pausing…")
+        self.line.setText(self.tr("Pausing…"))
 
     def show_cancelling(self) -> None:
         self.cancel_button.setEnabled(False)
-        self.line.setText("Cancelling…")
+        self.line.setText(self.tr("Cancelling…"))
 
     def show_progress(self, progress: DownloadProgress) -> None:
         if progress.phase in _BUSY_PHASES:
@@ -107,15 +131,15 @@ class DownloadPanel(QWidget):
         self._enable(False)
 
     def show_paused(self) -> None:
-        self._show_stopped("Paused: what was downloaded is kept; Resume goes on from there.")
+        self._show_stopped(self.tr("Paused: what was downloaded is kept; Resume goes on from there."))
 
     def show_failed(self) -> None:
         """The sentence saying why is the owner's to show; the panel offers Resume."""
-        self._show_stopped("Stopped.")
+        self._show_stopped(self.tr("Stopped."))
 
     def _show_stopped(self, line: str) -> None:
         self.bar.setRange(0, _STEPS)
-        self.pause_button.setText("Resume")
+        self.pause_button.setText(self.tr("Resume"))
         self._enable(True)
         self.line.setText(line)
 

@@ -25,6 +25,7 @@ from satori_desktop.models.download import (
 from satori_desktop.models.hub import RemoteFile
 from satori_desktop.models.store import ModelStore
 from satori_desktop.ui.background import bug_sentence
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,6 @@ class DownloadTask(QObject):
             self.failed.emit(str(exc))
         except Exception:
             log.exception("the download failed")
-            self.failed.emit(bug_sentence("downloading the model"))
+            self.failed.emit(bug_sentence(QT_TRANSLATE_NOOP("BackgroundJob", "downloading the model")))
         else:
             self.finished.emit(model)

@@ -27,24 +27,34 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
 from satori_desktop.engine.types import Engine, GenerationRequest, LoadOptions
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[], Engine]
 
-NO_MODEL_YET = "No model is loaded yet: wait for it to finish loading, or choose a model."
+NO_MODEL_YET = QT_TRANSLATE_NOOP(
+    "EngineWorker", "No model is loaded yet: wait for it to finish loading, or choose a model."
+)
 # Load progress goes to the GUI at most this often (its first and last report always go).
 LOAD_PROGRESS_INTERVAL_S = 0.05
 
 
 def _bug_sentence(action: str) -> str:
-    return f"Something went wrong while {action}; the details are in the log file {log_file_path()}."
+    """`action` is marked for translation where it is named ("loading the model")."""
+    return arg(
+        QCoreApplication.translate(
+            "EngineWorker", "Something went wrong while %1; the details are in the log file %2."
+        ),
+        QCoreApplication.translate("EngineWorker", action),
+        log_file_path(),
+    )
 
 
 class _Worker(QObject):
@@ -86,7 +96,7 @@ class _Worker(QObject):
             return
         except Exception:
             log.exception("loading the model failed")
-            self.errored.emit(_bug_sentence("loading the model"))
+            self.errored.emit(_bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "loading the model")))
             return
         self.model_loaded.emit(report)
 
@@ -98,7 +108,11 @@ class _Worker(QObject):
             self.generation_finished.emit(TurnSummary.not_started(request_id, "cancelled"))
             return
         if engine is None or engine.load_report is None:
-            self.generation_finished.emit(TurnSummary.not_started(request_id, "error", NO_MODEL_YET))
+            self.generation_finished.emit(
+                TurnSummary.not_started(
+                    request_id, "error", QCoreApplication.translate("EngineWorker", NO_MODEL_YET)
+                )
+            )
             return
         active: Engine = engine  # the closure below needs the narrowed type
         batcher = StreamBatcher(request_id, engine.load_report.n_ctx)
@@ -118,7 +132,9 @@ class _Worker(QObject):
             summary = batcher.failed(str(exc))
         except Exception:
             log.exception("generation failed")
-            summary = batcher.failed(_bug_sentence("generating the answer"))
+            summary = batcher.failed(
+                _bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "generating the answer"))
+            )
         else:
             summary = batcher.summary(result)
         finally:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.ui.i18n.text import arg
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,21 @@ def open_folder(folder: Path) -> None:
     except OSError as exc:
         log.warning("could not create %s: %s", folder, exc)
         raise UserFacingError(
-            f"The folder {folder} could not be created ({exc.strerror or exc}): check its permissions."
+            arg(
+                QCoreApplication.translate(
+                    "FileManager", "The folder %1 could not be created (%2): check its permissions."
+                ),
+                folder,
+                exc.strerror or exc,
+            )
         ) from None
     if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
         log.warning("no file manager opened %s", folder)
-        raise UserFacingError(f"The folder {folder} could not be opened here: open it in your file manager.")
+        raise UserFacingError(
+            arg(
+                QCoreApplication.translate(
+                    "FileManager", "The folder %1 could not be opened here: open it in your file manager."
+                ),
+                folder,
+            )
+        )

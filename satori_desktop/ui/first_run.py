@@ -37,22 +37,15 @@ from satori_desktop.models.download import (
     pending_downloads,
 )
 from satori_desktop.models.hub import RemoteFile
-from satori_desktop.models.recommend import (
-    MachineRecommendation,
-    machine_sentence,
-    recommend_for_this_machine,
-)
+from satori_desktop.models.recommend import MachineRecommendation, recommend_for_this_machine
 from satori_desktop.models.store import InstalledModel, ModelStore
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.download_panel import DownloadPanel
 from satori_desktop.ui.download_task import DownloadTask
+from satori_desktop.ui.i18n.sentences import machine_sentence, recommendation_sentence
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
-
-INTRO = (
-    "Satori is a math assistant that reasons step by step, checks its own work and tries another way when "
-    "it finds a flaw. It runs entirely on this computer."
-)
 
 
 class FirstRunPage(QWidget):
@@ -78,11 +71,17 @@ class FirstRunPage(QWidget):
         self._jobs: list[BackgroundJob] = []
         self._started = False
 
-        self.title = QLabel("Welcome to Satori Desktop", self)
+        self.title = QLabel(self.tr("Welcome to Satori Desktop"), self)
         self.title.setObjectName("firstRunTitle")
         self.title.setStyleSheet("font-size: 20px; font-weight: 600;")
-        self.intro = self._text_label("firstRunIntro", INTRO)
-        self.machine = self._text_label("firstRunMachine", "Looking at this computer…")
+        self.intro = self._text_label(
+            "firstRunIntro",
+            self.tr(
+                "Satori is a math assistant that reasons step by step, checks its own work and tries another "
+                "way when it finds a flaw. It runs entirely on this computer."
+            ),
+        )
+        self.machine = self._text_label("firstRunMachine", self.tr("Looking at this computer…"))
         self.advice = self._text_label("firstRunAdvice", "")
         self.plan = self._text_label("firstRunPlan", "")
         self.hub_note = self._text_label("firstRunHubNote", "")
@@ -91,16 +90,16 @@ class FirstRunPage(QWidget):
         self.resume_note = self._text_label("firstRunResumeNote", "")
         self.resume_note.setVisible(False)
 
-        self.download_button = QPushButton("Download", self)
+        self.download_button = QPushButton(self.tr("Download"), self)
         self.download_button.setObjectName("downloadButton")
         self.download_button.setEnabled(False)
         self.download_button.setDefault(True)
         self.download_button.clicked.connect(self._on_download_button_clicked)
-        self.discard_button = QPushButton("Discard it", self)
+        self.discard_button = QPushButton(self.tr("Discard it"), self)
         self.discard_button.setObjectName("discardButton")
         self.discard_button.setVisible(False)
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
-        self.import_button = QPushButton("I already have a GGUF file…", self)
+        self.import_button = QPushButton(self.tr("I already have a GGUF file…"), self)
         self.import_button.setObjectName("importButton")
         self.import_button.clicked.connect(self._on_import_button_clicked)
 
@@ -166,7 +165,9 @@ class FirstRunPage(QWidget):
             return
         self._started = True
         self._offer_pending()
-        job = BackgroundJob(self._recommend, "looking at this computer", self)
+        job = BackgroundJob(
+            self._recommend, QT_TRANSLATE_NOOP("BackgroundJob", "looking at this computer"), self
+        )
         job.succeeded.connect(self._on_recommend_job_succeeded)
         job.failed.connect(self._on_recommend_job_failed)
         self._jobs.append(job)
@@ -197,13 +198,15 @@ class FirstRunPage(QWidget):
     def _on_recommend_job_succeeded(self, found: MachineRecommendation) -> None:
         self._found = found
         self.machine.setText(machine_sentence(found.hardware))
-        self._say(self.advice, found.recommendation.explanation)
+        self._say(self.advice, recommendation_sentence(found))
         if found.hub_unreachable is not None:
             # The reason itself (it may name a command) is for the log; the page says what it means here.
             log.info("first run without the hub: %s", found.hub_unreachable)
             self.hub_note.setText(
-                "The hub cannot be reached right now, so the sizes are estimates. The download needs an "
-                "internet connection; a GGUF file you already have works without one."
+                self.tr(
+                    "The hub cannot be reached right now, so the sizes are estimates. The download needs an "
+                    "internet connection; a GGUF file you already have works without one."
+                )
             )
             self.hub_note.setVisible(True)
         if self._pending is None:
@@ -250,7 +253,9 @@ class FirstRunPage(QWidget):
 
     def choose_file(self) -> None:
         """The file dialog for a GGUF the user already has (non-blocking; `import_requested` follows)."""
-        dialog = QFileDialog(self, "Choose a GGUF model file", str(Path.home()), "GGUF models (*.gguf)")
+        dialog = QFileDialog(
+            self, self.tr("Choose a GGUF model file"), str(Path.home()), self.tr("GGUF models (*.gguf)")
+        )
         dialog.setObjectName("importDialog")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -261,7 +266,9 @@ class FirstRunPage(QWidget):
         self.progress_box.show_progress(progress)
 
     def _on_download_finished(self, model: InstalledModel) -> None:
-        self.progress_box.show_finished(f"Downloaded and verified: {model.path.name}. Loading it…")
+        self.progress_box.show_finished(
+            arg(self.tr("Downloaded and verified: %1. Loading it…"), model.path.name)
+        )
         self.model_installed.emit(model)
 
     def _on_download_paused(self) -> None:
@@ -309,13 +316,22 @@ class FirstRunPage(QWidget):
         self._pending = pending[0]
         done, total = self._pending.have_bytes, self._pending.remote.size
         self.resume_note.setText(
-            f"A download of {self._pending.remote.filename} stopped at {self._pending.fraction:.0%} "
-            f"({format_bytes(done)} of {format_bytes(total)}). Resume it, or discard what was downloaded?"
+            arg(
+                self.tr(
+                    "A download of %1 stopped at %2 (%3 of %4). Resume it, or discard what was downloaded?"
+                ),
+                self._pending.remote.filename,
+                f"{self._pending.fraction:.0%}",
+                format_bytes(done),
+                format_bytes(total),
+            )
         )
         self.resume_note.setVisible(True)
         self.discard_button.setVisible(True)
         remote = self._pending.remote
-        self._set_target(lambda: remote, f"Resume the download ({format_bytes(total - done)} to go)")
+        self._set_target(
+            lambda: remote, arg(self.tr("Resume the download (%1 to go)"), format_bytes(total - done))
+        )
 
     def _show_plan(self) -> None:
         found = self._found
@@ -324,24 +340,34 @@ class FirstRunPage(QWidget):
             return
         choice = found.recommendation.choice
         if choice is None:
-            self._say(self.plan, "You can still import a GGUF file you already have.")
+            self._say(self.plan, self.tr("You can still import a GGUF file you already have."))
             self.download_button.setEnabled(False)
             return
         entry = choice.entry
         size = format_bytes(entry.size)
         if found.recommendation.estimated:
-            size = f"about {size}"
-        name = entry.filename or f"the {entry.quantization} file"
+            size = arg(self.tr("about %1"), size)
+        name = entry.filename or arg(self.tr("the %1 file"), entry.quantization)
         self._say(
             self.plan,
-            f"Satori will download {name} ({size}) from {entry.repo_id} into {self._models_folder()}. "
-            "After that it runs offline: no question ever leaves this computer.",
+            arg(
+                self.tr(
+                    "Satori will download %1 (%2) from %3 into %4. After that it runs offline: no question "
+                    "ever leaves this computer."
+                ),
+                name,
+                size,
+                entry.repo_id,
+                self._models_folder(),
+            ),
         )
         known = entry.remote()
         spec = entry.quantization or entry.repo_id
         self._set_target(
             (lambda: known) if known is not None else (lambda: catalog.resolve_spec(spec)),
-            f"Download {entry.quantization or 'it'} ({size})",
+            arg(self.tr("Download %1 (%2)"), entry.quantization, size)
+            if entry.quantization
+            else arg(self.tr("Download it (%1)"), size),
         )
 
     def _set_target(self, resolve: Callable[[], RemoteFile], label: str) -> None:

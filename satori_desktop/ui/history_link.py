@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.background import BackgroundJob
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
     from satori_desktop.history import HistoryStore, TurnRecorder
@@ -62,7 +63,8 @@ class HistoryLink(QObject):
             return
         factory = self._factory
         self._job = BackgroundJob(
-            lambda: factory(on_error=self.save_state_changed.emit), "opening the history"
+            lambda: factory(on_error=self.save_state_changed.emit),
+            QT_TRANSLATE_NOOP("BackgroundJob", "opening the history"),
         )
         self._job.succeeded.connect(self._on_open_job_succeeded)
         self._job.failed.connect(self.failed)

@@ -14,7 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLineEdit,
@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.ui.i18n.languages import ui_locale
+from satori_desktop.ui.i18n.text import arg
 
 if TYPE_CHECKING:  # the history's modules are imported where the store is opened, off the GUI thread
     from satori_desktop.history import ConversationSummary, HistoryStore, SearchHit
@@ -39,19 +41,21 @@ LIST_LIMIT = 500
 
 
 def date_group(timestamp: float, now: float | None = None) -> str:
-    """'Today', 'Yesterday', 'Previous 7 days', 'Previous 30 days', or the month ('November 2026')."""
+    """'Today', 'Yesterday', 'Previous 7 days', 'Previous 30 days', or the month ('November 2026'), in the
+    window's language."""
     day = datetime.date.fromtimestamp(timestamp)
     today = datetime.date.fromtimestamp(time.time() if now is None else now)
     age = (today - day).days
     if age <= 0:
-        return "Today"
+        return QCoreApplication.translate("HistorySidebar", "Today")
     if age == 1:
-        return "Yesterday"
+        return QCoreApplication.translate("HistorySidebar", "Yesterday")
     if age < 7:
-        return "Previous 7 days"
+        return QCoreApplication.translate("HistorySidebar", "Previous 7 days")
     if age < 30:
-        return "Previous 30 days"
-    return day.strftime("%B %Y")
+        return QCoreApplication.translate("HistorySidebar", "Previous 30 days")
+    month_format = QCoreApplication.translate("HistorySidebar", "MMMM yyyy", "a month, as Qt writes dates")
+    return ui_locale().toString(QDate(day.year, day.month, day.day), month_format)
 
 
 class HistorySidebar(QWidget):
@@ -70,12 +74,12 @@ class HistorySidebar(QWidget):
         self._current: int | None = None
         self._filling = False
 
-        self.new_button = QPushButton("New conversation", self)
+        self.new_button = QPushButton(self.tr("New conversation"), self)
         self.new_button.setObjectName("newConversationButton")
         self.new_button.clicked.connect(self.new_conversation_requested)
         self.search_box = QLineEdit(self)
         self.search_box.setObjectName("historySearch")
-        self.search_box.setPlaceholderText("Search conversations")
+        self.search_box.setPlaceholderText(self.tr("Search conversations"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.textChanged.connect(self._on_search_box_text_changed)
         self.tree = QTreeWidget(self)
@@ -90,11 +94,11 @@ class HistorySidebar(QWidget):
         self.tree.itemChanged.connect(self._on_tree_item_changed)
         self.tree.setEnabled(False)
 
-        self.rename_action = QAction("Rename", self)
+        self.rename_action = QAction(self.tr("Rename"), self)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
         self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.rename_action.triggered.connect(self._on_rename_action_triggered)
-        self.delete_action = QAction("Delete", self)
+        self.delete_action = QAction(self.tr("Delete"), self)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(self._on_delete_action_triggered)
@@ -186,16 +190,18 @@ class HistorySidebar(QWidget):
             item = QTreeWidgetItem(self._group(date_group(summary.updated_at)), [summary.title])
             item.setData(0, ID_ROLE, summary.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-            when = datetime.datetime.fromtimestamp(summary.updated_at).strftime("%d %b %Y, %H:%M")
-            answers = "answer" if summary.turn_count == 1 else "answers"
-            tip = f"{when} · {summary.turn_count} {answers}"
+            when = ui_locale().toString(
+                QDateTime.fromMSecsSinceEpoch(int(summary.updated_at * 1000)),
+                self.tr("dd MMM yyyy, HH:mm", "a date and time, as Qt writes them"),
+            )
+            tip = arg(self.tr("%1 · %n answers", "", summary.turn_count), when)
             if summary.last_finish_reason == "interrupted":
-                tip += " · the last answer was interrupted"
+                tip = arg(self.tr("%1 · the last answer was interrupted"), tip)
             item.setToolTip(0, tip)
         self.tree.expandAll()
 
     def _fill_hits(self, hits: list[SearchHit]) -> None:
-        group = self._group(f"{len(hits)} found" if hits else "Nothing found")
+        group = self._group(self.tr("%n found", "", len(hits)) if hits else self.tr("Nothing found"))
         for hit in hits:
             item = QTreeWidgetItem(group, [hit.title])
             item.setData(0, ID_ROLE, hit.conversation_id)

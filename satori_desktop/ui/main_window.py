@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QSettings, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QMimeData, QObject, QSettings, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -48,6 +48,7 @@ from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.history_link import HistoryFactory, HistoryLink, open_history
 from satori_desktop.ui.history_sidebar import HistorySidebar
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.theme import apply_theme
@@ -60,6 +61,10 @@ if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for
     from satori_desktop.ui.models_window import ModelsWindow
 
 log = logging.getLogger(__name__)
+
+WAIT_FOR_THE_ANSWER = QT_TRANSLATE_NOOP(
+    "MainWindow", "Wait for the answer to finish (or press Stop) before opening another model."
+)
 
 
 def window_settings() -> QSettings:
@@ -267,14 +272,16 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         keys = QKeySequence.StandardKey
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action("&New conversation", self._on_new_action_triggered, keys.New)
-        self.import_action = self._action("&Open a model file…", self._on_import_action_triggered, keys.Open)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.new_action = self._action(self.tr("&New conversation"), self._on_new_action_triggered, keys.New)
+        self.import_action = self._action(
+            self.tr("&Open a model file…"), self._on_import_action_triggered, keys.Open
+        )
         self.models_action = self._action(
-            "&Models…", self._on_models_action_triggered, QKeySequence("Ctrl+Shift+M")
+            self.tr("&Models…"), self._on_models_action_triggered, QKeySequence("Ctrl+Shift+M")
         )
         self.settings_action = self._action(
-            "&Settings…", self._on_settings_action_triggered, keys.Preferences
+            self.tr("&Settings…"), self._on_settings_action_triggered, keys.Preferences
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addActions([self.new_action, self.import_action, self.models_action])
@@ -286,40 +293,48 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, keys.Quit))
+        file_menu.addAction(self._action(self.tr("&Quit"), self.close, keys.Quit))
 
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         self.copy_answer_action = self._action(
-            "Copy the &answer (LaTeX)", self._on_copy_answer_action_triggered, QKeySequence("Ctrl+Shift+C")
+            self.tr("Copy the &answer (LaTeX)"),
+            self._on_copy_answer_action_triggered,
+            QKeySequence("Ctrl+Shift+C"),
         )
-        self.stop_action = self._action("&Stop", self._on_composer_stop_requested, QKeySequence("Ctrl+."))
+        self.stop_action = self._action(
+            self.tr("&Stop"), self._on_composer_stop_requested, QKeySequence("Ctrl+.")
+        )
         self.focus_composer_action = self._action(
-            "&Type a problem", self._on_focus_composer_action_triggered, QKeySequence("Ctrl+L")
+            self.tr("&Type a problem"), self._on_focus_composer_action_triggered, QKeySequence("Ctrl+L")
         )
-        self.search_action = self._action("&Search the history", self.sidebar.focus_search, keys.Find)
+        self.search_action = self._action(
+            self.tr("&Search the history"), self.sidebar.focus_search, keys.Find
+        )
         edit_menu.addActions(
             [self.copy_answer_action, self.stop_action, self.focus_composer_action, self.search_action]
         )
 
-        view_menu = self.menuBar().addMenu("&View")
-        self.keep_open_action = QAction("&Keep checking/exploring sections open", self)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.keep_open_action = QAction(self.tr("&Keep checking/exploring sections open"), self)
         self.keep_open_action.setCheckable(True)
         self.keep_open_action.setChecked(self._settings.keep_sections_open)
         self.keep_open_action.toggled.connect(self._on_keep_open_action_toggled)
-        self.sidebar_action = QAction("&History sidebar", self)
+        self.sidebar_action = QAction(self.tr("&History sidebar"), self)
         self.sidebar_action.setCheckable(True)
         self.sidebar_action.setChecked(True)
         self.sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.sidebar_action.toggled.connect(self.sidebar.setVisible)
         view_menu.addActions([self.keep_open_action, self.sidebar_action])
 
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = self._action("&About Satori Desktop", self._on_about_action_triggered, None)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = self._action(
+            self.tr("&About Satori Desktop"), self._on_about_action_triggered, None
+        )
         self.diagnostics_action = self._action(
-            "&Copy diagnostics", self._on_diagnostics_action_triggered, None
+            self.tr("&Copy diagnostics"), self._on_diagnostics_action_triggered, None
         )
         self.log_folder_action = self._action(
-            "Open the &log folder", self._on_log_folder_action_triggered, None
+            self.tr("Open the &log folder"), self._on_log_folder_action_triggered, None
         )
         help_menu.addActions([self.about_action, self.diagnostics_action, self.log_folder_action])
 
@@ -471,7 +486,7 @@ class MainWindow(QMainWindow):
             try:
                 set_models_root(Path(settings.models_dir))  # carries the registry over
             except (UserFacingError, OSError) as exc:
-                self.notice_bar.add(f"The models folder could not be changed: {exc}")
+                self.notice_bar.add(arg(self.tr("The models folder could not be changed: %1"), exc))
                 settings = settings.with_changes(models_dir=old.models_dir)
         self.apply_settings(settings)
         if needs_reload and self._model_path is not None and self._model_ready:
@@ -493,8 +508,10 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Satori Desktop",
-            "The context size, GPU layers and CPU threads apply when the model is loaded again. "
-            "Reload it now?",
+            self.tr(
+                "The context size, GPU layers and CPU threads apply when the model is loaded again. "
+                "Reload it now?"
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )
@@ -524,11 +541,11 @@ class MainWindow(QMainWindow):
         answers = [parse_trace(turn.answer).answer for turn in self._conversation.turns if turn.answer]
         latex = next((answer for answer in reversed(answers) if answer), None)
         if latex is None:
-            self.statusBar().showMessage("There is no boxed answer to copy yet.", 4000)
+            self.statusBar().showMessage(self.tr("There is no boxed answer to copy yet."), 4000)
             return
         clipboard = QGuiApplication.clipboard()
         clipboard.setText(latex)
-        self.statusBar().showMessage(f"Copied the answer: {latex}", 4000)
+        self.statusBar().showMessage(arg(self.tr("Copied the answer: %1"), latex), 4000)
 
     def _on_focus_composer_action_triggered(self) -> None:
         self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -577,8 +594,10 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
             self.notice_bar.add(
-                f"Your settings could not be saved ({exc.strerror or exc}); they apply until Satori Desktop "
-                "closes."
+                arg(
+                    self.tr("Your settings could not be saved (%1); they apply until Satori Desktop closes."),
+                    exc.strerror or exc,
+                )
             )
 
     @property
@@ -619,11 +638,11 @@ class MainWindow(QMainWindow):
             if store is not None and store.restore(conversation_id):
                 self.sidebar.refresh()
 
-        self.notice_bar.offer(f"Deleted “{title}”.", "Undo", undo)
+        self.notice_bar.offer(arg(self.tr("Deleted “%1”."), title), self.tr("Undo"), undo)
 
     def _on_models_window_model_chosen(self, model: InstalledModel) -> None:
         if self.is_busy:
-            self.notice_bar.add("Wait for the answer to finish (or press Stop) before opening another model.")
+            self.notice_bar.add(QCoreApplication.translate("MainWindow", WAIT_FOR_THE_ANSWER))
             return
         self._use_installed_model(model)
 
@@ -688,8 +707,10 @@ class MainWindow(QMainWindow):
             self._start_answer(turn.question, replacing_turn_id=turn.id)
 
         self.notice_bar.offer(
-            "The last answer was interrupted when Satori Desktop closed; what was written is kept above.",
-            "Retry",
+            self.tr(
+                "The last answer was interrupted when Satori Desktop closed; what was written is kept above."
+            ),
+            self.tr("Retry"),
             retry,
         )
 
@@ -699,10 +720,14 @@ class MainWindow(QMainWindow):
         """Check and register a local GGUF (off the GUI thread: hashing a 4 GB file takes seconds), then
         load it. A non-Satori model is allowed; its warning is shown."""
         if self.is_busy:
-            self.notice_bar.add("Wait for the answer to finish (or press Stop) before opening another model.")
+            self.notice_bar.add(QCoreApplication.translate("MainWindow", WAIT_FOR_THE_ANSWER))
             return
         store_factory = self._store_factory
-        job = BackgroundJob(lambda: store_factory().import_file(path), "importing the model", self)
+        job = BackgroundJob(
+            lambda: store_factory().import_file(path),
+            QT_TRANSLATE_NOOP("BackgroundJob", "importing the model"),
+            self,
+        )
         job.succeeded.connect(self._on_import_job_succeeded)
         job.failed.connect(self._on_import_job_failed)
         self._jobs.append(job)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,22 +45,32 @@ from satori_desktop.engine.hardware import format_bytes
 from satori_desktop.models import catalog
 from satori_desktop.models.download import DownloadProgress
 from satori_desktop.models.hub import RemoteFile
-from satori_desktop.models.recommend import (
-    Candidate,
-    MachineRecommendation,
-    machine_sentence,
-    recommend_for_this_machine,
-)
+from satori_desktop.models.recommend import Candidate, MachineRecommendation, recommend_for_this_machine
 from satori_desktop.models.store import InstalledModel, ModelStore, VerifyResult, set_models_root
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.download_panel import DownloadPanel
 from satori_desktop.ui.download_task import DownloadTask
 from satori_desktop.ui.file_manager import open_folder
+from satori_desktop.ui.i18n.sentences import machine_sentence, recommendation_sentence
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
 
-INSTALLED_COLUMNS = ("Name", "Quantisation", "Size", "Source", "Verified", "Default")
-AVAILABLE_COLUMNS = ("File", "Quantisation", "Size", "Repository", "This machine")
+INSTALLED_COLUMNS = (
+    QT_TRANSLATE_NOOP("ModelsWindow", "Name"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Quantisation"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Size"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Source"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Verified"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Default"),
+)
+AVAILABLE_COLUMNS = (
+    QT_TRANSLATE_NOOP("ModelsWindow", "File"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Quantisation"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Size"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "Repository"),
+    QT_TRANSLATE_NOOP("ModelsWindow", "This machine"),
+)
 _MODEL_ROLE = Qt.ItemDataRole.UserRole
 VERIFY_PROGRESS_INTERVAL_S = 0.1
 _GOOD = QColor("#1d6b2f")
@@ -74,35 +84,58 @@ class _VerifyStopped(Exception):
 # -- what each cell says (pure, so the wording is tested without a window) ---------------------------------
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ModelsWindow", text)
+
+
 def source_text(model: InstalledModel) -> str:
     if model.source == "import":
-        return "imported"
+        return QCoreApplication.translate("ModelsWindow", "imported")
     if model.source == "hf-cache":
-        return f"{model.repo_id} (from the Hugging Face cache)"
-    return model.repo_id or "the hub"
+        return arg(
+            QCoreApplication.translate("ModelsWindow", "%1 (from the Hugging Face cache)"), model.repo_id
+        )
+    return model.repo_id or QCoreApplication.translate("ModelsWindow", "the hub")
+
+
+def verified_state(model: InstalledModel) -> str:
+    """Whether the file is known to be intact: "missing", "damaged", "checked", "downloaded" (its sha256
+    checked as it was downloaded) or "unchecked"."""
+    if not model.path.is_file():
+        return "missing"
+    if model.verified_ok is False:
+        return "damaged"
+    if model.verified_ok and model.verified_at:
+        return "checked"
+    if model.source in ("hub", "hf-cache") and model.sha256:
+        return "downloaded"
+    return "unchecked"
 
 
 def verified_text(model: InstalledModel) -> str:
     """Whether the file is known to be intact, and since when."""
-    if not model.path.is_file():
-        return "File missing"
-    if model.verified_ok is False:
-        return "Damaged"
-    if model.verified_ok and model.verified_at:
-        return f"Yes, checked {model.verified_at[:10]}"
-    if model.source in ("hub", "hf-cache") and model.sha256:
-        return "Yes, when downloaded"
-    return "Not checked yet"
+    state = verified_state(model)
+    if state == "missing":
+        return QCoreApplication.translate("ModelsWindow", "File missing")
+    if state == "damaged":
+        return QCoreApplication.translate("ModelsWindow", "Damaged")
+    if state == "checked":
+        return arg(
+            QCoreApplication.translate("ModelsWindow", "Yes, checked %1"), (model.verified_at or "")[:10]
+        )
+    if state == "downloaded":
+        return QCoreApplication.translate("ModelsWindow", "Yes, when downloaded")
+    return QCoreApplication.translate("ModelsWindow", "Not checked yet")
 
 
 def installed_row(model: InstalledModel, *, is_default: bool) -> tuple[str, ...]:
     return (
         model.name,
-        model.quantization or "unknown",
+        model.quantization or QCoreApplication.translate("ModelsWindow", "unknown"),
         format_bytes(model.size),
         source_text(model),
         verified_text(model),
-        "Default" if is_default else "",
+        _tr(INSTALLED_COLUMNS[5]) if is_default else "",
     )
 
 
@@ -110,20 +143,34 @@ def fit_text(candidate: Candidate, *, recommended: bool) -> str:
     """The "fits this machine" mark: whether it runs here, and where its layers go."""
     fit = candidate.fit
     if not fit.runs:
-        return "Too big for this machine"
+        return QCoreApplication.translate("ModelsWindow", "Too big for this machine")
     if fit.full_offload:
-        text = "Fits: all on the GPU"
+        text = QCoreApplication.translate("ModelsWindow", "Fits: all on the GPU")
     elif fit.gpu_layers > 0:
-        text = f"Fits: {fit.gpu_layers} of {fit.total_layers} layers on the GPU"
+        text = arg(
+            QCoreApplication.translate("ModelsWindow", "Fits: %1 of %2 layers on the GPU"),
+            fit.gpu_layers,
+            fit.total_layers,
+        )
     else:
-        text = "Fits: runs on the CPU"
-    return f"{text} · recommended" if recommended else text
+        text = QCoreApplication.translate("ModelsWindow", "Fits: runs on the CPU")
+    return arg(QCoreApplication.translate("ModelsWindow", "%1 · recommended"), text) if recommended else text
 
 
 def verdict_sentence(result: VerifyResult) -> str:
     if result.ok:
-        return f"{result.name} is verified: {result.message}."
+        return arg(
+            QCoreApplication.translate("ModelsWindow", "%1 is verified: %2."), result.name, result.message
+        )
     return result.message
+
+
+def entry_name(candidate: Candidate) -> str:
+    """A catalogue file's name, or what it is when the hub has not named it yet."""
+    entry = candidate.entry
+    return entry.filename or arg(
+        QCoreApplication.translate("ModelsWindow", "the %1 file"), entry.quantization
+    )
 
 
 class ModelsWindow(QDialog):
@@ -151,7 +198,7 @@ class ModelsWindow(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("modelsWindow")
-        self.setWindowTitle("Models")
+        self.setWindowTitle(self.tr("Models"))
         self.setModal(False)
         self.resize(900, 640)
         self._store_factory = store_factory
@@ -170,18 +217,22 @@ class ModelsWindow(QDialog):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setWordWrap(True)
         self.open_folder_button = self._button(
-            "openFolderButton", "Open folder", self._on_open_folder_clicked
+            "openFolderButton", self.tr("Open folder"), self._on_open_folder_clicked
         )
-        self.move_folder_button = self._button("moveFolderButton", "Move…", self._on_move_folder_clicked)
+        self.move_folder_button = self._button(
+            "moveFolderButton", self.tr("Move…"), self._on_move_folder_clicked
+        )
 
         # What is installed.
         self.installed = self._tree("installedModels", INSTALLED_COLUMNS)
         self.installed.itemSelectionChanged.connect(self._on_installed_selection_changed)
         self.installed.itemDoubleClicked.connect(self._on_installed_item_double_clicked)
-        self.use_button = self._button("useModelButton", "Use this model", self._on_use_clicked)
-        self.default_button = self._button("setDefaultButton", "Make default", self._on_default_clicked)
-        self.verify_button = self._button("verifyButton", "Verify", self._on_verify_clicked)
-        self.remove_button = self._button("removeButton", "Remove…", self._on_remove_clicked)
+        self.use_button = self._button("useModelButton", self.tr("Use this model"), self._on_use_clicked)
+        self.default_button = self._button(
+            "setDefaultButton", self.tr("Make default"), self._on_default_clicked
+        )
+        self.verify_button = self._button("verifyButton", self.tr("Verify"), self._on_verify_clicked)
+        self.remove_button = self._button("removeButton", self.tr("Remove…"), self._on_remove_clicked)
         self.verify_progress = QProgressBar(self)
         self.verify_progress.setObjectName("verifyProgress")
         self.verify_progress.setRange(0, 1000)
@@ -203,8 +254,8 @@ class ModelsWindow(QDialog):
         self.hub_note.setVisible(False)
         self.available = self._tree("availableModels", AVAILABLE_COLUMNS)
         self.available.itemSelectionChanged.connect(self._on_available_selection_changed)
-        self.refresh_button = self._button("refreshButton", "Refresh", self._on_refresh_clicked)
-        self.download_button = self._button("downloadButton", "Download", self._on_download_clicked)
+        self.refresh_button = self._button("refreshButton", self.tr("Refresh"), self._on_refresh_clicked)
+        self.download_button = self._button("downloadButton", self.tr("Download"), self._on_download_clicked)
         self.download_box = DownloadPanel(self)
         self.download_progress, self.download_line = self.download_box.bar, self.download_box.line
         self.pause_button, self.cancel_button = (
@@ -239,7 +290,7 @@ class ModelsWindow(QDialog):
     def refresh(self) -> None:
         """Read the installed models and the models folder again (the selection is kept)."""
         store = self._store_factory()
-        self.folder_label.setText(f"Models folder: {store.root}")
+        self.folder_label.setText(arg(self.tr("Models folder: %1"), store.root))
         selected = self.selected_model()
         self.installed.clear()
         try:
@@ -250,22 +301,22 @@ class ModelsWindow(QDialog):
             models, default = [], None
         else:
             if not models and not self.message_text:
-                self._say("No model is installed yet: choose one below and press Download.")
+                self._say(self.tr("No model is installed yet: choose one below and press Download."))
         for model in models:
             is_default = default is not None and model.name == default.name
             item = QTreeWidgetItem(list(installed_row(model, is_default=is_default)))
             item.setData(0, _MODEL_ROLE, model)
             item.setToolTip(0, str(model.path))
-            verified = verified_text(model)
-            if verified in ("Damaged", "File missing"):
+            verified = verified_state(model)
+            if verified in ("damaged", "missing"):
                 item.setForeground(4, QBrush(_BAD))
-            elif verified.startswith("Yes"):
+            elif verified in ("checked", "downloaded"):
                 item.setForeground(4, QBrush(_GOOD))
             if self._is_loaded(model):
                 font = QFont(item.font(0))
                 font.setBold(True)
                 item.setFont(0, font)
-                item.setToolTip(0, f"{model.path} (in use)")
+                item.setToolTip(0, arg(self.tr("%1 (in use)"), model.path))
             self.installed.addTopLevelItem(item)
             if selected is not None and model.name == selected.name:
                 item.setSelected(True)
@@ -329,10 +380,15 @@ class ModelsWindow(QDialog):
     def _use(self, model: InstalledModel) -> None:
         if not model.path.is_file():
             self._say(
-                f"The file of {model.name} is missing ({model.path}): download or import it again.", True
+                arg(
+                    self.tr("The file of %1 is missing (%2): download or import it again."),
+                    model.name,
+                    model.path,
+                ),
+                True,
             )
             return
-        self._say(f"Loading {model.name}: the main window shows how far it got.")
+        self._say(arg(self.tr("Loading %1: the main window shows how far it got."), model.name))
         self.model_chosen.emit(model)
 
     def _on_default_clicked(self) -> None:
@@ -342,10 +398,24 @@ class ModelsWindow(QDialog):
         try:
             chosen = self._store_factory().set_default(model.name)
         except (UserFacingError, OSError) as exc:
-            self._say(_failure_sentence("make it the default", exc), error=True)
+            self._say(
+                _failure_sentence(
+                    exc,
+                    self.tr(
+                        "Could not make it the default (%1): check the folder's permissions and free space, "
+                        "then try again."
+                    ),
+                ),
+                error=True,
+            )
             return
         self.refresh()
-        self._say(f"{chosen.name} is now the default model: it is the one loaded when Satori Desktop starts.")
+        self._say(
+            arg(
+                self.tr("%1 is now the default model: it is the one loaded when Satori Desktop starts."),
+                chosen.name,
+            )
+        )
         self.default_changed.emit(chosen)
 
     def _on_verify_clicked(self) -> None:
@@ -356,7 +426,7 @@ class ModelsWindow(QDialog):
         self._stopping.clear()
         self.verify_progress.setValue(0)
         self.verify_progress.setVisible(True)
-        self._say(f"Checking the sha256 of {model.path.name} ({format_bytes(model.size)})…")
+        self._say(arg(self.tr("Checking the sha256 of %1 (%2)…"), model.path.name, format_bytes(model.size)))
         self._update_buttons()
         store_factory, name, total = self._store_factory, model.name, max(1, model.size)
         stopping, relay = self._stopping, self._verify_progressed
@@ -377,7 +447,10 @@ class ModelsWindow(QDialog):
                 return None
 
         self._start_job(
-            work, "checking the model file", self._on_verify_job_succeeded, self._on_verify_job_failed
+            work,
+            QT_TRANSLATE_NOOP("BackgroundJob", "checking the model file"),
+            self._on_verify_job_succeeded,
+            self._on_verify_job_failed,
         )
 
     def _on_verify_progressed(self, fraction: float) -> None:
@@ -402,29 +475,42 @@ class ModelsWindow(QDialog):
         if model is None:
             return
         if self._is_loaded(model):
-            self._say(f"{model.name} is the model in use: load another model first, then remove it.", True)
+            self._say(
+                arg(self.tr("%1 is the model in use: load another model first, then remove it."), model.name),
+                True,
+            )
             return
         store = self._store_factory()
         box = QMessageBox(self)
         box.setObjectName("removeQuestion")
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Remove a model")
+        box.setWindowTitle(self.tr("Remove a model"))
         if not model.path.is_file():
-            box.setText(f"Remove {model.name} from the list? Its file is missing already.")
-            label = "Remove"
+            box.setText(arg(self.tr("Remove %1 from the list? Its file is missing already."), model.name))
+            label = self.tr("Remove")
         elif store.owns(model.path):
             box.setText(
-                f"Remove {model.name}? Its file {model.path.name} ({format_bytes(model.size)}) will be "
-                "deleted from the models folder."
+                arg(
+                    self.tr("Remove %1? Its file %2 (%3) will be deleted from the models folder."),
+                    model.name,
+                    model.path.name,
+                    format_bytes(model.size),
+                )
             )
-            box.setInformativeText("You can download it again later.")
-            label = "Delete the file"
+            box.setInformativeText(self.tr("You can download it again later."))
+            label = self.tr("Delete the file")
         else:
             box.setText(
-                f"Remove {model.name} from the list? Its file is not in the models folder, so it is only "
-                f"forgotten: it stays where it is ({model.path})."
+                arg(
+                    self.tr(
+                        "Remove %1 from the list? Its file is not in the models folder, so it is only "
+                        "forgotten: it stays where it is (%2)."
+                    ),
+                    model.name,
+                    model.path,
+                )
             )
-            label = "Forget it"
+            label = self.tr("Forget it")
         remove = box.addButton(label, QMessageBox.ButtonRole.DestructiveRole)
         remove.setObjectName("confirmRemoveButton")
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -441,14 +527,26 @@ class ModelsWindow(QDialog):
             store.remove(model.name)
             after = store.default_model()
         except (UserFacingError, OSError) as exc:
-            self._say(_failure_sentence(f"remove {model.name}", exc), error=True)
+            self._say(
+                _failure_sentence(
+                    exc,
+                    self.tr(
+                        "Could not remove %1 (%2): check the folder's permissions and free space, then try "
+                        "again."
+                    ),
+                    model.name,
+                ),
+                error=True,
+            )
             self.refresh()
             return
         self.refresh()
         if deleted:
-            self._say(f"Removed {model.name}; its file was deleted.")
+            self._say(arg(self.tr("Removed %1; its file was deleted."), model.name))
         else:
-            self._say(f"Removed {model.name} from the list; its file stays in {model.path.parent}.")
+            self._say(
+                arg(self.tr("Removed %1 from the list; its file stays in %2."), model.name, model.path.parent)
+            )
         if after is not None and (before is None or before.name != after.name):
             self.default_changed.emit(after)
 
@@ -462,11 +560,14 @@ class ModelsWindow(QDialog):
 
     def _on_move_folder_clicked(self) -> None:
         if self.download.is_running:
-            self._say("Wait for the download to finish (or cancel it) before moving the models folder.", True)
+            self._say(
+                self.tr("Wait for the download to finish (or cancel it) before moving the models folder."),
+                True,
+            )
             return
         root = self._store_factory().root
         dialog = QFileDialog(
-            self, "Choose the new models folder", str(root if root.is_dir() else Path.home())
+            self, self.tr("Choose the new models folder"), str(root if root.is_dir() else Path.home())
         )
         dialog.setObjectName("moveFolderDialog")
         dialog.setFileMode(QFileDialog.FileMode.Directory)
@@ -481,16 +582,32 @@ class ModelsWindow(QDialog):
         try:
             set_models_root(target)
         except (UserFacingError, OSError) as exc:
-            self._say(_failure_sentence(f"make {target} the models folder", exc), error=True)
+            self._say(
+                _failure_sentence(
+                    exc,
+                    self.tr(
+                        "Could not make %1 the models folder (%2): check the folder's permissions and free "
+                        "space, then try again."
+                    ),
+                    target,
+                ),
+                error=True,
+            )
             return
         new = self._store_factory().root
         self.refresh()
         if new == old:
-            self._say(f"{new} is the models folder already.")
+            self._say(arg(self.tr("%1 is the models folder already."), new))
             return
         self._say(
-            f"New downloads go to {new}. The models already installed stay where they are (in {old} or "
-            "wherever they were imported from) and are still listed."
+            arg(
+                self.tr(
+                    "New downloads go to %1. The models already installed stay where they are (in %2 or "
+                    "wherever they were imported from) and are still listed."
+                ),
+                new,
+                old,
+            )
         )
         self.models_folder_moved.emit(new)
 
@@ -507,10 +624,10 @@ class ModelsWindow(QDialog):
 
     def _discover(self) -> None:
         self.refresh_button.setEnabled(False)
-        self.machine_label.setText("Looking at this computer and asking the hub what there is…")
+        self.machine_label.setText(self.tr("Looking at this computer and asking the hub what there is…"))
         self._start_job(
             self._recommend,
-            "asking the hub for models",
+            QT_TRANSLATE_NOOP("BackgroundJob", "asking the hub for models"),
             self._on_discover_job_succeeded,
             self._on_discover_job_failed,
         )
@@ -521,8 +638,10 @@ class ModelsWindow(QDialog):
         if found.hub_unreachable is not None:
             log.info("models window without the hub: %s", found.hub_unreachable)
             self.hub_note.setText(
-                "The hub cannot be reached right now, so this is the built-in list with estimated sizes; "
-                "downloading needs an internet connection."
+                self.tr(
+                    "The hub cannot be reached right now, so this is the built-in list with estimated sizes; "
+                    "downloading needs an internet connection."
+                )
             )
         self.hub_note.setVisible(found.hub_unreachable is not None)
         recommendation = found.recommendation
@@ -534,9 +653,9 @@ class ModelsWindow(QDialog):
             recommended = chosen is not None and candidate.entry == chosen.entry
             item = QTreeWidgetItem(
                 [
-                    entry.filename or f"the {entry.quantization} file",
-                    entry.quantization or "unknown",
-                    f"about {size}" if recommendation.estimated else size,
+                    entry_name(candidate),
+                    entry.quantization or self.tr("unknown"),
+                    arg(self.tr("about %1"), size) if recommendation.estimated else size,
                     entry.repo_id,
                     fit_text(candidate, recommended=recommended),
                 ]
@@ -548,7 +667,7 @@ class ModelsWindow(QDialog):
                 item.setSelected(True)
                 self.available.setCurrentItem(item)
         if not recommendation.candidates:
-            self._say(recommendation.explanation, error=True)
+            self._say(recommendation_sentence(found), error=True)
         self._mark_installed_in_available()
         self._update_buttons()
 
@@ -571,9 +690,9 @@ class ModelsWindow(QDialog):
             if not isinstance(candidate, Candidate):
                 continue
             entry = candidate.entry
-            name = entry.filename or f"the {entry.quantization} file"
+            name = entry_name(candidate)
             there = (entry.repo_id, entry.filename) in installed
-            item.setText(0, f"{name} (installed)" if there else name)
+            item.setText(0, arg(self.tr("%1 (installed)"), name) if there else name)
 
     def _on_available_selection_changed(self) -> None:
         self._update_buttons()
@@ -584,7 +703,7 @@ class ModelsWindow(QDialog):
             return
         entry = candidate.entry
         if entry.filename is not None and (entry.repo_id, entry.filename) in self._installed_files():
-            self._say(f"{entry.filename} is installed already: it is in the list above.")
+            self._say(arg(self.tr("%1 is installed already: it is in the list above."), entry.filename))
             return
         known = entry.remote()
         spec = (
@@ -624,14 +743,20 @@ class ModelsWindow(QDialog):
 
     def _on_download_finished(self, model: InstalledModel) -> None:
         self._downloading = None
-        self.download_box.show_finished(f"Downloaded and verified: {model.path.name}.")
+        self.download_box.show_finished(arg(self.tr("Downloaded and verified: %1."), model.path.name))
         self._download_ended()
         self.refresh()
         for item in _rows(self.installed):
             if item.text(0) == model.name:
                 self.installed.setCurrentItem(item)
                 item.setSelected(True)
-        self._say(f"Downloaded and verified {model.path.name}: it is in the list above as {model.name}.")
+        self._say(
+            arg(
+                self.tr("Downloaded and verified %1: it is in the list above as %2."),
+                model.path.name,
+                model.name,
+            )
+        )
 
     def _on_download_paused(self) -> None:
         self.download_box.show_paused()
@@ -715,7 +840,7 @@ class ModelsWindow(QDialog):
         tree = QTreeWidget(self)
         tree.setObjectName(name)
         tree.setColumnCount(len(columns))
-        tree.setHeaderLabels(list(columns))
+        tree.setHeaderLabels([_tr(column) for column in columns])
         tree.setRootIsDecorated(False)
         tree.setUniformRowHeights(True)
         tree.setAlternatingRowColors(True)
@@ -733,7 +858,7 @@ class ModelsWindow(QDialog):
         folder_row.addWidget(self.open_folder_button)
         folder_row.addWidget(self.move_folder_button)
 
-        installed_box = QGroupBox("Installed models", self)
+        installed_box = QGroupBox(self.tr("Installed models"), self)
         installed_layout = QVBoxLayout(installed_box)
         installed_layout.addWidget(self.installed)
         actions = QHBoxLayout()
@@ -745,7 +870,7 @@ class ModelsWindow(QDialog):
         installed_layout.addLayout(actions)
         installed_layout.addWidget(self.verify_progress)
 
-        another_box = QGroupBox("Download another model", self)
+        another_box = QGroupBox(self.tr("Download another model"), self)
         another_layout = QVBoxLayout(another_box)
         another_layout.addWidget(self.machine_label)
         another_layout.addWidget(self.hub_note)
@@ -769,9 +894,10 @@ def _rows(tree: QTreeWidget) -> list[QTreeWidgetItem]:
     return [item for item in items if item is not None]
 
 
-def _failure_sentence(action: str, exc: Exception) -> str:
-    """A UserFacingError's own sentence; for a file-system error, what could not be done and why."""
+def _failure_sentence(exc: Exception, template: str, *values: object) -> str:
+    """A UserFacingError's own sentence; for a file-system error, `template` (what could not be done, in
+    the window's language) with `values` and, as its last placeholder, the reason."""
     if isinstance(exc, UserFacingError):
         return str(exc)
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return f"Could not {action} ({reason}): check the folder's permissions and free space, then try again."
+    return arg(template, *values, reason)

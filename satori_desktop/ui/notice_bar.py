@@ -35,7 +35,7 @@ class NoticeBar(QFrame):
         self.action_button.clicked.connect(self._on_action_button_clicked)
         self._action: Callable[[], None] | None = None
         self._action_sentence: str | None = None
-        self.dismiss_button = QPushButton("Dismiss", self)
+        self.dismiss_button = QPushButton(self.tr("Dismiss"), self)
         self.dismiss_button.setObjectName("noticeBarDismiss")
         self.dismiss_button.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)

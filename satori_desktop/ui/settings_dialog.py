@@ -20,7 +20,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -45,6 +45,7 @@ from satori_desktop.core import paths
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.settings import NUMBER_LIMITS, Settings, reload_needed
 from satori_desktop.ui.file_manager import open_folder
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,28 @@ SUGGESTED_THREADS = max(1, (os.cpu_count() or 2) // 2)
 
 GPU_AUTO, GPU_CPU_ONLY, GPU_LAYERS = "auto", "cpu", "layers"
 
-THEME_CHOICES = (("Follow the system", "system"), ("Light", "light"), ("Dark", "dark"))
-# Each language in its own name, so a reader finds theirs whatever the UI's language is.
-LANGUAGE_CHOICES = (("Follow the system", "system"), ("English", "en"), ("简体中文", "zh_CN"))
-
-RELOAD_HINT = "Applies when the model is reloaded."
-RELOAD_NOTE = (
-    "Context size, GPU layers and CPU threads apply when the model is reloaded; you will be asked first."
+THEME_CHOICES = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Follow the system"), "system"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Light"), "light"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Dark"), "dark"),
 )
+# Each language in its own name, so a reader finds theirs whatever the UI's language is (only "Follow the
+# system" is translated).
+LANGUAGE_CHOICES = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Follow the system"), "system"),
+    ("English", "en"),
+    ("简体中文", "zh_CN"),
+)
+
+RELOAD_HINT = QT_TRANSLATE_NOOP("SettingsDialog", "Applies when the model is reloaded.")
+RELOAD_NOTE = QT_TRANSLATE_NOOP(
+    "SettingsDialog",
+    "Context size, GPU layers and CPU threads apply when the model is reloaded; you will be asked first.",
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
 
 
 def _int_range(name: str) -> tuple[int, int]:
@@ -88,7 +103,7 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         # What OK and Apply compare with: the settings opened with, then the last ones applied.
         self._applied = settings
         self._models_dir = settings.models_dir
@@ -99,7 +114,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._model_group())
         layout.addWidget(self._appearance_group())
         layout.addWidget(self._files_group())
-        self.reload_note = _hint(RELOAD_NOTE, "reloadNote", self)
+        self.reload_note = _hint(_tr(RELOAD_NOTE), "reloadNote", self)
         self.reload_note.setWordWrap(True)
         self.reload_note.setForegroundRole(QPalette.ColorRole.WindowText)  # a change to act on: not quiet
         layout.addWidget(self.reload_note)
@@ -139,7 +154,7 @@ class SettingsDialog(QDialog):
     # ----- the groups -----
 
     def _answers_group(self) -> QGroupBox:
-        group = QGroupBox("Answers", self)
+        group = QGroupBox(self.tr("Answers"), self)
         group.setObjectName("answersGroup")
         form = self._form(group)
 
@@ -148,109 +163,119 @@ class SettingsDialog(QDialog):
         self.temperature_spin.setRange(*NUMBER_LIMITS["temperature"])
         self.temperature_spin.setDecimals(2)
         self.temperature_spin.setSingleStep(0.1)
-        self.temperature_spin.setSpecialValueText("0 (greedy, recommended)")
+        self.temperature_spin.setSpecialValueText(self.tr("0 (greedy, recommended)"))
         self.temperature_spin.setToolTip(
-            "0 always picks the most likely token, as the model card recommends; higher values vary the "
-            "answers more."
+            self.tr(
+                "0 always picks the most likely token, as the model card recommends; higher values vary the "
+                "answers more."
+            )
         )
-        form.addRow("&Temperature:", self.temperature_spin)
+        form.addRow(self.tr("&Temperature:"), self.temperature_spin)
 
         self.max_new_tokens_spin = QSpinBox(group)
         self.max_new_tokens_spin.setObjectName("maxNewTokensSpin")
         self.max_new_tokens_spin.setRange(*_int_range("max_new_tokens"))
         self.max_new_tokens_spin.setSingleStep(256)
-        self.max_new_tokens_spin.setSuffix(" tokens")
+        self.max_new_tokens_spin.setSuffix(self.tr(" tokens"))
         self.max_new_tokens_spin.setGroupSeparatorShown(True)
-        self.max_new_tokens_spin.setToolTip("The longest answer, in tokens (4,096 is the model card's).")
-        form.addRow("&Max new tokens:", self.max_new_tokens_spin)
+        self.max_new_tokens_spin.setToolTip(
+            self.tr("The longest answer, in tokens (4,096 is the model card's).")
+        )
+        form.addRow(self.tr("&Max new tokens:"), self.max_new_tokens_spin)
 
-        self.seed_random_check = QCheckBox("Random", group)
+        self.seed_random_check = QCheckBox(self.tr("Random"), group)
         self.seed_random_check.setObjectName("seedRandomCheck")
         self.seed_random_check.setToolTip(
-            "A new seed for each answer. A fixed seed repeats the same answer to the same question when the "
-            "temperature is above 0."
+            self.tr(
+                "A new seed for each answer. A fixed seed repeats the same answer to the same question when "
+                "the temperature is above 0."
+            )
         )
         # QSpinBox holds 32-bit signed numbers; a seed goes to 2**32 - 2, which a double holds exactly.
         self.seed_spin = QDoubleSpinBox(group)
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setDecimals(0)
         self.seed_spin.setRange(*NUMBER_LIMITS["seed"])
-        form.addRow("&Seed:", self._row(group, self.seed_random_check, self.seed_spin))
+        form.addRow(self.tr("&Seed:"), self._row(group, self.seed_random_check, self.seed_spin))
         self.seed_random_check.toggled.connect(lambda on: self.seed_spin.setEnabled(not on))
         return group
 
     def _model_group(self) -> QGroupBox:
-        group = QGroupBox("Model && hardware", self)
+        group = QGroupBox(self.tr("Model && hardware"), self)
         group.setObjectName("modelGroup")
         form = self._form(group)
-        form.addRow(_hint(RELOAD_HINT, "reloadHint", group))
+        form.addRow(_hint(_tr(RELOAD_HINT), "reloadHint", group))
 
-        self.n_ctx_auto_check = QCheckBox("Automatic", group)
+        self.n_ctx_auto_check = QCheckBox(self.tr("Automatic"), group)
         self.n_ctx_auto_check.setObjectName("contextAutoCheck")
         self.n_ctx_auto_check.setToolTip(
-            "Enough for the question and the longest answer, up to what the model was trained with."
+            self.tr("Enough for the question and the longest answer, up to what the model was trained with.")
         )
         self.n_ctx_spin = QSpinBox(group)
         self.n_ctx_spin.setObjectName("contextSpin")
         self.n_ctx_spin.setRange(*_int_range("n_ctx"))
         self.n_ctx_spin.setSingleStep(256)
-        self.n_ctx_spin.setSuffix(" tokens")
+        self.n_ctx_spin.setSuffix(self.tr(" tokens"))
         self.n_ctx_spin.setGroupSeparatorShown(True)
-        form.addRow("&Context size:", self._row(group, self.n_ctx_auto_check, self.n_ctx_spin))
+        form.addRow(self.tr("&Context size:"), self._row(group, self.n_ctx_auto_check, self.n_ctx_spin))
         self.n_ctx_auto_check.toggled.connect(lambda on: self.n_ctx_spin.setEnabled(not on))
 
         self.gpu_layers_combo = QComboBox(group)
         self.gpu_layers_combo.setObjectName("gpuLayersCombo")
-        self.gpu_layers_combo.addItem("Automatic (as many as fit)", GPU_AUTO)
-        self.gpu_layers_combo.addItem("CPU only", GPU_CPU_ONLY)
-        self.gpu_layers_combo.addItem("This many layers:", GPU_LAYERS)
+        self.gpu_layers_combo.addItem(self.tr("Automatic (as many as fit)"), GPU_AUTO)
+        self.gpu_layers_combo.addItem(self.tr("CPU only"), GPU_CPU_ONLY)
+        self.gpu_layers_combo.addItem(self.tr("This many layers:"), GPU_LAYERS)
         # 0 layers is "CPU only", a choice of its own: the number starts at 1.
         self.gpu_layers_spin = QSpinBox(group)
         self.gpu_layers_spin.setObjectName("gpuLayersSpin")
         self.gpu_layers_spin.setRange(1, _int_range("gpu_layers")[1])
         self.gpu_layers_spin.setToolTip(
-            "Satori-7B has 28 layers; a number above a model's layer count offloads all of them."
+            self.tr("Satori-7B has 28 layers; a number above a model's layer count offloads all of them.")
         )
-        form.addRow("&GPU layers:", self._row(group, self.gpu_layers_combo, self.gpu_layers_spin))
+        form.addRow(self.tr("&GPU layers:"), self._row(group, self.gpu_layers_combo, self.gpu_layers_spin))
         self.gpu_layers_combo.currentIndexChanged.connect(
             lambda _index: self.gpu_layers_spin.setEnabled(self.gpu_layers_combo.currentData() == GPU_LAYERS)
         )
 
-        self.n_threads_auto_check = QCheckBox("Automatic", group)
+        self.n_threads_auto_check = QCheckBox(self.tr("Automatic"), group)
         self.n_threads_auto_check.setObjectName("threadsAutoCheck")
-        self.n_threads_auto_check.setToolTip("One thread per physical core.")
+        self.n_threads_auto_check.setToolTip(self.tr("One thread per physical core."))
         self.n_threads_spin = QSpinBox(group)
         self.n_threads_spin.setObjectName("threadsSpin")
         self.n_threads_spin.setRange(*_int_range("n_threads"))
-        form.addRow("CPU &threads:", self._row(group, self.n_threads_auto_check, self.n_threads_spin))
+        form.addRow(
+            self.tr("CPU &threads:"), self._row(group, self.n_threads_auto_check, self.n_threads_spin)
+        )
         self.n_threads_auto_check.toggled.connect(lambda on: self.n_threads_spin.setEnabled(not on))
         return group
 
     def _appearance_group(self) -> QGroupBox:
-        group = QGroupBox("Appearance", self)
+        group = QGroupBox(self.tr("Appearance"), self)
         group.setObjectName("appearanceGroup")
         form = self._form(group)
 
-        self.fold_sections_check = QCheckBox("Fold reflect and explore sections when they are done", group)
+        self.fold_sections_check = QCheckBox(
+            self.tr("Fold reflect and explore sections when they are done"), group
+        )
         self.fold_sections_check.setObjectName("foldSectionsCheck")
         form.addRow(self.fold_sections_check)
 
         self.theme_combo = QComboBox(group)
         self.theme_combo.setObjectName("themeCombo")
         for text, value in THEME_CHOICES:
-            self.theme_combo.addItem(text, value)
-        form.addRow("T&heme:", self.theme_combo)
+            self.theme_combo.addItem(_tr(text), value)
+        form.addRow(self.tr("T&heme:"), self.theme_combo)
 
         self.language_combo = QComboBox(group)
         self.language_combo.setObjectName("languageCombo")
         for text, value in LANGUAGE_CHOICES:
-            self.language_combo.addItem(text, value)
-        form.addRow("&Language:", self.language_combo)
-        form.addRow("", _hint("Applies the next time Satori Desktop starts.", "languageHint", group))
+            self.language_combo.addItem(_tr(text) if value == "system" else text, value)
+        form.addRow(self.tr("&Language:"), self.language_combo)
+        form.addRow("", _hint(self.tr("Applies the next time Satori Desktop starts."), "languageHint", group))
         return group
 
     def _files_group(self) -> QGroupBox:
-        group = QGroupBox("Files", self)
+        group = QGroupBox(self.tr("Files"), self)
         group.setObjectName("filesGroup")
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(
@@ -260,18 +285,23 @@ class SettingsDialog(QDialog):
         self.models_dir_edit.setObjectName("modelsDirEdit")
         self.models_dir_edit.setReadOnly(True)
         self.models_dir_edit.setMinimumWidth(320)
-        self.models_dir_change_button = QPushButton("Change…", group)
+        self.models_dir_change_button = QPushButton(self.tr("Change…"), group)
         self.models_dir_change_button.setObjectName("modelsDirChangeButton")
         self.models_dir_change_button.clicked.connect(self._on_models_dir_change_button_clicked)
-        self.models_dir_open_button = QPushButton("Open", group)
+        self.models_dir_open_button = QPushButton(self.tr("Open"), group)
         self.models_dir_open_button.setObjectName("modelsDirOpenButton")
         self.models_dir_open_button.clicked.connect(self._on_models_dir_open_button_clicked)
         row = self._row(
             group, self.models_dir_edit, self.models_dir_change_button, self.models_dir_open_button
         )
-        form.addRow("&Models folder:", row)
+        form.addRow(self.tr("&Models folder:"), row)
         form.addRow(
-            "", _hint("New downloads go here; installed models stay where they are.", "modelsDirHint", group)
+            "",
+            _hint(
+                self.tr("New downloads go here; installed models stay where they are."),
+                "modelsDirHint",
+                group,
+            ),
         )
         return group
 
@@ -383,7 +413,7 @@ class SettingsDialog(QDialog):
 
     def _on_models_dir_change_button_clicked(self) -> None:
         if self._folder_dialog is None:
-            self._folder_dialog = QFileDialog(self, "Choose the models folder")
+            self._folder_dialog = QFileDialog(self, self.tr("Choose the models folder"))
             self._folder_dialog.setObjectName("modelsDirDialog")
             self._folder_dialog.setFileMode(QFileDialog.FileMode.Directory)
             self._folder_dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)

@@ -6,23 +6,31 @@ here, so the window only tells the status line what happened: a model loaded, pr
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from satori_desktop.engine.streaming import GenerationProgress, TurnSummary
 from satori_desktop.engine.types import LoadReport
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 FINISH_WORDS = {
-    "stop": "Done",
-    "length": "Stopped at the token limit",
-    "cancelled": "Stopped",
-    "error": "Failed",
+    "stop": QT_TRANSLATE_NOOP("StatusLine", "Done"),
+    "length": QT_TRANSLATE_NOOP("StatusLine", "Stopped at the token limit"),
+    "cancelled": QT_TRANSLATE_NOOP("StatusLine", "Stopped"),
+    "error": QT_TRANSLATE_NOOP("StatusLine", "Failed"),
 }
 
 
-class StatusLine:
-    """Owns the labels it adds to `status_bar`; object names let tests find each one."""
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("StatusLine", text)
+
+
+class StatusLine(QObject):
+    """Owns the labels it adds to `status_bar`; object names let tests find each one. (A QObject for
+    `self.tr`, which pyside6-lupdate reads counts from.)"""
 
     def __init__(self, status_bar: QStatusBar, parent: QWidget) -> None:
+        super().__init__(parent)
         self.model_label = QLabel(parent)
         self.model_label.setObjectName("modelLabel")
         self.backend_label = QLabel(parent)
@@ -46,17 +54,18 @@ class StatusLine:
         self.show_idle()
 
     def show_no_model(self) -> None:
-        self.model_label.setText("No model")
+        self.model_label.setText(self.tr("No model"))
 
     def show_loading(self, file_name: str) -> None:
-        self.model_label.setText(f"Loading {file_name}…")
+        self.model_label.setText(arg(self.tr("Loading %1…"), file_name))
 
     def show_load_progress(self, file_name: str, fraction: float) -> None:
         """`EngineWorker.load_progressed`: how far the load got (the backend follows with `show_loaded`)."""
-        self.model_label.setText(f"Loading {file_name}… {min(1.0, max(0.0, fraction)):.0%}")
+        percent = f"{min(1.0, max(0.0, fraction)):.0%}"
+        self.model_label.setText(arg(self.tr("Loading %1… %2"), file_name, percent))
 
     def show_checking(self, file_name: str) -> None:
-        self.model_label.setText(f"Checking {file_name}…")
+        self.model_label.setText(arg(self.tr("Checking %1…"), file_name))
 
     def show_loaded(self, report: LoadReport) -> None:
         self._n_ctx = report.n_ctx
@@ -65,30 +74,50 @@ class StatusLine:
         if backend == "CPU" and report.cpu_variant not in ("", "built in", "unknown"):
             backend += f" ({report.cpu_variant})"  # a release build: which CPU variant llama.cpp chose
         if report.backend != "CPU" or report.gpu_layers > 0:
-            backend += f" · {report.gpu_layers}/{report.total_layers} layers offloaded"
+            backend = arg(
+                self.tr("%1 · %2/%3 layers offloaded"),
+                backend,
+                report.gpu_layers,
+                report.total_layers,
+            )
         self.backend_label.setText(backend)
         self._show_context(0)
 
     def show_idle(self) -> None:
-        self.speed_label.setText("Idle")
+        self.speed_label.setText(self.tr("Idle"))
 
     def show_started(self) -> None:
-        self.speed_label.setText("Generating · 0 tokens · starting…")
+        self._show_generating(0, self.tr("starting…"))
 
     def show_stopping(self) -> None:
-        self.speed_label.setText("Stopping…")
+        self.speed_label.setText(self.tr("Stopping…"))
 
     def show_progress(self, progress: GenerationProgress) -> None:
-        speed = "starting…" if progress.tok_s is None else f"{progress.tok_s:.1f} tok/s"
-        self.speed_label.setText(f"Generating · {progress.generated_tokens} tokens · {speed}")
+        if progress.tok_s is None:
+            speed = self.tr("starting…")
+        else:
+            speed = arg(self.tr("%1 tok/s"), f"{progress.tok_s:.1f}")
+        self._show_generating(progress.generated_tokens, speed)
         self._show_context(progress.generated_tokens)
+
+    def _show_generating(self, tokens: int, speed: str) -> None:
+        self.speed_label.setText(arg(self.tr("Generating · %n tokens · %1", "", tokens), speed))
 
     def show_finished(self, summary: TurnSummary) -> None:
         if summary.finish_reason != "error" and (summary.prompt_tokens or summary.generated_tokens):
             self._context_used = summary.prompt_tokens + summary.generated_tokens
-        speed = "" if summary.decode_tok_s is None else f" · {summary.decode_tok_s:.1f} tok/s"
-        words = FINISH_WORDS.get(summary.finish_reason, summary.finish_reason)
-        self.speed_label.setText(f"{words} · {summary.generated_tokens} tokens{speed}")
+        reason = summary.finish_reason
+        words = _tr(FINISH_WORDS[reason]) if reason in FINISH_WORDS else reason
+        tokens = summary.generated_tokens
+        if summary.decode_tok_s is None:
+            line = arg(self.tr("%1 · %n tokens", "", tokens), words)
+        else:
+            line = arg(
+                self.tr("%1 · %n tokens · %2 tok/s", "", tokens),
+                words,
+                f"{summary.decode_tok_s:.1f}",
+            )
+        self.speed_label.setText(line)
         self._show_context(0)
 
     def reset_context(self) -> None:
@@ -101,4 +130,10 @@ class StatusLine:
             self.context_label.setText("")
             return
         used = self._context_used + generating
-        self.context_label.setText(f"Context {used:,} / {self._n_ctx:,} tokens")
+        self.context_label.setText(
+            arg(
+                self.tr("Context %1 / %2 tokens"),
+                f"{used:,}",
+                f"{self._n_ctx:,}",
+            )
+        )

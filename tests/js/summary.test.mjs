@@ -2,15 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { asSentence, emptyCounts, finishLines, plural, seconds, summaryLine } from "../../assets/web/summary.js";
+import { asSentence, emptyCounts, finishLines, seconds, summaryLine } from "../../assets/web/summary.js";
 
 const counts = (changes) => Object.assign(emptyCounts(), changes);
-
-test("plural picks the word by the number", () => {
-  assert.equal(plural(1, "step", "steps"), "1 step");
-  assert.equal(plural(0, "step", "steps"), "0 steps");
-  assert.equal(plural(12, "check", "checks"), "12 checks");
-});
 
 test("a turn of plain steps has nothing to fold", () => {
   assert.deepEqual(summaryLine(counts({ steps: 3 })), { text: "3 steps", action: "" });

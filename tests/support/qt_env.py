@@ -38,4 +38,7 @@ def app_env(home: Path) -> dict[str, str]:
     env["SATORI_DESKTOP_HOME"] = str(home)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["QTWEBENGINE_CHROMIUM_FLAGS"] = "--no-sandbox"
+    # The language setting defaults to "system", which follows the UI languages Qt reads from LANGUAGE
+    # first: the window speaks English whatever this machine's locale is (test_chinese_ui.py sets Chinese).
+    env["LANGUAGE"] = "en"
     return env

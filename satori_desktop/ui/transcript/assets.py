@@ -33,6 +33,7 @@ REQUIRED_FILES = (
     "web/dom.js",
     "web/fold-preview.js",
     "web/follow.js",
+    "web/i18n.js",
     "web/katex-cache.js",
     "web/reconcile.js",
     "web/summary.js",

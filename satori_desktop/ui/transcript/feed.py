@@ -10,7 +10,8 @@ Ops (JSON objects the page's `satori.apply(ops)` understands):
 `{"op": "turn", "question_html"}`, `{"op": "step", "index", "action"}`, `{"op": "blocks", "index",
 "html": [..]}`, `{"op": "open", "index", "html"}`, `{"op": "step_end", "index"}`, `{"op": "answer",
 "latex"}`, `{"op": "end", "summary"}`, `{"op": "clear"}`, `{"op": "keep_open", "value"}`,
-`{"op": "theme", "value": "light" | "dark"}`.
+`{"op": "theme", "value": "light" | "dark"}`, `{"op": "strings", "lang", "strings"}` (the page's words in the
+window's language: ui/i18n/page.py).
 
 This is where the typed events (`core.coat`) and the end-of-turn summary (`engine.streaming.TurnSummary`)
 become JSON, once: `page_summary` picks what the page's footer shows.
@@ -62,12 +63,14 @@ class TranscriptFeed:
         self._ops.append({"op": "end", "summary": page_summary(summary)})
 
     def clear(self) -> None:
-        # The theme is how the page looks, not what it holds: a theme not yet sent survives the clear.
-        themes = [op for op in self._ops if op["op"] == "theme"][-1:]
+        # The theme and the words are how the page looks and speaks, not what it holds: ones not yet sent
+        # survive the clear.
+        kept = [op for op in self._ops if op["op"] == "strings"][-1:]
+        kept += [op for op in self._ops if op["op"] == "theme"][-1:]
         self._ops.clear()
         self._dirty.clear()
         self._splitters.clear()
-        self._ops.extend(themes)
+        self._ops.extend(kept)
         self._ops.append({"op": "clear"})
 
     def keep_sections_open(self, value: bool) -> None:
@@ -78,6 +81,10 @@ class TranscriptFeed:
         if value not in ("light", "dark"):
             raise ValueError(f"the page's theme is 'light' or 'dark', not {value!r}")
         self._ops.append({"op": "theme", "value": value})
+
+    def set_strings(self, lang: str, strings: dict[str, Any]) -> None:
+        """The page's words in the window's language (`lang` as a page names it, "zh-CN")."""
+        self._ops.append({"op": "strings", "lang": lang, "strings": strings})
 
     def add_events(self, events: Iterable[TranscriptEvent]) -> None:
         for event in events:

@@ -17,6 +17,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from satori_desktop.core.markup import render_markup
+from satori_desktop.ui.i18n.page import strings_op
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.view import FRAME_MS, restricted_context_menu
 from satori_desktop.ui.transcript.web import PREVIEW_URL, AppPage
@@ -80,6 +81,9 @@ class ProblemPreview(QWebEngineView):
             log.error("the preview page did not load")
             return
         self._ready = True
+        strings = strings_op()  # the empty preview's line in the window's language
+        if strings is not None:
+            self._page.runJavaScript(f"window.satori && satori.apply({json.dumps([strings])})", 0)
         if self._theme is not None:
             self._show_theme()
         self.page_ready.emit()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from satori_desktop.core.coat import CoatParser, TranscriptEvent
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.ui.i18n.page import page_language, page_strings
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
 from satori_desktop.ui.transcript.feed import TranscriptFeed
@@ -66,6 +67,9 @@ class TranscriptView(QWebEngineView):
             self._channel.registerObject(BRIDGE_NAME, self._bridge)
             self._page.setWebChannel(self._channel)
         self._feed = TranscriptFeed()
+        strings = page_strings()  # the page's words in the window's language, before anything else
+        if strings:
+            self._feed.set_strings(page_language(), strings)
         self._ready = False
         self._in_flight = False
         self.katex_available = False
