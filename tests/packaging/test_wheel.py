@@ -91,6 +91,10 @@ def _assert_page_assets(names: set[str], tree: Path) -> None:
     assert {n.removeprefix(f"{ASSETS}/web/") for n in names if n.startswith(f"{ASSETS}/web/")} == page
     icons = {p.relative_to(tree).as_posix() for p in tree.glob("satori_desktop/ui/icons/*.svg")}
     assert icons <= names
+    # The window's translations, compiled by the build (packaging/compile_translations.py); not the sources.
+    for catalogue in ("satori_desktop_zh_CN.qm", "satori_desktop_en.qm"):
+        assert f"{ASSETS}/i18n/{catalogue}" in names, catalogue
+    assert not [n for n in names if n.endswith(".ts")]
     assert not [n for n in names if "node_modules" in n or "jsdom" in n]
 
 
@@ -133,6 +137,10 @@ def test_the_sdist_carries_the_built_assets_and_their_sources_but_no_node_module
         "assets/package-lock.json",
         "assets/web/transcript.js",
         "packaging/fetch_web_assets.py",
+        f"{ASSETS}/i18n/satori_desktop_zh_CN.qm",
+        f"{ASSETS}/i18n/.compiled-from.json",  # what lets a build from the sdist skip lrelease
+        "satori_desktop/ui/i18n/satori_desktop_zh_CN.ts",
+        "packaging/compile_translations.py",
         "setup.py",
         "pyproject.toml",
         "README.md",
@@ -175,8 +183,10 @@ def test_the_installed_wheel_finds_its_page(
     probe = (
         "import json, sys; sys.path.insert(0, sys.argv[1]);"
         "import satori_desktop; from satori_desktop.ui.transcript import assets;"
+        "from satori_desktop.ui.i18n import languages;"
         "print(json.dumps({'package': satori_desktop.__file__, 'missing': assets.missing_assets(),"
-        " 'web': str(assets.web_root()), 'katex': str(assets.katex_root())}))"
+        " 'web': str(assets.web_root()), 'katex': str(assets.katex_root()),"
+        " 'qm': sorted(p.name for p in languages.QM_DIR.glob('*.qm'))}))"
     )
     env = dict(build_env, QT_QPA_PLATFORM="offscreen")
     result = _run([sys.executable, "-c", probe, str(target)], tmp_path, env)
@@ -186,6 +196,7 @@ def test_the_installed_wheel_finds_its_page(
     assert found["missing"] == []
     assert Path(found["web"]) == target / ASSETS / "web"
     assert Path(found["katex"]) == target / ASSETS / "katex"
+    assert found["qm"] == ["satori_desktop_en.qm", "satori_desktop_zh_CN.qm"]
 
 
 def test_a_build_that_cannot_fetch_the_assets_says_what_to_do(
