@@ -475,6 +475,15 @@ def test_the_settings_dialog_speaks_chinese(
     shoot(dialog, "zh-settings")
 
 
+def test_an_exported_page_says_its_language(language: Callable[[str], str]) -> None:
+    from satori_desktop.ui.transcript.export import standalone_html
+
+    language("zh_CN")
+    assert standalone_html("<main></main>", "解方程").startswith('<!DOCTYPE html>\n<html lang="zh-CN">')
+    language("en")
+    assert standalone_html("<main></main>", "Solve").startswith('<!DOCTYPE html>\n<html lang="en">')
+
+
 # -- the app as a user starts it -------------------------------------------------------------------------
 
 CHILD = """

@@ -41,6 +41,7 @@ from satori_desktop.documents.solution import Solution, question_of, solution_fr
 from satori_desktop.documents.tex import solution_tex
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.engine.types import FinishReason
+from satori_desktop.ui.i18n.languages import page_language
 from satori_desktop.ui.katex_mathml import katex_mathml, latex_to_omml
 from satori_desktop.ui.transcript.assets import asset_path, katex_root, require_assets, web_root
 from satori_desktop.ui.transcript.view import TranscriptView
@@ -104,7 +105,8 @@ def inline_katex_css() -> str:
 def standalone_html(transcript_html: str, title: str) -> str:
     page_css = (web_root() / "transcript.css").read_text(encoding="utf-8")
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        # The page's language, as the live page has it (its labels are in it; it picks the CJK glyph forms).
+        f'<!DOCTYPE html>\n<html lang="{page_language()}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # The file carries no script and may load nothing from anywhere.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
