@@ -7,7 +7,8 @@
  *   katex-cache.js   typesetting `span.math` with KaTeX, cached
  *   fold-preview.js  the one-line preview of a folded section
  *   follow.js        following the bottom while text streams
- *   copy-export.js   "Copy LaTeX" (the page's one call back into Python) and the HTML export
+ *   copy-export.js   the page's calls back into Python ("Copy LaTeX", the copy menu of context-menu.js,
+ *                    the copy notice) and the HTML export
  *   dom.js           creating elements, and the page's icons
  *   i18n.js          the page's words in the app's language (the `strings` op)
  *
@@ -17,7 +18,7 @@
  * the page typesets with KaTeX (trust: false). Every other piece of model or user text goes through
  * textContent, never innerHTML.
  */
-import { connectBridge, exportHtml } from "./copy-export.js";
+import { connectBridge, exportHtml, notify } from "./copy-export.js";
 import { followTranscript, noteUpdate } from "./follow.js";
 import { onStrings, setStrings, t } from "./i18n.js";
 import { katexReady, typeset } from "./katex-cache.js";
@@ -131,6 +132,8 @@ window.satori = {
     return Math.ceil(document.documentElement.getBoundingClientRect().height);
   },
   exportHtml,
+  /* What a copy did, `{text, ok}` (satori_desktop/ui/transcript/copy_menu.py): a short note. */
+  notify,
   /* For a picture of the whole transcript (export): lay out and paint every step, on screen or not,
      like a page without lazy rendering. */
   renderAll() {
@@ -146,7 +149,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const transcript = document.getElementById("transcript");
   if (transcript) {
     // The problem preview has no transcript: nothing to follow, and no clipboard bridge.
-    connectBridge();
+    connectBridge(transcript);
     followTranscript(transcript);
   }
   showPageTexts();

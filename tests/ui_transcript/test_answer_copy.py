@@ -84,7 +84,7 @@ def test_an_answer_with_markup_copies_as_text_and_runs_nothing(qtbot: Any, trans
     assert run_js(qtbot, transcript_view, "document.querySelectorAll('script').length") == 2
 
 
-def test_the_bridge_offers_the_page_only_copying(qtbot: Any, transcript_view: Any) -> None:
+def test_the_bridge_offers_the_page_only_copying_and_the_copy_menu(qtbot: Any, transcript_view: Any) -> None:
     from PySide6.QtCore import QMetaMethod
 
     from satori_desktop.ui.transcript.bridge import ClipboardBridge
@@ -99,7 +99,12 @@ def test_the_bridge_offers_the_page_only_copying(qtbot: Any, transcript_view: An
         if meta.method(i).access() == QMetaMethod.Access.Public
         and meta.method(i).methodType() != QMetaMethod.MethodType.Signal
     }
-    assert callable_from_page == {"copy_text", "deleteLater"}
+    assert callable_from_page == {"copy_text", "show_menu", "deleteLater"}
+    # No signals either: the page is told nothing but through the page's own `satori` calls.
+    assert not any(
+        meta.method(i).methodType() == QMetaMethod.MethodType.Signal
+        for i in range(meta.methodOffset(), meta.methodCount())
+    )
     # QObject's own deleteLater cannot be left out of a published object, so the bridge ignores it.
     bridge.deleteLater()
     qtbot.wait(100)  # a deferred delete happens within the next turns of the event loop

@@ -29,6 +29,7 @@ REQUIRED_FILES = (
     "web/preview.html",
     "web/transcript.css",
     "web/transcript.js",
+    "web/context-menu.js",
     "web/copy-export.js",
     "web/dom.js",
     "web/fold-preview.js",

@@ -1,14 +1,18 @@
-"""The one thing the transcript page may ask of Python: put a piece of text on the system clipboard.
+"""What the transcript page may ask of Python: put a piece of text on the clipboard, or open the copy menu.
 
-The answer card's "Copy LaTeX" button needs the clipboard. Two ways were possible:
+The answer card's "Copy LaTeX" button needs the clipboard, and a right-click on a formula, a step or a
+turn opens the native copy menu (copy_menu.py says why native). Two ways were possible:
 
 - Turn on `QWebEngineSettings.JavascriptCanAccessClipboard`. That hands the clipboard to Chromium's
   permission rules (which changed in Qt 6.8: a permission request for clipboard read *and* write) and to
   whatever script runs in the page, with rich formats (`execCommand('copy')` copies HTML), and reading
-  becomes a setting away.
-- A `QWebChannel` with a single object whose only slot is `copy_text(str)`. Python decides what reaches
-  the clipboard: plain text only (`QClipboard.setText`: no HTML, no images, nothing a word processor would
-  interpret), of bounded size, and the page can never read the clipboard.
+  becomes a setting away. It could not write the formats Word and LibreOffice read anyway: Chromium
+  renames custom clipboard formats.
+- A `QWebChannel` with a single object and two slots: `copy_text(str)` and `show_menu(request)`. Python
+  decides what reaches the clipboard: from `copy_text` plain text only (`QClipboard.setText`: no HTML, no
+  images, nothing a word processor would interpret), of bounded size; from the menu only the formats
+  Python builds itself (ui/clipboard.py) out of the TeX and the model's text. The page can never read the
+  clipboard, and `show_menu` only says what was clicked (checked field by field, copy_menu.py).
 
 The second is used. Its JavaScript half, Qt's own `qwebchannel.js`, is read from Qt's resources and injected
 as a user script (`channel_script()`): no request is made for it, so the request guard and the page's
@@ -18,16 +22,20 @@ preview has no bridge at all.
 
 A QObject published on a channel also offers QObject's own public slot `deleteLater` to the page; the
 bridge ignores it (the object lives as long as its view). The only scripts that run in the page are the
-app's own anyway (CSP `script-src 'self'`, model text is always escaped).
+app's own anyway (CSP `script-src 'self'`, model text is always escaped). The bridge declares no signals:
+a signal would be published to the page as well, and what happens after a request is Python's business.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QFile, QIODevice, QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWebEngineCore import QWebEngineScript
+
+from satori_desktop.ui.transcript.copy_menu import CopyRequest, parse_copy_request
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +47,12 @@ QWEBCHANNEL_RESOURCE = ":/qtwebchannel/qwebchannel.js"
 
 
 class ClipboardBridge(QObject):
-    """Published on the transcript page's web channel; `copy_text` is its only slot."""
+    """Published on the transcript page's web channel; `copy_text` and `show_menu` are its slots.
+    `on_menu_request` gets each well-formed menu request (the view opens the menu)."""
+
+    def __init__(self, parent: QObject, on_menu_request: Callable[[CopyRequest], None]) -> None:
+        super().__init__(parent)
+        self._on_menu_request = on_menu_request
 
     @Slot(str, result=bool)
     def copy_text(self, text: str) -> bool:
@@ -52,6 +65,17 @@ class ClipboardBridge(QObject):
             return False
         clipboard.setText(text)  # text/plain only: nothing the page sends is ever offered as HTML
         return True
+
+    @Slot(str)
+    def show_menu(self, payload: str) -> None:
+        """The page's right-click: `payload` is JSON saying what was clicked and where (copy_menu.py)."""
+        request = parse_copy_request(payload)
+        if request is None:
+            log.info(
+                "refused a malformed copy menu request from the page (%s characters)", len(payload or "")
+            )
+            return
+        self._on_menu_request(request)
 
     def event(self, event: QEvent) -> bool:
         # `deleteLater()` called through the channel: the page does not decide when the bridge goes (its

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import weakref
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
@@ -27,6 +28,7 @@ from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.i18n.page import page_language, page_strings
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
 from satori_desktop.ui.transcript.bridge import BRIDGE_NAME, ClipboardBridge, channel_script
+from satori_desktop.ui.transcript.copy_menu import CopyOutcome, CopyRequest, TranscriptCopier, TranscriptTexts
 from satori_desktop.ui.transcript.feed import TranscriptFeed
 from satori_desktop.ui.transcript.web import TRANSCRIPT_URL, AppPage
 
@@ -47,6 +49,19 @@ def restricted_context_menu(view: QWebEngineView, event: QContextMenuEvent) -> N
     menu.popup(event.globalPos())
 
 
+def _weakly(method: Callable[..., None]) -> Callable[..., None]:
+    """`method` of a view, called only while the view lives: what the view hands its helpers must not
+    keep it alive in a reference cycle (its wrapper would outlive the C++ object a test deleted)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: Any) -> None:
+        target = ref()
+        if target is not None:
+            target(*args)
+
+    return call
+
+
 class TranscriptView(QWebEngineView):
     """The transcript page. Signals: `page_ready()` once the page can take updates, `page_updated(int)`
     after each batch the page applied (the number of ops in it)."""
@@ -58,11 +73,15 @@ class TranscriptView(QWebEngineView):
         super().__init__(parent)
         self._page = AppPage(self)
         self.setPage(self._page)
-        # The page's only way to Python: copying text to the clipboard (bridge.py says why this way).
+        # What each turn's model text is, for copying it (the page only has its HTML), and the copying.
+        self._texts = TranscriptTexts()
+        self.copier = TranscriptCopier(self._texts, _weakly(self._show_copy_notice))
+        self._copy_menu: QMenu | None = None
+        # The page's only way to Python: the clipboard and the copy menu (bridge.py says why this way).
         script = channel_script()
         if script is not None:
             self._page.scripts().insert(script)
-            self._bridge = ClipboardBridge(self)
+            self._bridge = ClipboardBridge(self, _weakly(self._on_bridge_menu_requested))
             self._channel = QWebChannel(self._page)
             self._channel.registerObject(BRIDGE_NAME, self._bridge)
             self._page.setWebChannel(self._channel)
@@ -87,10 +106,13 @@ class TranscriptView(QWebEngineView):
     def begin_turn(self, question: str) -> None:
         """Start a new turn showing the user's question; earlier turns stay above it."""
         self._feed.begin_turn(question)
+        self._texts.begin_turn(question)
         self._schedule()
 
     def apply_events(self, events: Iterable[TranscriptEvent]) -> None:
         """Queue transcript events (`core.coat`); shown at the next frame."""
+        events = tuple(events)
+        self._texts.add_events(events)
         self._feed.add_events(events)
         self._schedule()
 
@@ -111,6 +133,7 @@ class TranscriptView(QWebEngineView):
     def clear(self) -> None:
         """Remove every turn (a new conversation)."""
         self._feed.clear()
+        self._texts.clear()
         self._schedule()
 
     def set_keep_sections_open(self, keep_open: bool) -> None:
@@ -126,6 +149,11 @@ class TranscriptView(QWebEngineView):
             QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
             self._follows_system = True
         self._show_theme()
+
+    def copy_solution(self, markdown: bool) -> CopyOutcome:
+        """Copy the last solution on the page, as Markdown or for Word (the window's Edit menu); the page
+        shows what was copied."""
+        return self.copier.copy_solution("solution-markdown" if markdown else "solution-word")
 
     # ----- for tests and benchmarks -----
 
@@ -143,7 +171,30 @@ class TranscriptView(QWebEngineView):
     # ----- internals -----
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        # Only where the page did not ask for the copy menu itself (outside any turn, or no bridge).
         restricted_context_menu(self, event)
+
+    def _on_bridge_menu_requested(self, request: CopyRequest) -> None:
+        # One menu at a time; the last one goes when the next opens (not when it closes: a choice runs
+        # just after its menu closed, see copy_menu.py).
+        if self._copy_menu is not None and shiboken6.isValid(self._copy_menu):
+            self._copy_menu.close()
+            self._copy_menu.deleteLater()
+        selection = [
+            self.pageAction(QWebEnginePage.WebAction.Copy),
+            self.pageAction(QWebEnginePage.WebAction.SelectAll),
+        ]
+        menu = self.copier.menu(request, self, selection)
+        self._copy_menu = menu
+        # CSS pixels of the viewport to the view's own pixels, then to the screen.
+        zoom = self.zoomFactor()
+        x = round(request.x * zoom) - (menu.sizeHint().width() if request.align_right else 0)
+        menu.popup(self.mapToGlobal(QPoint(x, round(request.y * zoom))))
+
+    def _show_copy_notice(self, text: str, ok: bool) -> None:
+        if self._ready:
+            payload = json.dumps({"text": text, "ok": ok}, ensure_ascii=True)
+            self._page.runJavaScript(f"satori.notify({payload})", 0)
 
     def _show_theme(self) -> None:
         shown = page_theme(self._theme)
