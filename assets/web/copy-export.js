@@ -45,7 +45,7 @@ export function pageBridge() {
 export function copyButton(turn) {
   const group = el("span", "answer-copy-group");
   group.setAttribute("role", "group");
-  group.setAttribute("aria-label", "Copy the answer");
+  group.setAttribute("aria-label", t("Copy the answer"));
   const button = el("button", "answer-copy");
   button.type = "button";
   button.title = t("Copy the answer's LaTeX source to the clipboard");
@@ -72,8 +72,8 @@ export function copyButton(turn) {
   });
   const more = el("button", "answer-copy-more");
   more.type = "button";
-  more.title = "More ways to copy: for Word, as Markdown, as plain text, as a picture";
-  more.setAttribute("aria-label", "More ways to copy the answer");
+  more.title = t("More ways to copy: for Word, as Markdown, as plain text, as a picture");
+  more.setAttribute("aria-label", t("More ways to copy the answer"));
   more.setAttribute("aria-haspopup", "menu");
   more.innerHTML = ICONS.chevron; // turned to point down (transcript.css)
   more.addEventListener("click", () => openAnswerMenu(turn, more));

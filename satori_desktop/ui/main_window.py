@@ -310,8 +310,22 @@ class MainWindow(QMainWindow):
         self.search_action = self._action(
             self.tr("&Search the history"), self.sidebar.focus_search, keys.Find
         )
+        # The last solution on the page; the page says what was copied (transcript/copy_menu.py).
+        self.copy_solution_markdown_action = self._action(
+            self.tr("Copy solution as &Markdown"), lambda: self.transcript.copy_solution(markdown=True), None
+        )
+        self.copy_solution_word_action = self._action(
+            self.tr("Copy solution for &Word"), lambda: self.transcript.copy_solution(markdown=False), None
+        )
         edit_menu.addActions(
-            [self.copy_answer_action, self.stop_action, self.focus_composer_action, self.search_action]
+            [
+                self.copy_answer_action,
+                self.copy_solution_markdown_action,
+                self.copy_solution_word_action,
+                self.stop_action,
+                self.focus_composer_action,
+                self.search_action,
+            ]
         )
 
         view_menu = self.menuBar().addMenu(self.tr("&View"))

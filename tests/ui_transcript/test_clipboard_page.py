@@ -435,3 +435,33 @@ def test_malformed_menu_requests_are_refused(qtbot: Any, transcript_view: Any) -
     menu = open_menu(qtbot)
     assert entries(menu) == ["Copy", "Select all"]
     menu.close()
+
+
+@MENU_NOISE
+def test_the_copy_menu_in_chinese(qtbot: Any, qapp: Any, screenshot: Shot, require_web_assets: None) -> None:
+    from satori_desktop.ui.i18n.languages import install_translations, uninstall_translations
+    from satori_desktop.ui.transcript import TranscriptView
+    from tests.ui_transcript.conftest import delete_now
+
+    assert install_translations(qapp, "zh_CN") == "zh_CN"
+    try:
+        view = TranscriptView()  # the page's words are sent as the view starts
+        qtbot.addWidget(view)
+        view.resize(900, 700)
+        with qtbot.waitSignal(view.page_ready, timeout=20000):
+            view.show()
+        show(qtbot, view)
+        menu = right_click(qtbot, view, ".step-start .katex-display")
+        labels = [a.text() for a in menu.actions() if not a.isSeparator()]
+        assert labels[:2] == ["复制到 Word / PowerPoint / Pages(&W)", "复制 LaTeX(&L)"]
+        picture_with_menu(qtbot, view, menu, screenshot, "copy_menu_formula_chinese")
+        choose(qtbot, menu, "solution-markdown")
+        assert clipboard().text().startswith("**题目**\n\n")
+        assert "*自我检查*" in clipboard().text()
+        assert notice(qtbot, view, "已将解答复制为 Markdown。")["problem"] is False
+        more = "document.querySelector('.answer-copy-more')"
+        assert run_js(qtbot, view, f"{more}.getAttribute('aria-label')") == "更多复制答案的方式"
+        assert view.app_page().console_errors == []
+        delete_now(view)
+    finally:
+        uninstall_translations(qapp)

@@ -57,6 +57,11 @@ PAGE_TEXTS = (
     QT_TRANSLATE_NOOP("TranscriptPage", "Copy LaTeX"),
     QT_TRANSLATE_NOOP("TranscriptPage", "Copied"),
     QT_TRANSLATE_NOOP("TranscriptPage", "Could not copy"),
+    QT_TRANSLATE_NOOP("TranscriptPage", "Copy the answer"),
+    QT_TRANSLATE_NOOP(
+        "TranscriptPage", "More ways to copy: for Word, as Markdown, as plain text, as a picture"
+    ),
+    QT_TRANSLATE_NOOP("TranscriptPage", "More ways to copy the answer"),
 )
 
 

@@ -154,6 +154,125 @@
     </message>
 </context>
 <context>
+    <name>CopyMenu</name>
+    <message>
+        <source>Copy for &amp;Word / PowerPoint / Pages</source>
+        <translation>复制到 Word / PowerPoint / Pages(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Copy &amp;LaTeX</source>
+        <translation>复制 LaTeX(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Copy &amp;Markdown</source>
+        <translation>复制 Markdown(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Copy as plain &amp;text</source>
+        <translation>复制为纯文本(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;picture</source>
+        <translation>复制为图片(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Copy step as Mar&amp;kdown</source>
+        <translation>将此步复制为 Markdown(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Copy step for W&amp;ord</source>
+        <translation>复制此步到 Word(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Copy solution as Markdow&amp;n</source>
+        <translation>将解答复制为 Markdown(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Copy solution for Wor&amp;d</source>
+        <translation>复制解答到 Word(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Copied for Word, PowerPoint and Pages.</source>
+        <translation>已复制，可粘贴到 Word、PowerPoint 和 Pages。</translation>
+    </message>
+    <message>
+        <source>Copied the LaTeX.</source>
+        <translation>已复制 LaTeX。</translation>
+    </message>
+    <message>
+        <source>Copied as Markdown.</source>
+        <translation>已复制为 Markdown。</translation>
+    </message>
+    <message>
+        <source>Copied as plain text.</source>
+        <translation>已复制为纯文本。</translation>
+    </message>
+    <message>
+        <source>Copied as a picture.</source>
+        <translation>已复制为图片。</translation>
+    </message>
+    <message>
+        <source>Copied the step as Markdown.</source>
+        <translation>已将此步复制为 Markdown。</translation>
+    </message>
+    <message>
+        <source>Copied the step for Word.</source>
+        <translation>已复制此步，可粘贴到 Word。</translation>
+    </message>
+    <message>
+        <source>Copied the solution as Markdown.</source>
+        <translation>已将解答复制为 Markdown。</translation>
+    </message>
+    <message>
+        <source>Copied the solution for Word.</source>
+        <translation>已复制解答，可粘贴到 Word。</translation>
+    </message>
+    <message>
+        <source>%1 Its LaTeX was copied instead.</source>
+        <translation>%1 已改为复制它的 LaTeX 源码。</translation>
+    </message>
+    <message>
+        <source>This formula has no plain-text form (a matrix or a layout Unicode cannot write).</source>
+        <translation>此公式无法写成纯文本（例如矩阵，或 Unicode 无法表示的排版）。</translation>
+    </message>
+    <message>
+        <source>The picture of this formula could not be made.</source>
+        <translation>无法生成此公式的图片。</translation>
+    </message>
+    <message>
+        <source>%1 One formula could not be converted and is there as LaTeX: %2</source>
+        <translation>%1 有一个公式无法转换，以 LaTeX 形式保留：%2</translation>
+    </message>
+    <message>
+        <source>%1 %2 formulas could not be converted and are there as LaTeX, the first: %3</source>
+        <translation>%1 有 %2 个公式无法转换，以 LaTeX 形式保留，第一个是：%3</translation>
+    </message>
+    <message>
+        <source>That step is no longer on the page.</source>
+        <translation>该步骤已不在页面上。</translation>
+    </message>
+    <message>
+        <source>There is no solution to copy yet.</source>
+        <translation>还没有可复制的解答。</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>题目</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答案</translation>
+    </message>
+    <message>
+        <source>Checking the work</source>
+        <translation>自我检查</translation>
+    </message>
+    <message>
+        <source>Trying another way</source>
+        <translation>换一种思路</translation>
+    </message>
+</context>
+<context>
     <name>CrashReportDialog</name>
     <message>
         <source>(the report could not be read)</source>
@@ -513,6 +632,14 @@
     <message>
         <source>&amp;Search the history</source>
         <translation>搜索历史记录(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Copy solution as &amp;Markdown</source>
+        <translation>将解答复制为 Markdown(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Copy solution for &amp;Word</source>
+        <translation>复制解答到 Word(&amp;W)</translation>
     </message>
     <message>
         <source>&amp;View</source>
@@ -1258,6 +1385,18 @@
     <message>
         <source>Could not copy</source>
         <translation>无法复制</translation>
+    </message>
+    <message>
+        <source>Copy the answer</source>
+        <translation>复制答案</translation>
+    </message>
+    <message>
+        <source>More ways to copy: for Word, as Markdown, as plain text, as a picture</source>
+        <translation>更多复制方式：用于 Word、Markdown、纯文本、图片</translation>
+    </message>
+    <message>
+        <source>More ways to copy the answer</source>
+        <translation>更多复制答案的方式</translation>
     </message>
     <message numerus="yes">
         <source>%n steps</source>

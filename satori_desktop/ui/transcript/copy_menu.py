@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -45,6 +45,7 @@ from satori_desktop.ui.clipboard import (
     text_word_html,
     word_html_mime,
 )
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
 
@@ -53,43 +54,74 @@ RequestKind = Literal["formula", "step", "solution"]
 MAX_REQUEST_CHARS = 200_000
 MAX_POSITION = 1_000_000.0
 
-# ----- every word this module shows, in one place -----
+# ----- every word this module shows, in one place (translated where shown, context "CopyMenu") -----
 
 MENU_LABELS = {
-    "formula-word": "Copy for &Word / PowerPoint / Pages",
-    "formula-latex": "Copy &LaTeX",
-    "formula-markdown": "Copy &Markdown",
-    "formula-unicode": "Copy as plain &text",
-    "formula-picture": "Copy as &picture",
-    "step-markdown": "Copy step as Mar&kdown",
-    "step-word": "Copy step for W&ord",
-    "solution-markdown": "Copy solution as Markdow&n",
-    "solution-word": "Copy solution for Wor&d",
+    "formula-word": QT_TRANSLATE_NOOP("CopyMenu", "Copy for &Word / PowerPoint / Pages"),
+    "formula-latex": QT_TRANSLATE_NOOP("CopyMenu", "Copy &LaTeX"),
+    "formula-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copy &Markdown"),
+    "formula-unicode": QT_TRANSLATE_NOOP("CopyMenu", "Copy as plain &text"),
+    "formula-picture": QT_TRANSLATE_NOOP("CopyMenu", "Copy as &picture"),
+    "step-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copy step as Mar&kdown"),
+    "step-word": QT_TRANSLATE_NOOP("CopyMenu", "Copy step for W&ord"),
+    "solution-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copy solution as Markdow&n"),
+    "solution-word": QT_TRANSLATE_NOOP("CopyMenu", "Copy solution for Wor&d"),
 }
 COPIED = {
-    "formula-word": "Copied for Word, PowerPoint and Pages.",
-    "formula-latex": "Copied the LaTeX.",
-    "formula-markdown": "Copied as Markdown.",
-    "formula-unicode": "Copied as plain text.",
-    "formula-picture": "Copied as a picture.",
-    "step-markdown": "Copied the step as Markdown.",
-    "step-word": "Copied the step for Word.",
-    "solution-markdown": "Copied the solution as Markdown.",
-    "solution-word": "Copied the solution for Word.",
+    "formula-word": QT_TRANSLATE_NOOP("CopyMenu", "Copied for Word, PowerPoint and Pages."),
+    "formula-latex": QT_TRANSLATE_NOOP("CopyMenu", "Copied the LaTeX."),
+    "formula-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copied as Markdown."),
+    "formula-unicode": QT_TRANSLATE_NOOP("CopyMenu", "Copied as plain text."),
+    "formula-picture": QT_TRANSLATE_NOOP("CopyMenu", "Copied as a picture."),
+    "step-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copied the step as Markdown."),
+    "step-word": QT_TRANSLATE_NOOP("CopyMenu", "Copied the step for Word."),
+    "solution-markdown": QT_TRANSLATE_NOOP("CopyMenu", "Copied the solution as Markdown."),
+    "solution-word": QT_TRANSLATE_NOOP("CopyMenu", "Copied the solution for Word."),
 }
-FELL_BACK_TO_LATEX = "{reason} Its LaTeX was copied instead."
-NO_UNICODE = "This formula has no plain-text form (a matrix or a layout Unicode cannot write)."
-NO_PICTURE = "The picture of this formula could not be made."
-NOT_CONVERTED_ONE = "{copied} One formula could not be converted and is there as LaTeX: {first}"
-NOT_CONVERTED_MANY = (
-    "{copied} {count} formulas could not be converted and are there as LaTeX, the first: {first}"
+# %1: why (a sentence of its own: KaTeX's reason, or one of these).
+FELL_BACK_TO_LATEX = QT_TRANSLATE_NOOP("CopyMenu", "%1 Its LaTeX was copied instead.")
+NO_UNICODE = QT_TRANSLATE_NOOP(
+    "CopyMenu", "This formula has no plain-text form (a matrix or a layout Unicode cannot write)."
 )
-NOTHING_TO_COPY = "There is no solution to copy yet."
-SOLUTION_LABELS = CopyLabels(
-    problem="Problem",
-    answer="Answer",
-    sections={"reflect": "Checking the work", "explore": "Trying another way"},
+NO_PICTURE = QT_TRANSLATE_NOOP("CopyMenu", "The picture of this formula could not be made.")
+# %1: what was copied; then the formula (or how many, and the first).
+NOT_CONVERTED_ONE = QT_TRANSLATE_NOOP(
+    "CopyMenu", "%1 One formula could not be converted and is there as LaTeX: %2"
 )
+NOT_CONVERTED_MANY = QT_TRANSLATE_NOOP(
+    "CopyMenu", "%1 %2 formulas could not be converted and are there as LaTeX, the first: %3"
+)
+STEP_GONE = QT_TRANSLATE_NOOP("CopyMenu", "That step is no longer on the page.")
+NOTHING_TO_COPY = QT_TRANSLATE_NOOP("CopyMenu", "There is no solution to copy yet.")
+# The words a copied solution adds around the model's text.
+SOLUTION_WORDS = {
+    "problem": QT_TRANSLATE_NOOP("CopyMenu", "Problem"),
+    "answer": QT_TRANSLATE_NOOP("CopyMenu", "Answer"),
+    "reflect": QT_TRANSLATE_NOOP("CopyMenu", "Checking the work"),
+    "explore": QT_TRANSLATE_NOOP("CopyMenu", "Trying another way"),
+}
+
+
+def translated(text: str) -> str:
+    """One of the strings above in the window's language."""
+    return QCoreApplication.translate("CopyMenu", text)
+
+
+def not_converted(copied: str, failed: Sequence[str]) -> str:
+    """What a copy for Word says when some of its formulas stayed LaTeX (the first one named)."""
+    first = failed[0] if len(failed[0]) <= 60 else failed[0][:57] + "…"
+    if len(failed) == 1:
+        return arg(translated(NOT_CONVERTED_ONE), copied, first)
+    return arg(translated(NOT_CONVERTED_MANY), copied, len(failed), first)
+
+
+def solution_labels() -> CopyLabels:
+    return CopyLabels(
+        problem=translated(SOLUTION_WORDS["problem"]),
+        answer=translated(SOLUTION_WORDS["answer"]),
+        sections={action: translated(SOLUTION_WORDS[action]) for action in ("reflect", "explore")},
+    )
+
 
 FORMULA_CHOICES = ("formula-word", "formula-latex", "formula-markdown", "formula-unicode", "formula-picture")
 STEP_CHOICES = ("step-markdown", "step-word")
@@ -278,7 +310,7 @@ class TranscriptCopier:
             if not choice:
                 menu.addSeparator()
                 continue
-            action = menu.addAction(MENU_LABELS[choice])
+            action = menu.addAction(translated(MENU_LABELS[choice]))
             action.setObjectName(choice)
             # After the menu has finished with its click: a picture spins the event loop (and flushes
             # deferred deletes) while it renders, which must not happen inside QMenu's own code.
@@ -305,7 +337,7 @@ class TranscriptCopier:
     def copy_solution(self, choice: Literal["solution-markdown", "solution-word"]) -> CopyOutcome:
         """The last solution on the page (the window's Edit menu)."""
         if self._texts.solution() is None:
-            outcome = CopyOutcome(NOTHING_TO_COPY, False)
+            outcome = self.last_outcome = CopyOutcome(translated(NOTHING_TO_COPY), False)
             self._notify(outcome.notice, outcome.ok)
             return outcome
         return self.copy(CopyRequest("solution"), choice)
@@ -317,23 +349,24 @@ class TranscriptCopier:
         if choice in STEP_CHOICES:
             step = self._texts.step(request.turn or 0, request.step or 0)
             if step is None:
-                raise UserFacingError("That step is no longer on the page.")
+                raise UserFacingError(translated(STEP_GONE))
             markdown = markdown_text(step.text)
             if choice == "step-markdown":
                 clipboard.setMimeData(text_mime(markdown))
-                return CopyOutcome(COPIED[choice], True)
+                return CopyOutcome(translated(COPIED[choice]), True)
             word = text_word_html(step.text, self.converters.word_mathml)
             clipboard.setMimeData(word_html_mime(word, markdown))
             return self._word_outcome(choice, word.failed)
         if choice in SOLUTION_CHOICES:
             solution = self._texts.solution(request.turn)
             if solution is None:
-                raise UserFacingError(NOTHING_TO_COPY)
-            markdown = solution_markdown(solution, SOLUTION_LABELS)
+                raise UserFacingError(translated(NOTHING_TO_COPY))
+            labels = solution_labels()
+            markdown = solution_markdown(solution, labels)
             if choice == "solution-markdown":
                 clipboard.setMimeData(text_mime(markdown))
-                return CopyOutcome(COPIED[choice], True)
-            word = solution_word_html(solution, self.converters.word_mathml, SOLUTION_LABELS)
+                return CopyOutcome(translated(COPIED[choice]), True)
+            word = solution_word_html(solution, self.converters.word_mathml, labels)
             clipboard.setMimeData(word_html_mime(word, markdown))
             return self._word_outcome(choice, word.failed)
         raise ValueError(f"unknown copy choice {choice!r}")
@@ -342,37 +375,34 @@ class TranscriptCopier:
         clipboard = QGuiApplication.clipboard()
         if choice == "formula-latex":
             clipboard.setMimeData(text_mime(latex))
-            return CopyOutcome(COPIED[choice], True)
+            return CopyOutcome(translated(COPIED[choice]), True)
         if choice == "formula-markdown":
             clipboard.setMimeData(text_mime(formula_markdown(latex, display)))
-            return CopyOutcome(COPIED[choice], True)
+            return CopyOutcome(translated(COPIED[choice]), True)
         try:
             if choice == "formula-word":
                 clipboard.setMimeData(formula_word_mime(latex, display, self.converters))
             elif choice == "formula-unicode":
                 text = self.converters.unicode_text(latex)
                 if text is None:
-                    raise UserFacingError(NO_UNICODE)
+                    raise UserFacingError(translated(NO_UNICODE))
                 clipboard.setMimeData(text_mime(text))
             elif choice == "formula-picture":
                 try:
                     mime = picture_mime(self.converters.formula_png(latex, display))
                 except ValueError as error:
-                    raise UserFacingError(NO_PICTURE) from error
+                    raise UserFacingError(translated(NO_PICTURE)) from error
                 clipboard.setMimeData(mime)
             else:
                 raise ValueError(f"unknown copy choice {choice!r}")
         except UserFacingError as error:
             # Whatever could not be made, the source can always be copied: the reader loses nothing.
             clipboard.setMimeData(text_mime(latex))
-            return CopyOutcome(FELL_BACK_TO_LATEX.format(reason=str(error)), False)
-        return CopyOutcome(COPIED[choice], True)
+            return CopyOutcome(arg(translated(FELL_BACK_TO_LATEX), str(error)), False)
+        return CopyOutcome(translated(COPIED[choice]), True)
 
     @staticmethod
     def _word_outcome(choice: str, failed: Sequence[str]) -> CopyOutcome:
         if not failed:
-            return CopyOutcome(COPIED[choice], True)
-        first = failed[0] if len(failed[0]) <= 60 else failed[0][:57] + "…"
-        template = NOT_CONVERTED_ONE if len(failed) == 1 else NOT_CONVERTED_MANY
-        notice = template.format(copied=COPIED[choice], count=len(failed), first=first)
-        return CopyOutcome(notice, False)
+            return CopyOutcome(translated(COPIED[choice]), True)
+        return CopyOutcome(not_converted(translated(COPIED[choice]), failed), False)
