@@ -7,8 +7,9 @@ Steps, each skipped or quick when already done:
 2. the icons (packaging/render_icons.py, into build/icons/);
 3. the release llama-cpp-python wheel for the variant (packaging/build-llama-wheel.sh, cached: its CPU
    backends are chosen at run time, never the build machine's features);
-4. a clean build environment, build/freeze/<variant>/venv, with that wheel, the app from this tree (a
-   real install, not editable: what users get) and PyInstaller (the `bundle` extra);
+4. a clean build environment, build/freeze/<variant>/venv, with that wheel, PySide6 (whose lrelease
+   compiles the translations first), the app from this tree (a real install, not editable: what users
+   get) and PyInstaller (the `bundle` extra);
 5. PyInstaller with packaging/pyinstaller/satori-desktop.spec, into build/bundle/<variant>/.
 
 Output: build/bundle/<variant>/satori-desktop/ (the executable `satori-desktop` inside), and on macOS
@@ -35,6 +36,13 @@ def project_version() -> str:
     match = re.search(r'^version\s*=\s*"([^"]+)"', (REPO / "pyproject.toml").read_text(), re.MULTILINE)
     if match is None:
         sys.exit("freeze: pyproject.toml has no version.")
+    return match.group(1)
+
+
+def pyside6_pin() -> str:
+    match = re.search(r'"(PySide6==[^"]+)"', (REPO / "pyproject.toml").read_text())
+    if match is None:
+        sys.exit("freeze: pyproject.toml pins no PySide6 version.")
     return match.group(1)
 
 
@@ -85,6 +93,10 @@ def build_environment(variant: str, wheel: Path) -> Path:
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     _run([*pip, "--upgrade", "pip"])
     _run([*pip, str(wheel)])
+    # The window's translations are compiled with the lrelease PySide6 ships, before the app's own build
+    # step (which runs in pip's isolated environment, without Qt) collects them as package data.
+    _run([*pip, pyside6_pin()])
+    _run([python, str(REPO / "packaging" / "compile_translations.py")])
     # The app from the tree as users get it (not editable); pip keeps the release llama-cpp-python,
     # which satisfies the pin.
     _run([*pip, f"{REPO}[bundle]"])
