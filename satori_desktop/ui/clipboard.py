@@ -23,6 +23,7 @@ or bytes out.
 
 from __future__ import annotations
 
+import atexit
 import html
 import re
 import sys
@@ -30,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QGuiApplication, QImage
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.markup import render_markup, split_math
@@ -366,3 +367,26 @@ def picture_mime(png: bytes) -> QMimeData:
     mime = QMimeData()
     mime.setImageData(image)
     return mime
+
+
+_clear_at_exit_registered = False
+
+
+def put_on_clipboard(mime: QMimeData) -> None:
+    """Hand `mime` to the system clipboard (which takes it over).
+
+    With Qt's offscreen platform (the tests, the self-test, the command line without a screen) a
+    clipboard still holding a QMimeData made the process crash as it exited, once Python had torn down
+    its side; so there, and only there, the clipboard is emptied before Python exits. On a real desktop
+    the copy must outlive the app (Windows and macOS keep it after the app quits), so it stays.
+    """
+    global _clear_at_exit_registered
+    QGuiApplication.clipboard().setMimeData(mime)
+    if not _clear_at_exit_registered:
+        atexit.register(_clear_offscreen_clipboard)
+        _clear_at_exit_registered = True
+
+
+def _clear_offscreen_clipboard() -> None:
+    if QGuiApplication.instance() is not None and QGuiApplication.platformName() == "offscreen":
+        QGuiApplication.clipboard().clear()

@@ -111,7 +111,7 @@ def read_back() -> Any:
 def test_a_formula_for_word_on_each_platform(converters: Converters, platform: str) -> None:
     latex = r"x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}"
     formats = clipboard.formula_word_formats(latex, True, converters, platform)
-    QGuiApplication.clipboard().setMimeData(clipboard.mime_of_formats(formats))
+    clipboard.put_on_clipboard(clipboard.mime_of_formats(formats))
     mime = read_back()
     # Word's HTML: one <math> in a minimal document.
     parsed = check_word_html(mime.html(), allow_text=False)
@@ -132,7 +132,7 @@ def test_a_formula_for_word_on_each_platform(converters: Converters, platform: s
 
 def test_this_platforms_native_mathml_format(converters: Converters) -> None:
     """The default is the running platform's: on Linux LibreOffice's application/mathml+xml."""
-    QGuiApplication.clipboard().setMimeData(clipboard.formula_word_mime("a^2+b^2=c^2", False, converters))
+    clipboard.put_on_clipboard(clipboard.formula_word_mime("a^2+b^2=c^2", False, converters))
     formats = read_back().formats()
     assert (MATHML_MIME in formats) == sys.platform.startswith("linux")
     assert (WINDOWS_MATHML_MIME in formats) == (sys.platform == "win32")
@@ -152,7 +152,7 @@ def test_a_formula_katex_cannot_read_raises_a_sentence(converters: Converters) -
 
 
 def test_markdown_and_latex_are_plain_text_only() -> None:
-    QGuiApplication.clipboard().setMimeData(clipboard.text_mime(clipboard.formula_markdown(r"\frac12", True)))
+    clipboard.put_on_clipboard(clipboard.text_mime(clipboard.formula_markdown(r"\frac12", True)))
     mime = read_back()
     assert mime.formats() == [PLAIN_MIME]
     assert mime.text() == "$$\\frac12$$"
@@ -205,7 +205,7 @@ def test_the_solution_for_word_is_paragraphs_with_inline_math(converters: Conver
     word = clipboard.solution_word_html(SOLUTION, converters.word_mathml)
     assert word.failed == ()
     markdown = clipboard.solution_markdown(SOLUTION)
-    QGuiApplication.clipboard().setMimeData(clipboard.word_html_mime(word, markdown))
+    clipboard.put_on_clipboard(clipboard.word_html_mime(word, markdown))
     mime = read_back()
     assert mime.text() == markdown
     parsed = check_word_html(mime.html(), allow_text=True)
@@ -266,7 +266,7 @@ def test_a_picture_is_an_image_on_the_clipboard() -> None:
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
-    QGuiApplication.clipboard().setMimeData(clipboard.picture_mime(bytes(buffer.data().data())))
+    clipboard.put_on_clipboard(clipboard.picture_mime(bytes(buffer.data().data())))
     mime = read_back()
     assert mime.hasImage()
     assert (mime.imageData().width(), mime.imageData().height()) == (40, 20)

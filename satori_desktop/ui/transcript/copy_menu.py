@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
 from satori_desktop.core.coat import AnswerFound, StepStarted, TextAppended, TranscriptEvent
@@ -39,6 +39,7 @@ from satori_desktop.ui.clipboard import (
     formula_word_mime,
     markdown_text,
     picture_mime,
+    put_on_clipboard,
     solution_markdown,
     solution_word_html,
     text_mime,
@@ -343,7 +344,6 @@ class TranscriptCopier:
         return self.copy(CopyRequest("solution"), choice)
 
     def _copy(self, request: CopyRequest, choice: str) -> CopyOutcome:
-        clipboard = QGuiApplication.clipboard()
         if choice in FORMULA_CHOICES:
             return self._copy_formula(request.latex, request.display, choice)
         if choice in STEP_CHOICES:
@@ -352,10 +352,10 @@ class TranscriptCopier:
                 raise UserFacingError(translated(STEP_GONE))
             markdown = markdown_text(step.text)
             if choice == "step-markdown":
-                clipboard.setMimeData(text_mime(markdown))
+                put_on_clipboard(text_mime(markdown))
                 return CopyOutcome(translated(COPIED[choice]), True)
             word = text_word_html(step.text, self.converters.word_mathml)
-            clipboard.setMimeData(word_html_mime(word, markdown))
+            put_on_clipboard(word_html_mime(word, markdown))
             return self._word_outcome(choice, word.failed)
         if choice in SOLUTION_CHOICES:
             solution = self._texts.solution(request.turn)
@@ -364,40 +364,39 @@ class TranscriptCopier:
             labels = solution_labels()
             markdown = solution_markdown(solution, labels)
             if choice == "solution-markdown":
-                clipboard.setMimeData(text_mime(markdown))
+                put_on_clipboard(text_mime(markdown))
                 return CopyOutcome(translated(COPIED[choice]), True)
             word = solution_word_html(solution, self.converters.word_mathml, labels)
-            clipboard.setMimeData(word_html_mime(word, markdown))
+            put_on_clipboard(word_html_mime(word, markdown))
             return self._word_outcome(choice, word.failed)
         raise ValueError(f"unknown copy choice {choice!r}")
 
     def _copy_formula(self, latex: str, display: bool, choice: str) -> CopyOutcome:
-        clipboard = QGuiApplication.clipboard()
         if choice == "formula-latex":
-            clipboard.setMimeData(text_mime(latex))
+            put_on_clipboard(text_mime(latex))
             return CopyOutcome(translated(COPIED[choice]), True)
         if choice == "formula-markdown":
-            clipboard.setMimeData(text_mime(formula_markdown(latex, display)))
+            put_on_clipboard(text_mime(formula_markdown(latex, display)))
             return CopyOutcome(translated(COPIED[choice]), True)
         try:
             if choice == "formula-word":
-                clipboard.setMimeData(formula_word_mime(latex, display, self.converters))
+                put_on_clipboard(formula_word_mime(latex, display, self.converters))
             elif choice == "formula-unicode":
                 text = self.converters.unicode_text(latex)
                 if text is None:
                     raise UserFacingError(translated(NO_UNICODE))
-                clipboard.setMimeData(text_mime(text))
+                put_on_clipboard(text_mime(text))
             elif choice == "formula-picture":
                 try:
                     mime = picture_mime(self.converters.formula_png(latex, display))
                 except ValueError as error:
                     raise UserFacingError(translated(NO_PICTURE)) from error
-                clipboard.setMimeData(mime)
+                put_on_clipboard(mime)
             else:
                 raise ValueError(f"unknown copy choice {choice!r}")
         except UserFacingError as error:
             # Whatever could not be made, the source can always be copied: the reader loses nothing.
-            clipboard.setMimeData(text_mime(latex))
+            put_on_clipboard(text_mime(latex))
             return CopyOutcome(arg(translated(FELL_BACK_TO_LATEX), str(error)), False)
         return CopyOutcome(translated(COPIED[choice]), True)
 
