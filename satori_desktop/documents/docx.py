@@ -35,6 +35,7 @@ from xml.sax.saxutils import escape
 
 from satori_desktop.core.coat import StepAction
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.documents.labels import ENGLISH, DocumentLabels
 from satori_desktop.documents.solution import (
     Block,
     DisplayFormula,
@@ -57,12 +58,6 @@ M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-STEP_TITLES = {
-    StepAction.START: "Solution",
-    StepAction.CONTINUE: "Next step",
-    StepAction.REFLECT: "Checking the work (reflect)",
-    StepAction.EXPLORE: "Trying another way (explore)",
-}
 _ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE)
 # Page size and margins in twentieths of a point.
 _PAGE_SIZES = {"a4": (11906, 16838), "letter": (12240, 15840)}
@@ -266,11 +261,13 @@ class _BodyWriter:
             self.paragraph(content, style)
 
 
-def _question(writer: _BodyWriter, question: SolvedQuestion, number: int | None) -> None:
-    writer.text_paragraph("Question" if number is None else f"Question {number}", "Heading1")
+def _question(
+    writer: _BodyWriter, question: SolvedQuestion, number: int | None, labels: DocumentLabels
+) -> None:
+    writer.text_paragraph(labels.question_heading(number), "Heading1")
     writer.blocks(text_blocks(question.question))
     for step in question.steps:
-        title = STEP_TITLES[step.action]
+        title = labels.step_title(step.action)
         if step.action in _ASIDE_ACTIONS:
             writer.text_paragraph(title, "SatoriAsideLabel")
             writer.blocks(text_blocks(step.text), aside=True)
@@ -278,7 +275,7 @@ def _question(writer: _BodyWriter, question: SolvedQuestion, number: int | None)
             writer.text_paragraph(title, "Heading2")
             writer.blocks(text_blocks(step.text))
     if question.answer is not None:
-        writer.text_paragraph("Answer", "Heading2")
+        writer.text_paragraph(labels.answer, "Heading2")
         boxed = f"\\boxed{{{question.answer}}}"
         writer.display(Formula(boxed, True, boxed), None, 0)
     if question.note:
@@ -314,7 +311,9 @@ def _core_xml(solution: Solution) -> str:
     )
 
 
-def solution_docx(solution: Solution, equation: EquationWriter, *, paper: Paper = "a4") -> DocxDocument:
+def solution_docx(
+    solution: Solution, equation: EquationWriter, *, paper: Paper = "a4", labels: DocumentLabels = ENGLISH
+) -> DocxDocument:
     """The solution as the bytes of a .docx (`DocxDocument.data`), and how its formulas went."""
     writer = _BodyWriter(equation)
     writer.text_paragraph(solution.title, "Title")
@@ -323,7 +322,7 @@ def solution_docx(solution: Solution, equation: EquationWriter, *, paper: Paper 
     writer.text_paragraph(byline, "Subtitle")
     numbered = len(solution.questions) > 1
     for number, question in enumerate(solution.questions, start=1):
-        _question(writer, question, number if numbered else None)
+        _question(writer, question, number if numbered else None, labels)
     parts = {
         "[Content_Types].xml": CONTENT_TYPES,
         "_rels/.rels": PACKAGE_RELATIONSHIPS,

@@ -10,40 +10,32 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from satori_desktop.core.coat import StepAction
 from satori_desktop.documents.formats import ExportResult, write_export
+from satori_desktop.documents.labels import ENGLISH, DocumentLabels
 from satori_desktop.documents.solution import Solution, SolvedQuestion
 
-STEP_HEADINGS = {
-    StepAction.START: "Solution",
-    StepAction.CONTINUE: "Next step",
-    StepAction.REFLECT: "Checking the work (reflect)",
-    StepAction.EXPLORE: "Trying another way (explore)",
-}
 
-
-def solution_markdown(solution: Solution) -> str:
+def solution_markdown(solution: Solution, labels: DocumentLabels = ENGLISH) -> str:
     date = time.strftime("%Y-%m-%d %H:%M", time.localtime(solution.created_at))
     byline = f"Satori Desktop, {date}" + (f", {solution.model}" if solution.model else "")
     parts = [f"# {solution.title}", "", f"*{byline}*", ""]
     numbered = len(solution.questions) > 1
     for number, question in enumerate(solution.questions, start=1):
-        parts.extend(_question_markdown(question, number if numbered else None))
+        parts.extend(_question_markdown(question, number if numbered else None, labels))
     return "\n".join(parts).rstrip() + "\n"
 
 
-def write_markdown(solution: Solution, out: Path) -> ExportResult:
-    write_export(out, solution_markdown(solution).encode("utf-8"))
+def write_markdown(solution: Solution, out: Path, labels: DocumentLabels = ENGLISH) -> ExportResult:
+    write_export(out, solution_markdown(solution, labels).encode("utf-8"))
     return ExportResult.of(solution, out, "md")
 
 
-def _question_markdown(question: SolvedQuestion, number: int | None) -> list[str]:
-    heading = "Question" if number is None else f"Question {number}"
-    lines = [f"## {heading}", "", question.question, ""]
+def _question_markdown(question: SolvedQuestion, number: int | None, labels: DocumentLabels) -> list[str]:
+    lines = [f"## {labels.question_heading(number)}", "", question.question, ""]
     for step in question.steps:
-        lines += [f"### {STEP_HEADINGS[step.action]}", "", step.text, ""]
+        lines += [f"### {labels.step_title(step.action)}", "", step.text, ""]
     if question.answer is not None:
-        lines += [f"**Answer:** ${question.answer}$", ""]
+        lines += [f"**{labels.answer}:** ${question.answer}$", ""]
     if question.note:
         lines += [f"*{question.note}*", ""]
     return lines

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from satori_desktop.core.coat import StepAction
+from satori_desktop.documents.labels import ENGLISH, DocumentLabels
 from satori_desktop.documents.solution import (
     Block,
     DisplayFormula,
@@ -51,12 +52,6 @@ from satori_desktop.documents.solution import (
 # The caller's second opinion on a formula (the app passes KaTeX's parser): (tex, display) -> accepted.
 FormulaCheck = Callable[[str, bool], bool]
 
-STEP_TITLES = {
-    StepAction.START: "Solution",
-    StepAction.CONTINUE: "Next step",
-    StepAction.REFLECT: "Checking the work (reflect)",
-    StepAction.EXPLORE: "Trying another way (explore)",
-}
 _ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE)
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -564,7 +559,9 @@ def _styled(run: TextRun) -> str:
     return text
 
 
-def solution_tex(solution: Solution, *, accepts: FormulaCheck | None = None) -> TexDocument:
+def solution_tex(
+    solution: Solution, *, accepts: FormulaCheck | None = None, labels: DocumentLabels = ENGLISH
+) -> TexDocument:
     """The whole solution as a .tex document (`TexDocument.source`), and how its formulas went."""
     writer = _Writer(accepts)
     date = time.strftime("%Y-%m-%d %H:%M", time.localtime(solution.created_at))
@@ -578,17 +575,17 @@ def solution_tex(solution: Solution, *, accepts: FormulaCheck | None = None) -> 
     writer.line(f"\\section*{{{escape_text(solution.title)}}}\n\\emph{{{escape_text(byline)}}}\n")
     numbered = len(solution.questions) > 1
     for number, question in enumerate(solution.questions, start=1):
-        _question(writer, question, number if numbered else None)
+        _question(writer, question, number if numbered else None, labels)
     writer.line("\n\\end{document}\n")
     return writer.result()
 
 
-def _question(writer: _Writer, question: SolvedQuestion, number: int | None) -> None:
-    heading = "Question" if number is None else f"Question {number}"
+def _question(writer: _Writer, question: SolvedQuestion, number: int | None, labels: DocumentLabels) -> None:
+    heading = escape_text(labels.question_heading(number))
     writer.line(f"\n\\subsection*{{{heading}}}\n")
     writer.blocks(text_blocks(question.question))
     for step in question.steps:
-        title = STEP_TITLES[step.action]
+        title = escape_text(labels.step_title(step.action))
         if step.action in _ASIDE_ACTIONS:
             writer.line(f"\n\\begin{{satoriaside}}{{{title}}}\n")
             writer.blocks(text_blocks(step.text))
@@ -597,7 +594,7 @@ def _question(writer: _Writer, question: SolvedQuestion, number: int | None) -> 
             writer.line(f"\n\\subsubsection*{{{title}}}\n")
             writer.blocks(text_blocks(step.text))
     if question.answer is not None:
-        writer.line("\n\\subsubsection*{Answer}\n")
+        writer.line(f"\n\\subsubsection*{{{escape_text(labels.answer)}}}\n")
         boxed = f"\\boxed{{{question.answer}}}"
         writer.line(writer.math(Formula(boxed, True, boxed), display=True))
     if question.note:

@@ -145,12 +145,13 @@ def export_window_conversation(
     if chosen is None:
         return None
     path, fmt = chosen
+    from satori_desktop.ui.i18n.documents import document_labels
     from satori_desktop.ui.transcript.export import export_solution  # the web engine: only now
 
     _exporting.append(path)
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        result = export_solution(solution, path, fmt)
+        result = export_solution(solution, path, fmt, labels=document_labels())
     except UserFacingError as exc:
         report(str(exc))
         return None

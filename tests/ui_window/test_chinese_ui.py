@@ -543,3 +543,29 @@ def test_the_app_follows_the_system_language_unless_the_setting_says_otherwise(s
     assert settings_path().is_file()
     assert _started(satori_home, "zh_CN:en") == "en &File"
     assert time.monotonic() - started < 240
+
+
+def test_exported_documents_take_their_headings_in_the_windows_language(
+    language: Callable[[str], str], tmp_path: Path
+) -> None:
+    from satori_desktop.core.coat import StepAction
+    from satori_desktop.documents.markdown import solution_markdown
+    from satori_desktop.documents.solution import solution_from_trace
+    from satori_desktop.documents.tex import solution_tex
+    from satori_desktop.ui.i18n.documents import document_labels
+
+    trace = "Let x = 1.<|reflect|>Check: x = 1.<|explore|>Another way.<|continue|>So \\boxed{1}."
+    solution = solution_from_trace(trace, question="Find x.")
+    english = solution_markdown(solution)
+    assert "### Checking the work (reflect)" in english and "**Answer:**" in english
+
+    language("zh_CN")
+    chinese = solution_markdown(solution, document_labels())
+    for heading in ("## 题目", "### 解答", "### 自我检查", "### 换一种思路", "### 下一步", "**答案:**"):
+        assert heading in chinese, heading
+    assert "Checking the work" not in chinese
+    tex = solution_tex(solution, labels=document_labels()).source
+    assert "\\satoricjk{自我检查}" in tex  # the Chinese heading goes through the CJK escaping
+
+    language("en")
+    assert document_labels().step_title(StepAction.REFLECT) == "Checking the work (reflect)"

@@ -292,6 +292,37 @@
     </message>
 </context>
 <context>
+    <name>DocumentLabels</name>
+    <message>
+        <source>Question</source>
+        <translation>题目</translation>
+    </message>
+    <message>
+        <source>Question {number}</source>
+        <translation>第 {number} 题</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答案</translation>
+    </message>
+    <message>
+        <source>Solution</source>
+        <translation>解答</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Checking the work (reflect)</source>
+        <translation>自我检查</translation>
+    </message>
+    <message>
+        <source>Trying another way (explore)</source>
+        <translation>换一种思路</translation>
+    </message>
+</context>
+<context>
     <name>DownloadPanel</name>
     <message>
         <source>%1 s</source>

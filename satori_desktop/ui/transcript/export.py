@@ -36,6 +36,7 @@ from satori_desktop.core.coat import CoatParser
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.documents.docx import Paper, solution_docx
 from satori_desktop.documents.formats import ExportFormat, ExportResult, write_export
+from satori_desktop.documents.labels import ENGLISH, DocumentLabels
 from satori_desktop.documents.markdown import write_markdown
 from satori_desktop.documents.solution import Solution, question_of, solution_from_trace
 from satori_desktop.documents.tex import solution_tex
@@ -191,19 +192,21 @@ def export_solution(
     *,
     width: int = 900,
     paper: Paper | None = None,
+    labels: DocumentLabels = ENGLISH,
 ) -> ExportResult:
     """Write `solution` to `out` as `fmt`. `width`: the page's width in pixels (PNG, and the layout the
-    HTML was rendered at); `paper`: for PDF and Word, by default the locale's (`locale_paper`)."""
+    HTML was rendered at); `paper`: for PDF and Word, by default the locale's (`locale_paper`); `labels`:
+    the headings of a .md, .tex or .docx (the page-based formats take the page's own language)."""
     if fmt == "md":
-        return write_markdown(solution, out)
+        return write_markdown(solution, out, labels)
     ensure_application()
     chosen_paper = paper or locale_paper()
     if fmt == "tex":
-        tex = solution_tex(solution, accepts=katex_accepts)
+        tex = solution_tex(solution, accepts=katex_accepts, labels=labels)
         write_export(out, tex.source.encode("utf-8"))
         return ExportResult.of(solution, out, fmt, equations=tex.formulas, fallbacks=tex.verbatim)
     if fmt == "docx":
-        docx = solution_docx(solution, latex_to_omml, paper=chosen_paper)
+        docx = solution_docx(solution, latex_to_omml, paper=chosen_paper, labels=labels)
         write_export(out, docx.data)
         return ExportResult.of(solution, out, fmt, equations=docx.equations, fallbacks=docx.fallbacks)
     _render_page(solution, out, fmt, width=width, paper=chosen_paper)

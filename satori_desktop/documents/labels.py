@@ -1,0 +1,37 @@
+"""The words an exported document adds around the model's text: headings and section titles.
+
+One set for every writer (Markdown, LaTeX, Word). English by default, which the command line uses; the
+window passes the same words in its own language (ui/i18n/documents.py), since this layer is Qt-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from satori_desktop.core.coat import StepAction
+
+ENGLISH_STEP_TITLES: Mapping[StepAction, str] = {
+    StepAction.START: "Solution",
+    StepAction.CONTINUE: "Next step",
+    StepAction.REFLECT: "Checking the work (reflect)",
+    StepAction.EXPLORE: "Trying another way (explore)",
+}
+
+
+@dataclass(frozen=True)
+class DocumentLabels:
+    question: str = "Question"
+    # "{number}" is replaced by the question's number when a conversation holds several.
+    numbered_question: str = "Question {number}"
+    answer: str = "Answer"
+    steps: Mapping[StepAction, str] = field(default_factory=lambda: dict(ENGLISH_STEP_TITLES))
+
+    def question_heading(self, number: int | None) -> str:
+        return self.question if number is None else self.numbered_question.replace("{number}", str(number))
+
+    def step_title(self, action: StepAction) -> str:
+        return self.steps.get(action) or ENGLISH_STEP_TITLES[action]
+
+
+ENGLISH = DocumentLabels()
