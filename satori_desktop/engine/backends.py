@@ -179,8 +179,8 @@ def load_backend_modules(forward_log: Callable[[int, bytes, Any], None] | None =
     global binding come from the GPU machine (benchmarks/cuda_release_check.sh): a CUDA module loaded
     after llama_cpp's import (which imports numpy, seen to break CUDA loads before) through a libggml
     bound locally made every model load crash; this way a model runs on CUDA, and on the CPU variants
-    when no GPU is usable. A build without loadable CPU
-    variants (a source install) is left to `ensure_backends_loaded`, which has nothing to do for it.
+    when no GPU is usable. A build without loadable CPU variants (a source install) is left to
+    `ensure_backends_loaded`, which has nothing to do for it.
     """
     global _checked, _loaded_from, _early_log_callback
     with _lock:
