@@ -21,7 +21,6 @@ Three figures, each against its goal:
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import random
@@ -32,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from satori_desktop.bench.report import checkout_commit, machine_description
+from satori_desktop.bench.report import machine_description, report_header
 from satori_desktop.core import arguments
 
 GOALS = {"checkpoint_extra_cpu_pct": 2.0, "search_p95_ms": 50.0}
@@ -320,11 +319,8 @@ def run(args: argparse.Namespace) -> int:
         checkpointing = measure_checkpointing(work, args.rate, args.tokens, args.rounds)
         stored = measure_search_and_open(work, args.conversations, args.search_rounds, args.tokens)
     report = {
-        "benchmark": "history",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        **report_header("history"),
         "machine": f"{machine_description()}, SQLite {sqlite3.sqlite_version}",
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "commit": checkout_commit(),
         "checkpointing": checkpointing,
         **stored,
         "goals": GOALS,
