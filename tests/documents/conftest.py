@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.qt_env import prepare_qt_environment, startup_noise
+from tests.support.qt_env import ignore_startup_noise, prepare_qt_environment
 
 prepare_qt_environment()  # before pytest-qt creates the QApplication
 
@@ -19,11 +19,7 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    noise = startup_noise()
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            item.add_marker(pytest.mark.qt_log_ignore(*noise))
+    ignore_startup_noise(items, Path(__file__).parent)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ the desktop file name are set, and that they agree with the .desktop entry.
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import json
 import shutil
 import struct
@@ -27,6 +26,7 @@ from PySide6.QtGui import QImage, QImageReader
 from satori_desktop import __version__
 from satori_desktop.ui.app import APP_ICON_PATH, DESKTOP_FILE_NAME, READY_LINE
 from tests.support.qt_env import app_env
+from tests.support.scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.satori_desktop.SatoriDesktop"
@@ -100,11 +100,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _render_icons_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render_icons", RENDER_ICONS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(RENDER_ICONS)
 
 
 # The desktop entry

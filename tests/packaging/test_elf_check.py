@@ -4,7 +4,6 @@ NVIDIA driver's libcuda (which may be missing by design)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.support.scripts import load_script
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "packaging" / "linux" / "elf_check.py"
 
@@ -20,11 +21,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="EL
 
 
 def _elf_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("elf_check", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def _cc() -> str:

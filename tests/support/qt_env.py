@@ -1,4 +1,4 @@
-"""The Qt environment every in-process GUI test needs, in one place (both GUI conftests import it).
+"""The Qt environment every in-process GUI test needs, in one place (the GUI conftests import it).
 
 Set before Qt starts, which is why the conftests call `prepare_qt_environment()` at import time (pytest
 imports a conftest before pytest-qt creates the QApplication): the offscreen platform (no screen here),
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 
 def prepare_qt_environment() -> None:
@@ -30,6 +31,17 @@ def startup_noise() -> tuple[str, ...]:
     from satori_desktop.ui.app import GPU_FALLBACK_NOTICES
 
     return tuple("^" + re.escape(notice) for notice in GPU_FALLBACK_NOTICES)
+
+
+def ignore_startup_noise(items: list[Any], folder: Path) -> None:
+    """Mark the collected tests under `folder` to ignore `startup_noise()` (a conftest's
+    `pytest_collection_modifyitems` calls this with its own folder)."""
+    import pytest
+
+    noise = startup_noise()
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(folder):
+            item.add_marker(pytest.mark.qt_log_ignore(*noise))
 
 
 def app_env(home: Path) -> dict[str, str]:

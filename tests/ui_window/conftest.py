@@ -12,17 +12,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from satori_desktop.bench.local_hub import LocalHub
-from tests.support.qt_env import prepare_qt_environment, startup_noise
+from tests.support.qt_env import ignore_startup_noise, prepare_qt_environment
 
 prepare_qt_environment()  # before pytest-qt creates the QApplication
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    noise = startup_noise()
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            item.add_marker(pytest.mark.qt_log_ignore(*noise))
+    ignore_startup_noise(items, Path(__file__).parent)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ language and the setting.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 import subprocess
@@ -53,6 +52,7 @@ from satori_desktop.ui.i18n.page import PAGE_COUNTS, PAGE_TEXTS, page_strings
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.settings_dialog import SettingsDialog
 from tests.support.qt_env import app_env
+from tests.support.scripts import load_script
 from tests.ui_transcript.conftest import dom_state, run_js
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,13 +68,7 @@ MakeWindow = Callable[..., MainWindow]
 
 
 def _compile_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "compile_translations", REPO / "packaging" / "compile_translations.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "packaging" / "compile_translations.py")
 
 
 # -- the catalogue, read as the code and the .ts files say ----------------------------------------------
