@@ -26,11 +26,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +52,7 @@ from satori_desktop.ui.diagnostics import (
 )
 from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
+from satori_desktop.ui.report_buttons import report_buttons
 
 log = logging.getLogger(__name__)
 
@@ -209,20 +208,15 @@ class AboutDialog(QDialog):
         self.status_label.setObjectName("aboutStatus")
         self.status_label.setWordWrap(True)
 
-        buttons = QDialogButtonBox(self)
-        self.copy_button = QPushButton(self.tr("&Copy diagnostics"), self)
-        self.copy_button.setObjectName("copyDiagnosticsButton")
+        row = report_buttons(
+            self,
+            copy_text=self.tr("&Copy diagnostics"),
+            copy_name="copyDiagnosticsButton",
+            open_folder_text=self.tr("&Open log folder"),
+        )
+        buttons, self.copy_button, self.open_folder_button = row.box, row.copy, row.open_folder
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.open_folder_button = QPushButton(self.tr("&Open log folder"), self)
-        self.open_folder_button.setObjectName("openLogFolderButton")
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
-        close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close_button.setObjectName("closeButton")
-        close_button.setDefault(True)
-        # ActionRole buttons do their job and leave the dialog open; only Close (RejectRole) closes it.
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.open_folder_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
 
         self._layout = layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -21,12 +21,10 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -36,6 +34,7 @@ from satori_desktop.core.crash_report import CrashReport
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.i18n.sentences import previous_crash_sentence
+from satori_desktop.ui.report_buttons import report_buttons
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +69,16 @@ class CrashReportDialog(QDialog):
         self.details_view.setPlainText(report.details or self.tr("(the report could not be read)"))
         self.details_view.setMinimumHeight(180)
 
-        buttons = QDialogButtonBox(self)
-        self.copy_button = QPushButton(self.tr("&Copy details"), self)
-        self.copy_button.setObjectName("copyDetailsButton")
+        row = report_buttons(
+            self,
+            copy_text=self.tr("&Copy details"),
+            copy_name="copyDetailsButton",
+            open_folder_text=self.tr("&Open log folder"),
+        )
+        buttons, self.copy_button, self.open_folder_button = row.box, row.copy, row.open_folder
         self.copy_button.setEnabled(bool(report.details))
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
-        self.open_folder_button = QPushButton(self.tr("&Open log folder"), self)
-        self.open_folder_button.setObjectName("openLogFolderButton")
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
-        close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close_button.setObjectName("closeButton")
-        close_button.setDefault(True)
-        # ActionRole buttons do their job and leave the dialog open; only Close (RejectRole) closes it.
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.open_folder_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
