@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from satori_desktop.core.coat import ParsedTrace, Step, StepAction, parse_trace
+from satori_desktop.core.tutor import TutorRecord
 
 # How a turn ended: the engine's reasons, plus "interrupted" (the app was killed or the machine lost
 # power while it streamed; the next start marks it so, and the window offers Retry).
@@ -78,6 +79,8 @@ class Turn:
     elapsed_s: float | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+    # What the student revealed of it (tutor mode) and their answer checks; None when neither happened.
+    tutoring: TutorRecord | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -96,6 +99,7 @@ class Turn:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["steps"] = list(self.steps)
+        data["tutoring"] = None if self.tutoring is None else json.loads(self.tutoring.to_json())
         return data
 
 

@@ -94,10 +94,17 @@ def _v3_tutor_mode(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE conversations ADD COLUMN tutor_mode INTEGER NOT NULL DEFAULT 0")
 
 
+def _v4_turn_tutoring(conn: sqlite3.Connection) -> None:
+    # What the student revealed of a tutored answer and their answer checks (core.tutor.TutorRecord as
+    # JSON): one value per turn, read and written whole, never queried inside.
+    conn.execute("ALTER TABLE turns ADD COLUMN tutor_json TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_conversations_and_turns,
     _v2_full_text_search,
     _v3_tutor_mode,
+    _v4_turn_tutoring,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,12 +6,14 @@ import json
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.paths import data_dir
+from satori_desktop.core.tutor import CheckEntry, Reveal, TutorRecord
 from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine
 from satori_desktop.engine.types import GenerationRequest, LoadOptions
 from satori_desktop.history import INTERRUPTED, HistoryStore, default_path
@@ -70,7 +72,7 @@ def test_the_file_is_in_wal_mode_with_the_current_schema(store: HistoryStore, hi
     store.create_conversation()
     conn = sqlite3.connect(history_file)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     conn.close()
 
 
@@ -129,6 +131,41 @@ def test_tutor_mode_is_a_per_conversation_flag(store: HistoryStore) -> None:
     assert flags == {plain: True, tutored: False}
     conversation = store.get_conversation(plain)
     assert conversation is not None and conversation.tutor_mode
+
+
+def test_what_was_revealed_is_kept_per_turn_from_the_moment_it_begins(store: HistoryStore) -> None:
+    conversation_id = store.create_conversation(tutor_mode=True)
+    recorder = store.begin_turn(conversation_id, "Solve $x^2 = 4$.")
+    # Straight after begin_turn, before the writer has said the turn's id: the job runs after the insert.
+    first = TutorRecord(tutored=True, revealed=(Reveal.SHOWN, Reveal.HINT))
+    assert store.save_tutoring(recorder, first)
+    recorder.finish("stop", text="So $x = \\pm 2$.<|continue|>\nThus $\\boxed{\\pm 2}$.")
+    assert recorder.wait_saved(10)
+    assert recorder.turn_id is not None
+    checked = first.with_check(CheckEntry("2 or -2", True, 1700000000.0))
+    assert store.save_tutoring(recorder.turn_id, replace(checked, answer_shown=True))
+    turn = store.get_turn(recorder.turn_id)
+    assert turn is not None and turn.tutoring is not None
+    assert turn.tutoring.revealed == (2, 1) and turn.tutoring.answer_shown
+    assert turn.tutoring.checks == (CheckEntry("2 or -2", True, 1700000000.0),)
+    conversation = store.get_conversation(conversation_id)
+    assert conversation is not None and conversation.turns[0].tutoring == turn.tutoring
+    assert conversation.to_dict()["turns"][0]["tutoring"]["checks"][0]["match"] is True
+    assert not store.save_tutoring(987654, first)  # no such turn
+
+
+def test_a_turn_without_tutoring_reads_as_none_and_a_damaged_value_as_none(
+    store: HistoryStore, history_file: Path
+) -> None:
+    turn_id = record(store, store.create_conversation(), "What is 2+2?", "$\\boxed{4}$")
+    stored = store.get_turn(turn_id)
+    assert stored is not None and stored.tutoring is None
+    conn = sqlite3.connect(history_file)
+    conn.execute("UPDATE turns SET tutor_json = '{not json' WHERE id = ?", (turn_id,))
+    conn.commit()
+    conn.close()
+    stored = store.get_turn(turn_id)
+    assert stored is not None and stored.tutoring is None and stored.answer == "4"
 
 
 def test_delete_then_undo_then_delete_for_good(store: HistoryStore, history_file: Path) -> None:

@@ -1,0 +1,210 @@
+r"""Tutor mode, without Qt: what is revealed of a solution, the hint of a step, and the question "Explain
+this step" sends.
+
+In tutor mode the solution is generated as usual but hidden; the student reveals it one step at a time,
+each step first as a hint (what kind of step it is and its first sentence), then whole, and the final
+answer only on request. `RevealState` is that sequence for one turn; `TutorRecord` is what the history
+keeps of a turn (what was revealed, and the student's answer checks, which also happen outside tutor
+mode) as JSON, so a conversation reopened later shows what the student had seen.
+
+Why a hint is the step's first sentence: Satori opens most steps with what it is about to do ("Next, we
+substitute x = 2 into ..."), which is the nudge a tutor would give, while the working that follows is
+what the student should try first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+from satori_desktop.core.markup import split_math
+
+HINT_MAX_CHARS = 240  # a hint is a sentence, not a paragraph: longer first sentences are cut at a word
+
+
+class Reveal(IntEnum):
+    HIDDEN = 0
+    HINT = 1
+    SHOWN = 2
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """One "check my answer": what the student typed and the verdict (None: could not compare)."""
+
+    student: str
+    match: bool | None
+    at: float  # time.time() of the check
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"student": self.student, "match": self.match, "at": self.at}
+
+
+@dataclass(frozen=True)
+class TutorRecord:
+    """What the history keeps of a turn's tutoring: whether it was tutored (its solution hidden), how far
+    each step was revealed (`Reveal` values, by step position), whether the answer was shown, and the
+    answer checks."""
+
+    tutored: bool = False
+    revealed: tuple[int, ...] = ()
+    answer_shown: bool = False
+    checks: tuple[CheckEntry, ...] = ()
+
+    def with_check(self, entry: CheckEntry) -> TutorRecord:
+        return replace(self, checks=(*self.checks, entry))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "tutored": self.tutored,
+                "revealed": list(self.revealed),
+                "answer_shown": self.answer_shown,
+                "checks": [check.to_dict() for check in self.checks],
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> TutorRecord | None:
+        """The record stored as `text`; None for none, or for anything unreadable (a damaged or foreign
+        value never stops a conversation from opening: it shows as untutored)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        revealed = data.get("revealed", [])
+        levels = tuple(
+            min(max(int(level), Reveal.HIDDEN), Reveal.SHOWN)
+            for level in (revealed if isinstance(revealed, list) else [])
+            if isinstance(level, int) and not isinstance(level, bool)
+        )
+        checks = []
+        for item in data.get("checks", []) if isinstance(data.get("checks"), list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("student"), str):
+                continue
+            match = item.get("match")
+            at = item.get("at")
+            checks.append(
+                CheckEntry(
+                    student=item["student"],
+                    match=match if isinstance(match, bool) else None,
+                    at=float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) else 0.0,
+                )
+            )
+        return cls(
+            tutored=data.get("tutored") is True,
+            revealed=levels,
+            answer_shown=data.get("answer_shown") is True,
+            checks=tuple(checks),
+        )
+
+
+@dataclass
+class RevealState:
+    """How far one tutored turn is revealed. Steps become available as they finish streaming (or all
+    of them when the turn ends); `advance()` reveals the next bit: the first step not fully shown goes
+    from hidden to hint, or from hint to shown."""
+
+    levels: list[Reveal] = field(default_factory=list)
+    answer_shown: bool = False
+
+    @classmethod
+    def from_record(cls, record: TutorRecord) -> RevealState:
+        return cls([Reveal(level) for level in record.revealed], record.answer_shown)
+
+    def to_record(self, checks: tuple[CheckEntry, ...] = ()) -> TutorRecord:
+        return TutorRecord(
+            tutored=True,
+            revealed=tuple(int(level) for level in self.levels),
+            answer_shown=self.answer_shown,
+            checks=checks,
+        )
+
+    def level(self, position: int) -> Reveal:
+        return self.levels[position] if 0 <= position < len(self.levels) else Reveal.HIDDEN
+
+    def shown_count(self) -> int:
+        """Steps shown whole."""
+        return sum(1 for level in self.levels if level == Reveal.SHOWN)
+
+    def next_position(self) -> int:
+        """The position of the first step not fully shown (the one `advance` acts on)."""
+        for position, level in enumerate(self.levels):
+            if level != Reveal.SHOWN:
+                return position
+        return len(self.levels)
+
+    def can_advance(self, available: int) -> bool:
+        """Whether `advance` has something to reveal when `available` steps can be shown."""
+        return self.next_position() < available
+
+    def advance(self, available: int) -> tuple[int, Reveal] | None:
+        """Reveal the next bit among the first `available` steps: (position, its new level), or None."""
+        position = self.next_position()
+        if position >= available:
+            return None
+        while len(self.levels) <= position:
+            self.levels.append(Reveal.HIDDEN)
+        self.levels[position] = Reveal(self.levels[position] + 1)
+        return position, self.levels[position]
+
+    def all_shown(self, total: int) -> bool:
+        return self.next_position() >= total
+
+    def show_everything(self, total: int) -> None:
+        self.levels = [Reveal.SHOWN] * total
+        self.answer_shown = True
+
+
+# A full stop followed by a space (not the one in 2.5), a Chinese full stop (no space follows in Chinese),
+# a paragraph break, or the start of a list.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]|\n\s*\n|\n(?=\s*[-*+]\s|\s*\d+\.\s)")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a step's markdown, math left whole: a sentence ends at `.`, `!`, `?` (or
+    their Chinese forms) outside math, or at a paragraph break. A step that opens with display math
+    gives that formula. Cut at a word, with an ellipsis, past HINT_MAX_CHARS."""
+    text = text.strip()
+    taken: list[str] = []
+    length = 0
+    for segment in split_math(text):
+        if segment.kind != "text":
+            taken.append(segment.source)
+            length += len(segment.source)
+            if segment.display and length > len(segment.source):
+                break  # a sentence that leads into a displayed formula: the formula finishes the hint
+            continue
+        end = _SENTENCE_END.search(segment.source)
+        if end is not None and (taken or end.start() > 0):
+            taken.append(segment.source[: end.end()].rstrip())
+            break
+        taken.append(segment.source)
+        length += len(segment.source)
+    sentence = "".join(taken).strip()
+    if len(sentence) > HINT_MAX_CHARS and not _ends_in_math(sentence):
+        cut = sentence[:HINT_MAX_CHARS].rsplit(" ", 1)[0]
+        sentence = cut.rstrip(",;:") + " …"
+    return sentence
+
+
+def _ends_in_math(text: str) -> bool:
+    segments = split_math(text)
+    return bool(segments) and segments[-1].kind != "text"
+
+
+def explain_question(step_text: str, step_number: int, template: str) -> str:
+    """The follow-up "Explain this step" sends: the step quoted (as a Markdown block quote, so the
+    transcript shows it set apart), then the request. `template` is the request in the window's
+    language, with %1 for the step's number."""
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in step_text.strip().splitlines())
+    return f"{quoted}\n\n{template.replace('%1', str(step_number))}"
