@@ -1,0 +1,15 @@
+"""Answer checking ("Check my answer", issue 11): a student's answer against Satori's boxed answer or an
+answer key, by math-verify in a worker process. Qt-free; the window and `satori-desktop check` share it.
+
+* `answers`: what is typed, made ready to compare (delimiters, choice letters, words, a few symbols);
+  `display_latex` for typesetting the typed answer.
+* `worker`: the code of the worker process, the only place math-verify is imported.
+* `checker`: `AnswerChecker`, which owns the worker, its deadline and restarts.
+* `result`: `CheckResult` and the sentences its `reason` says.
+"""
+
+from satori_desktop.checking.answers import display_latex
+from satori_desktop.checking.checker import DEFAULT_DEADLINE_S, AnswerChecker
+from satori_desktop.checking.result import CheckResult
+
+__all__ = ["DEFAULT_DEADLINE_S", "AnswerChecker", "CheckResult", "display_latex"]
