@@ -39,6 +39,7 @@ class SelfTestReport:
     engine: dict[str, Any] = field(default_factory=dict)  # the load report and the generation's figures
     qt: dict[str, Any] = field(default_factory=dict)  # versions and the platform plugin that ran
     page: dict[str, Any] = field(default_factory=dict)  # what the transcript page showed
+    checker: dict[str, Any] = field(default_factory=dict)  # the answer checker's verdicts on known pairs
     seconds: float = 0.0
 
     @property
@@ -58,6 +59,7 @@ class SelfTestReport:
             "engine": self.engine,
             "qt": self.qt,
             "page": self.page,
+            "checker": self.checker,
             "steps": [_step_dict(step) for step in self.steps],
         }
 

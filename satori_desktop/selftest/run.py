@@ -1,6 +1,6 @@
 """`satori-desktop --self-test`: the app checked end to end on this machine, with no model, network or screen.
 
-Six steps, each timed, the next one run only when the one before passed:
+The steps, each timed, the next one run only when the one before passed:
 
 1. `write-model`: a tiny qwen2 GGUF (`tiny_model`) into a temporary folder;
 2. `load-model`: the real engine (`engine.llama_engine.LlamaEngine`) loads it, as it loads Satori;
@@ -10,6 +10,10 @@ Six steps, each timed, the next one run only when the one before passed:
 5. `render-answer`: the streamed updates go to the page frame by frame, then the end of the turn;
 6. `check-page`: the page is asked what it shows: the step sections (reflect and explore collapsible),
    typeset math and no KaTeX errors, the answer card with the boxed answer typeset.
+7. `convert-formula`: a boxed formula through KaTeX's MathML (QJSEngine) into Word MathML and Office Math;
+8. `check-answer`: the real answer checker (`checking.AnswerChecker`) in its worker process judges a few
+   answers whose verdict is known (`answers.PAIRS`); in a bundle this is the spawned child, started
+   through `multiprocessing.freeze_support`, with math_verify, SymPy and the ANTLR parser it loads.
 
 The engine runs on this thread before Qt starts, as the CLI's `ask` does; the page gets exactly what the
 window would have got from the worker. Nothing reads or writes the user's settings, history or models:
@@ -80,6 +84,7 @@ class SelfTest:
             ("render-answer", self._render_answer),
             ("check-page", self._check_page),
             ("convert-formula", self._convert_formula),
+            ("check-answer", self._check_answer),
         ]
         try:
             failed: str | None = None
@@ -244,8 +249,6 @@ class SelfTest:
             f"by KaTeX, the answer card shows {state['answer_tex']}"
         )
 
-    # ----- clean-up -----
-
     def _convert_formula(self) -> str:
         """What copying into Word and exporting to .docx need: KaTeX's MathML (through QJSEngine, a Qt
         module of its own in the bundle) made clean for Word, and the same as an Office Math equation."""
@@ -269,6 +272,41 @@ class SelfTest:
                 + (f" (the equation lacks {', '.join(missing)})" if missing else " (no MathML root)")
             )
         return "a boxed fraction and root became Word MathML and an Office Math equation"
+
+    def _check_answer(self) -> str:
+        from satori_desktop.checking import AnswerChecker
+        from satori_desktop.selftest.answers import DEADLINE_S, PAIRS, answer_problems
+
+        started = time.perf_counter()
+        with AnswerChecker(deadline_s=DEADLINE_S) as checker:
+            results = [checker.check(pair.student, pair.reference) for pair in PAIRS]
+            checker_info = checker.worker_info
+        seconds = time.perf_counter() - started
+        self.report.checker = {
+            "pairs": [
+                {
+                    "student": pair.student,
+                    "reference": pair.reference,
+                    "expected": pair.match,
+                    "match": result.match,
+                    "reason": result.reason,
+                    "seconds": round(result.elapsed_s, 3),
+                }
+                for pair, result in zip(PAIRS, results, strict=True)
+            ],
+            "seconds": round(seconds, 3),
+            "worker": checker_info,  # its import time and any module it should not have loaded
+        }
+        problems = answer_problems(PAIRS, list(results))
+        if problems:
+            raise StepFailed("the answer checker got answers wrong: " + "; ".join(problems))
+        matches = sum(1 for result in results if result.match)
+        return (
+            f"the checker's worker judged {len(results)} answers right ({matches} matches, "
+            f"{len(results) - matches} not), {results[0].elapsed_s:.2f} s for the first"
+        )
+
+    # ----- clean-up -----
 
     def _unload(self) -> None:
         engine, self._engine = self._engine, None
