@@ -148,13 +148,13 @@ class AnswerChecker:
                     self._connection.send((request_id, student_latex, reference_latex))
                     outcome = self._receive_reply(self._connection, request_id, deadline)
                 except (EOFError, OSError):
-                    log.warning("answer checker worker %s stopped during a check", self.worker_pid)
+                    log.info("answer checker worker %s stopped during a check", self.worker_pid)
                     self._stop_worker(graceful=False)
                     if attempt == 1:
                         continue
                     return None, result.WORKER_STOPPED
                 if outcome is None:
-                    log.warning("answer check passed its deadline of %s s; worker killed", deadline)
+                    log.info("answer check passed its deadline of %s s; worker killed", deadline)
                     self._stop_worker(graceful=False)
                     return None, result.TIMED_OUT.format(deadline=result.seconds_text(deadline))
                 return _verdict(outcome)
