@@ -52,7 +52,8 @@ export function copyRequestFor(target, path) {
   const turnEl = inPage ? inPage.closest("#transcript > .turn") : null;
   if (!turnEl) return null;
   const turn = turnIndex(turnEl);
-  const stepEl = inPage.closest("section.step");
+  // A step shown only as a hint (tutor mode) is not offered for copying: it would give the whole step.
+  const stepEl = inPage.closest("section.step:not(.tutor-hinted)");
   const step = stepEl ? Number(stepEl.dataset.index) : null;
   let formula = formulaOnPath(elements);
   const card = inPage.closest(".answer-card");

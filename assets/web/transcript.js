@@ -11,6 +11,7 @@
  *                    the copy notice) and the HTML export
  *   dom.js           creating elements, and the page's icons
  *   i18n.js          the page's words in the app's language (the `strings` op)
+ *   tutor.js         tutor mode (steps revealed one at a time, hints) and answer checks
  *
  * Python (satori_desktop/ui/transcript) turns the COAT events into small "ops" and calls
  * `satori.apply(ops)` at most once per frame. Markdown arrives as HTML made by markdown-it with raw HTML
@@ -31,15 +32,38 @@ import {
   getStep,
   newStep,
   newTurn,
+  revealAnswer,
+  revealTurnStep,
   setAnswer,
   setKeepSectionsOpen,
   setOpenBlock,
+  turnAt,
+  untutor,
 } from "./turns.js";
+import { addCheck, setTutorStatus } from "./tutor.js";
+
+/* Ops of tutor mode and answer checks (tutor.js), on the turn they name. */
+function applyTutorOp(op) {
+  const turn = turnAt(op.turn);
+  if (!turn) return;
+  if (op.op === "reveal") revealTurnStep(turn, op);
+  else if (op.op === "reveal_answer") revealAnswer(turn);
+  else if (op.op === "tutor_status") setTutorStatus(turn, op.text);
+  else if (op.op === "untutor") untutor(turn);
+  else if (op.op === "check") addCheck(turn, op);
+}
 
 function applyOp(op) {
   switch (op.op) {
     case "turn":
-      newTurn(op.question_html || "");
+      newTurn(op.question_html || "", !!op.tutored);
+      break;
+    case "reveal":
+    case "reveal_answer":
+    case "tutor_status":
+    case "untutor":
+    case "check":
+      applyTutorOp(op);
       break;
     case "step": {
       const turn = ensureTurn();

@@ -16,6 +16,7 @@ import { t } from "./i18n.js";
 import { typeset } from "./katex-cache.js";
 import { reconcileHtml } from "./reconcile.js";
 import { emptyCounts, finishLines, summaryLine } from "./summary.js";
+import { hideNewStep, revealStep } from "./tutor.js";
 
 /* The title of a foldable section. */
 function sectionLabel(action) {
@@ -35,8 +36,12 @@ let turns = [];
 let currentTurn = null;
 let keepSectionsOpen = false;
 
-export function newTurn(questionHtml) {
+/* A tutored turn (tutor mode) keeps its steps and answer hidden until tutor.js reveals them, and never
+   folds a section by itself: what the student opened stays open. */
+export function newTurn(questionHtml, tutored = false) {
   const turn = {
+    tutored: !!tutored,
+    answerShown: !tutored,
     el: el("article", "turn"),
     stepsEl: el("div", "steps"),
     summaryEl: el("button", "turn-summary"),
@@ -61,6 +66,7 @@ export function newTurn(questionHtml) {
     afterReaderFold();
   });
   turn.footerEl.hidden = true;
+  turn.el.classList.toggle("tutored", turn.tutored);
   turn.el.append(turn.summaryEl, turn.stepsEl, turn.footerEl);
   document.getElementById("transcript").appendChild(turn.el);
   turns.push(turn);
@@ -71,6 +77,39 @@ export function newTurn(questionHtml) {
 /* The turn ops go to: the last one, or a turn without a question when none was begun. */
 export function ensureTurn() {
   return currentTurn || newTurn("");
+}
+
+/* The turn at a position on the page (an op's `turn`), or the current one when the op names none. */
+export function turnAt(index) {
+  if (Number.isInteger(index)) return turns[index] || null;
+  return ensureTurn();
+}
+
+/* Reveal a step of a tutored turn as a hint or whole (tutor.js). */
+export function revealTurnStep(turn, op) {
+  const step = turn.steps.get(op.index);
+  if (!step) return;
+  revealStep(step, op, (revealed) => setOpen(turn, revealed, true));
+  updateSummary(turn);
+}
+
+export function revealAnswer(turn) {
+  turn.answerShown = true;
+  if (turn.answerEl) turn.answerEl.classList.remove("tutor-hidden");
+}
+
+/* Tutor mode turned off: the whole turn shows, like an untutored one. */
+export function untutor(turn) {
+  for (const step of turn.steps.values()) {
+    if (step.el.classList.contains("tutor-hidden") || step.el.classList.contains("tutor-hinted")) {
+      revealTurnStep(turn, { index: Number(step.el.dataset.index), level: "shown" });
+    }
+  }
+  revealAnswer(turn);
+  turn.tutored = false;
+  turn.el.classList.remove("tutored");
+  if (turn.tutorStatusEl) turn.tutorStatusEl.hidden = true;
+  updateSummary(turn);
 }
 
 export function clearTranscript() {
@@ -143,10 +182,11 @@ export function newStep(turn, index, action) {
   } else {
     step.el.appendChild(step.bodyEl);
   }
+  if (turn.tutored) hideNewStep(step);
   // A new step folds the section that was streaming before it (only the newest step streams).
   const previous = turn.streamingStep;
   if (previous) {
-    if (!keepSectionsOpen && previous.fold) setOpen(turn, previous, false);
+    if (!keepSectionsOpen && !turn.tutored && previous.fold) setOpen(turn, previous, false);
     setStreaming(previous, false);
   }
   setStreaming(step, true);
@@ -226,7 +266,8 @@ export function setAnswer(turn, latex) {
     turn.answerMathEl = el("div", "answer-math");
     turn.answerSourceEl = el("code", "answer-source");
     turn.answerEl.append(head, turn.answerMathEl, turn.answerSourceEl);
-    turn.el.insertBefore(turn.answerEl, turn.footerEl); // after the steps, so it stays at the end
+    turn.el.insertBefore(turn.answerEl, turn.tutorStatusEl || turn.footerEl); // after the steps
+    if (!turn.answerShown) turn.answerEl.classList.add("tutor-hidden");
   }
   turn.answerLatex = latex;
   turn.answerSourceEl.textContent = latex;
@@ -244,7 +285,7 @@ export function endTurn(turn, summary) {
   for (const step of turn.steps.values()) {
     if (!step.ended) endStep(step);
     setStreaming(step, false);
-    if (!keepSectionsOpen) setOpen(turn, step, false);
+    if (!keepSectionsOpen && !turn.tutored) setOpen(turn, step, false);
   }
   turn.streamingStep = null;
   sealGroup(turn);

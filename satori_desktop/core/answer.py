@@ -11,7 +11,7 @@ import re
 
 # `\boxed` / `\fbox`, not followed by a letter (so `\boxedfoo` is another macro), then optional spaces and
 # the opening brace.
-_BOX_OPENING = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*\{")
+BOX_OPENING = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*\{")
 _LONGEST_OPENING_PREFIX = len(r"\boxed") + 8  # a little room for spaces between the macro and its brace
 
 
@@ -33,7 +33,7 @@ class BoxedScanner:
         self._pending += text
         while self._pending:
             if self._depth == 0:
-                match = _BOX_OPENING.search(self._pending)
+                match = BOX_OPENING.search(self._pending)
                 if match is None:
                     # Keep a tail that may be the start of a box opening split across chunks.
                     search_from = max(0, len(self._pending) - _LONGEST_OPENING_PREFIX)

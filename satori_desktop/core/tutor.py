@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
+from satori_desktop.core.answer import BOX_OPENING as _BOX_OPENING
 from satori_desktop.core.markup import split_math
 
 HINT_MAX_CHARS = 240  # a hint is a sentence, not a paragraph: longer first sentences are cut at a word
@@ -195,6 +196,29 @@ def first_sentence(text: str) -> str:
         cut = sentence[:HINT_MAX_CHARS].rsplit(" ", 1)[0]
         sentence = cut.rstrip(",;:") + " …"
     return sentence
+
+
+def mask_boxed(text: str) -> str:
+    r"""`text` with the content of every `\boxed{...}` replaced by a question mark: the hint of the step
+    that states the answer must not state it."""
+    out: list[str] = []
+    position = 0
+    for match in _BOX_OPENING.finditer(text):
+        if match.start() < position:
+            continue  # a box inside a box already masked
+        depth, end = 1, match.end()
+        while end < len(text) and depth:
+            char = text[end]
+            if char == "\\":
+                end += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            end += 1
+        out.append(text[position : match.end()])
+        out.append("?}" if depth == 0 else "?")
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _ends_in_math(text: str) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.tutor import TutorRecord
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
@@ -52,10 +53,17 @@ class HistoryLink(QObject):
         self._job: BackgroundJob | None = None
         self._recorder: TurnRecorder | None = None
         self.conversation_id: int | None = None
+        # The tutor mode of the conversation shown: a conversation made for its first turn gets it.
+        self.tutor_mode = False
 
     @property
     def store(self) -> HistoryStore | None:
         return self._store
+
+    @property
+    def recorder(self) -> TurnRecorder | None:
+        """The recorder of the answer being recorded (None between answers, or without a store)."""
+        return self._recorder
 
     def open(self) -> None:
         """Open the store on a thread (its integrity check takes ~0.1 s per 10,000 conversations)."""
@@ -96,7 +104,7 @@ class HistoryLink(QObject):
             return
         try:
             if self.conversation_id is None:
-                self.conversation_id = store.create_conversation()
+                self.conversation_id = store.create_conversation(tutor_mode=self.tutor_mode)
             self._recorder = store.begin_turn(
                 self.conversation_id,
                 question,
@@ -117,6 +125,29 @@ class HistoryLink(QObject):
         if self._recorder is not None:
             self._recorder.finish_from(summary)
             self._recorder = None
+
+    # -- tutoring -----------------------------------------------------------------------------------------
+
+    def set_tutor_mode(self, on: bool) -> None:
+        """Tutor mode of the conversation shown, kept with it (or with the one its next answer makes)."""
+        self.tutor_mode = on
+        store = self._store
+        if store is None or self.conversation_id is None:
+            return
+        try:
+            store.set_tutor_mode(self.conversation_id, on)
+        except UserFacingError as exc:
+            self.failed.emit(str(exc))
+
+    def save_tutoring(self, turn: int | TurnRecorder, record: TutorRecord) -> None:
+        """Keep what was revealed of a turn (its id, or the recorder recording it) and its checks."""
+        store = self._store
+        if store is None:
+            return
+        try:
+            store.save_tutoring(turn, record)
+        except UserFacingError as exc:
+            self.failed.emit(str(exc))
 
     # -- slots ---------------------------------------------------------------------------------------------
 

@@ -53,8 +53,10 @@ from satori_desktop.ui.notice_bar import NoticeBar
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.theme import apply_theme
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
+from satori_desktop.ui.tutor import TutorBar, TutorController
 
 if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for them
+    from satori_desktop.checking import AnswerChecker
     from satori_desktop.history import HistoryStore
     from satori_desktop.history import Turn as StoredTurn
     from satori_desktop.ui.first_run import FirstRunPage
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         generation_defaults: GenerationRequest | None = None,
         store_factory: Callable[[], ModelStore] = ModelStore,
         history_factory: HistoryFactory | None = open_history,
+        checker_factory: Callable[[], AnswerChecker] | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Satori Desktop")
@@ -131,6 +134,9 @@ class MainWindow(QMainWindow):
         chat = QVBoxLayout(self.chat_page)
         chat.setContentsMargins(0, 0, 0, 0)
         chat.addWidget(self.transcript, 1)
+        self.tutor_bar = TutorBar(self.chat_page)
+        self.tutor_bar.setObjectName("tutorBar")
+        chat.addWidget(self.tutor_bar)
         chat.addWidget(self.composer)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.chat_page)
@@ -147,6 +153,17 @@ class MainWindow(QMainWindow):
         self._history_settled = history_factory is None  # opened, or known it cannot be
         self.history.save_state_changed.connect(self._on_history_save_state_changed)
         self._save_problem: str | None = None
+        # Tutor mode and "Check my answer" (ui/tutor): what each turn reveals, checks, "Explain this step".
+        self.tutor = TutorController(
+            self.transcript,
+            self.tutor_bar,
+            self.history,
+            can_ask=lambda: self.is_ready and not self.is_busy,
+            checker_factory=checker_factory,
+            parent=self,
+        )
+        self.tutor.explain_requested.connect(self._on_tutor_explain_requested)
+        self.tutor_bar.answer_edit.textEdited.connect(self._on_tutor_bar_answer_edited)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
@@ -340,6 +357,24 @@ class MainWindow(QMainWindow):
         self.sidebar_action.toggled.connect(self.sidebar.setVisible)
         view_menu.addActions([self.keep_open_action, self.sidebar_action])
 
+        tutor_menu = self.menuBar().addMenu(self.tr("&Tutor"))
+        self.tutor_action = QAction(self.tr("&Tutor mode"), self)
+        self.tutor_action.setCheckable(True)
+        self.tutor_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.tutor_action.toggled.connect(self._on_tutor_action_toggled)
+        self.tutor.tutoring_changed.connect(self.tutor_action.setChecked)
+        self.next_step_action = self._action(self.tr("&Next step"), self.tutor.next_step, None)
+        self.next_step_action.setToolTip(self.tr("Space or → in the transcript"))
+        self.show_answer_action = self._action(
+            self.tr("Show the &answer"), self.tutor_bar.answer_button.click, None
+        )
+        self.check_answer_action = self._action(
+            self.tr("&Check my answer"), self._on_check_answer_action_triggered, QKeySequence("Ctrl+K")
+        )
+        tutor_menu.addActions(
+            [self.tutor_action, self.next_step_action, self.show_answer_action, self.check_answer_action]
+        )
+
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.about_action = self._action(
             self.tr("&About Satori Desktop"), self._on_about_action_triggered, None
@@ -377,12 +412,16 @@ class MainWindow(QMainWindow):
             return
         self._start_answer(question)
 
-    def _start_answer(self, question: str, *, replacing_turn_id: int | None = None) -> None:
+    def _start_answer(
+        self, question: str, *, replacing_turn_id: int | None = None, tutored: bool | None = None
+    ) -> None:
+        """`tutored`: hide the answer for the tutor to reveal (by default: when tutor mode is on)."""
         prompt = self._conversation.ask(question)
+        tutored = self.tutor.tutoring if tutored is None else tutored
         self.composer.set_busy(True)
         self.new_action.setEnabled(False)
         self.sidebar.setEnabled(False)  # the conversation being answered stays the one shown
-        self.transcript.begin_turn(question)
+        self.transcript.begin_turn(question, tutored=tutored)
         self.status_line.show_started()
         self.history.begin_turn(
             question,
@@ -398,6 +437,7 @@ class MainWindow(QMainWindow):
             },
             replacing_turn_id=replacing_turn_id,
         )
+        self.tutor.turn_begun(tutored=tutored)
         if self.history.conversation_id is not None:
             self.sidebar.set_current(self.history.conversation_id)
         self._running_request = self._worker.generate(self._request_for(prompt))
@@ -427,6 +467,7 @@ class MainWindow(QMainWindow):
             return
         if update.events:
             self.transcript.apply_events(update.events)
+            self.tutor.add_events(update.events)
         self.history.append(update.text)
         self.status_line.show_progress(update.progress)
 
@@ -452,6 +493,7 @@ class MainWindow(QMainWindow):
         self.status_line.show_finished(summary)
         if not self._closing:
             self.transcript.end_turn(summary)
+            self.tutor.turn_ended(failed=summary.finish_reason == "error")
             # Ready for the next question or a follow-up: the keyboard goes back to the problem box (from
             # Stop, now disabled, or the transcript). Only this window's focus: another app keeps its own.
             self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -552,6 +594,9 @@ class MainWindow(QMainWindow):
             self._load_model(self._model_path, self._model_sha256)
 
     def _on_copy_answer_action_triggered(self) -> None:
+        if self.tutor.hides_latest_answer():
+            self.statusBar().showMessage(self.tr("Show the answer first: tutor mode still hides it."), 4000)
+            return
         answers = [parse_trace(turn.answer).answer for turn in self._conversation.turns if turn.answer]
         latex = next((answer for answer in reversed(answers) if answer), None)
         if latex is None:
@@ -560,6 +605,24 @@ class MainWindow(QMainWindow):
         clipboard = QGuiApplication.clipboard()
         clipboard.setText(latex)
         self.statusBar().showMessage(arg(self.tr("Copied the answer: %1"), latex), 4000)
+
+    def _on_tutor_action_toggled(self, checked: bool) -> None:
+        self.tutor.set_tutoring(checked)
+        if checked:
+            self.tutor.warm_up()
+
+    def _on_check_answer_action_triggered(self) -> None:
+        self.tutor_bar.answer_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.tutor_bar.answer_edit.selectAll()
+
+    def _on_tutor_bar_answer_edited(self, _text: str) -> None:
+        # The student is typing an answer: the checker's worker starts meanwhile (about a second).
+        self.tutor.warm_up()
+
+    def _on_tutor_explain_requested(self, question: str) -> None:
+        if self.is_busy or not self.is_ready:
+            return
+        self._start_answer(question, tutored=False)  # an explanation asked for is never hidden
 
     def _on_focus_composer_action_triggered(self) -> None:
         self.composer.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -588,6 +651,7 @@ class MainWindow(QMainWindow):
         self.history.conversation_id = None
         self.sidebar.set_current(None)
         self.transcript.clear()
+        self.tutor.show_conversation(self.tutor.tutoring)  # a student tutoring goes on doing so
         self.status_line.reset_context()
         self.composer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -699,9 +763,11 @@ class MainWindow(QMainWindow):
             self.sidebar.refresh()
             return
         self.transcript.clear()
+        self.tutor.show_conversation(stored.tutor_mode)
         conversation = Conversation()
         for turn in stored.turns:
-            self.transcript.show_stored_turn(turn)
+            self.transcript.show_stored_turn(turn, tutored=bool(turn.tutoring and turn.tutoring.tutored))
+            self.tutor.stored_turn_shown(turn)
             if turn.finish_reason != "error":  # a failed turn left nothing to continue from
                 conversation.turns.append(Turn(turn.question, turn.output))
         self._conversation = conversation
@@ -832,6 +898,7 @@ class MainWindow(QMainWindow):
         # Cancels a running answer and joins the engine thread; no terminate(), no hung process.
         if not self._worker.shutdown():
             log.error("closing while the engine thread is still busy")
+        self.tutor.close()  # its answer checker's worker process
         self.sidebar.set_store(None)
         self.history.close()  # after the engine: what the last answer wrote is saved
         event.accept()

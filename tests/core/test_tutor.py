@@ -12,6 +12,7 @@ from satori_desktop.core.tutor import (
     TutorRecord,
     explain_question,
     first_sentence,
+    mask_boxed,
 )
 
 
@@ -76,6 +77,12 @@ def test_a_hint_is_the_first_sentence_with_math_whole(text: str, hint: str) -> N
 def test_a_long_first_sentence_is_cut_at_a_word() -> None:
     hint = first_sentence("word " * 200 + ".")
     assert hint.endswith(" …") and len(hint) <= HINT_MAX_CHARS + 2 and "wor …" not in hint
+
+
+def test_the_hint_of_the_step_with_the_answer_does_not_give_it() -> None:
+    assert mask_boxed("So the answer is $\\boxed{\\frac{1}{2}}$.") == "So the answer is $\\boxed{?}$."
+    assert mask_boxed("\\fbox{a \\} b} and \\boxed {3}") == "\\fbox{?} and \\boxed {?}"
+    assert mask_boxed("no box") == "no box"
 
 
 def test_explain_question_quotes_the_step_then_asks() -> None:

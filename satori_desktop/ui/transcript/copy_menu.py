@@ -206,12 +206,25 @@ class TranscriptTexts:
 
     def __init__(self) -> None:
         self._turns: list[_TurnRecord] = []
+        # Turns whose solution is partly hidden (tutor mode): never copied whole, which would reveal it.
+        self._locked: set[int] = set()
 
     def begin_turn(self, question: str) -> None:
         self._turns.append(_TurnRecord(question))
 
     def clear(self) -> None:
         self._turns.clear()
+        self._locked.clear()
+
+    def set_locked(self, turn: int, locked: bool) -> None:
+        """Whether turn `turn` is partly hidden: copying offers neither its solution nor its answer."""
+        if locked:
+            self._locked.add(turn)
+        else:
+            self._locked.discard(turn)
+
+    def is_locked(self, turn: int) -> bool:
+        return turn in self._locked
 
     def add_events(self, events: Iterable[TranscriptEvent]) -> None:
         for event in events:
@@ -237,7 +250,11 @@ class TranscriptTexts:
     def solution(self, turn: int | None = None) -> TurnText | None:
         """Turn `turn` (its position on the page), or the last one with anything in it."""
         if turn is None:
-            candidates = [t for t in self._turns if t.steps or t.answer]
+            candidates = [
+                t
+                for number, t in enumerate(self._turns)
+                if (t.steps or t.answer) and number not in self._locked
+            ]
             chosen = candidates[-1] if candidates else None
         else:
             chosen = self._turns[turn] if 0 <= turn < len(self._turns) else None
@@ -297,7 +314,11 @@ class TranscriptCopier:
             and self._texts.has_step(request.turn, request.step)
         ):
             entries += list(STEP_CHOICES)
-        if request.turn is not None and self._texts.has_turn(request.turn):
+        if (
+            request.turn is not None
+            and self._texts.has_turn(request.turn)
+            and not self._texts.is_locked(request.turn)
+        ):
             entries += list(SOLUTION_CHOICES)
         while entries and entries[-1] == "":
             entries.pop()

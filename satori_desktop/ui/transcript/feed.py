@@ -11,7 +11,11 @@ Ops (JSON objects the page's `satori.apply(ops)` understands):
 "html": [..]}`, `{"op": "open", "index", "html"}`, `{"op": "step_end", "index"}`, `{"op": "answer",
 "latex"}`, `{"op": "end", "summary"}`, `{"op": "clear"}`, `{"op": "keep_open", "value"}`,
 `{"op": "theme", "value": "light" | "dark"}`, `{"op": "strings", "lang", "strings"}` (the page's words in the
-window's language: ui/i18n/page.py).
+window's language: ui/i18n/page.py). Tutor mode and answer checks (assets/web/tutor.js says what each shows):
+`{"op": "turn", ..., "tutored": true}`, `{"op": "reveal", "turn", "index", "level", "label", "hint_html",
+"note"}`, `{"op": "reveal_answer", "turn"}`, `{"op": "tutor_status", "turn", "text"}`, `{"op": "untutor",
+"turn"}`, `{"op": "check", "turn", "verdict", "text", "student_label", "student_tex", "reference_label",
+"reference_tex"}`.
 
 This is where the typed events (`core.coat`) and the end-of-turn summary (`engine.streaming.TurnSummary`)
 become JSON, once: `page_summary` picks what the page's footer shows.
@@ -53,10 +57,60 @@ class TranscriptFeed:
     def has_pending(self) -> bool:
         return bool(self._ops or self._dirty)
 
-    def begin_turn(self, question: str) -> None:
+    def begin_turn(self, question: str, *, tutored: bool = False) -> None:
         self._close_open_steps()
         self._splitters.clear()
-        self._ops.append({"op": "turn", "question_html": render_markup(question) if question.strip() else ""})
+        question_html = render_markup(question) if question.strip() else ""
+        op: dict[str, Any] = {"op": "turn", "question_html": question_html}
+        if tutored:
+            op["tutored"] = True
+        self._ops.append(op)
+
+    def reveal_step(self, turn: int, index: int, *, hint: str | None, label: str, note: str = "") -> None:
+        """Show step `index` of turn `turn` as a hint (`hint`: its markdown, with `label` saying what kind
+        of step it is) or, with `hint` None, whole (`note`: a line on top saying why the step matters)."""
+        op: dict[str, Any] = {"op": "reveal", "turn": turn, "index": index, "label": label, "note": note}
+        if hint is None:
+            op["level"] = "shown"
+        else:
+            op["level"] = "hint"
+            op["hint_html"] = render_markup(hint)
+        self._ops.append(op)
+
+    def reveal_answer(self, turn: int) -> None:
+        self._ops.append({"op": "reveal_answer", "turn": turn})
+
+    def tutor_status(self, turn: int, text: str) -> None:
+        self._ops.append({"op": "tutor_status", "turn": turn, "text": text})
+
+    def untutor(self, turn: int) -> None:
+        self._ops.append({"op": "untutor", "turn": turn})
+
+    def add_check(
+        self,
+        turn: int,
+        *,
+        verdict: str,
+        text: str,
+        student: tuple[str, str],
+        reference: tuple[str, str] | None,
+    ) -> None:
+        """An answer check under turn `turn`: `verdict` "match", "mismatch" or "unknown", its sentence,
+        and (label, LaTeX) of the student's answer and of the reference (None: not shown)."""
+        if verdict not in ("match", "mismatch", "unknown"):
+            raise ValueError(f"a check's verdict is match, mismatch or unknown, not {verdict!r}")
+        self._ops.append(
+            {
+                "op": "check",
+                "turn": turn,
+                "verdict": verdict,
+                "text": text,
+                "student_label": student[0],
+                "student_tex": student[1],
+                "reference_label": reference[0] if reference else "",
+                "reference_tex": reference[1] if reference else "",
+            }
+        )
 
     def end_turn(self, summary: TurnSummary | Turn) -> None:
         self._close_open_steps()

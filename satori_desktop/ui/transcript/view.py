@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QGuiApplication
+from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QGuiApplication
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -77,6 +77,8 @@ class TranscriptView(QWebEngineView):
         self._texts = TranscriptTexts()
         self.copier = TranscriptCopier(self._texts, _weakly(self._show_copy_notice))
         self._copy_menu: QMenu | None = None
+        # Entries the window adds to the menu of a step ("Explain this step"), before Copy and Select all.
+        self.step_actions: Callable[[CopyRequest], list[QAction]] | None = None
         # The page's only way to Python: the clipboard and the copy menu (bridge.py says why this way).
         script = channel_script()
         if script is not None:
@@ -103,9 +105,10 @@ class TranscriptView(QWebEngineView):
 
     # ----- the API of the window -----
 
-    def begin_turn(self, question: str) -> None:
-        """Start a new turn showing the user's question; earlier turns stay above it."""
-        self._feed.begin_turn(question)
+    def begin_turn(self, question: str, *, tutored: bool = False) -> None:
+        """Start a new turn showing the user's question; earlier turns stay above it. A `tutored` turn
+        keeps its steps and answer hidden until `reveal_step` / `reveal_answer` show them."""
+        self._feed.begin_turn(question, tutored=tutored)
         self._texts.begin_turn(question)
         self._schedule()
 
@@ -116,10 +119,11 @@ class TranscriptView(QWebEngineView):
         self._feed.add_events(events)
         self._schedule()
 
-    def show_stored_turn(self, turn: Turn) -> None:
+    def show_stored_turn(self, turn: Turn, *, tutored: bool = False) -> None:
         """A turn from the history, rendered from its raw output as it was streamed (the same parser and
-        renderer), with its footer as it was recorded."""
-        self.begin_turn(turn.question)
+        renderer), with its footer as it was recorded (a `tutored` one hidden, for the tutor to reveal
+        what had been revealed)."""
+        self.begin_turn(turn.question, tutored=tutored)
         parser = CoatParser()
         self.apply_events(parser.feed(turn.output) + parser.finish())
         self.end_turn(turn)
@@ -149,6 +153,41 @@ class TranscriptView(QWebEngineView):
             QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
             self._follows_system = True
         self._show_theme()
+
+    # ----- tutor mode and answer checks (ui/tutor drives them; feed.py lists the ops) -----
+
+    @property
+    def texts(self) -> TranscriptTexts:
+        """The model's text of every turn on the page, as it streamed."""
+        return self._texts
+
+    def reveal_step(self, turn: int, index: int, *, hint: str | None, label: str, note: str = "") -> None:
+        self._feed.reveal_step(turn, index, hint=hint, label=label, note=note)
+        self._schedule()
+
+    def reveal_answer(self, turn: int) -> None:
+        self._feed.reveal_answer(turn)
+        self._schedule()
+
+    def show_tutor_status(self, turn: int, text: str) -> None:
+        self._feed.tutor_status(turn, text)
+        self._schedule()
+
+    def untutor(self, turn: int) -> None:
+        self._feed.untutor(turn)
+        self._schedule()
+
+    def add_check(
+        self,
+        turn: int,
+        *,
+        verdict: str,
+        text: str,
+        student: tuple[str, str],
+        reference: tuple[str, str] | None,
+    ) -> None:
+        self._feed.add_check(turn, verdict=verdict, text=text, student=student, reference=reference)
+        self._schedule()
 
     def copy_solution(self, markdown: bool) -> CopyOutcome:
         """Copy the last solution on the page, as Markdown or for Word (the window's Edit menu); the page
@@ -184,7 +223,8 @@ class TranscriptView(QWebEngineView):
             self.pageAction(QWebEnginePage.WebAction.Copy),
             self.pageAction(QWebEnginePage.WebAction.SelectAll),
         ]
-        menu = self.copier.menu(request, self, selection)
+        extra = self.step_actions(request) if self.step_actions is not None else []
+        menu = self.copier.menu(request, self, [*extra, *selection])
         self._copy_menu = menu
         # CSS pixels of the viewport to the view's own pixels, then to the screen.
         zoom = self.zoomFactor()
