@@ -424,12 +424,8 @@ class TutorController(QObject):
         elif match is False:
             verdict, text = "mismatch", self.tr("Your answer does not match Satori's answer.")
         else:
-            verdict = "unknown"
-            text = (
-                arg(self.tr("Could not compare the answers: %1"), reason)
-                if reason
-                else self.tr("Could not compare the answers.")
-            )
+            # The checker's reason is a whole sentence (why, and what to do); a stored check has none.
+            verdict, text = "unknown", reason or self.tr("Could not compare the answers.")
         hidden = turn.tutored and not turn.reveal.answer_shown
         reference = None if hidden or not turn.answer else (self.tr("Satori's answer"), turn.answer)
         self._view.add_check(
