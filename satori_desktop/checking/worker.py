@@ -4,9 +4,9 @@ Why a process: math-verify's own timeouts use `signal.alarm`, which raises off t
 silently on Windows (math-verify issues #50, #55, #79), and one comparison can spend hundreds of
 milliseconds, or forever, in pure-Python sympy holding the GIL. So the library's timeouts are off
 (`parsing_timeout=None`, `timeout_seconds=None`) and `checker.AnswerChecker` enforces its own deadline by
-killing this process. The process imports math-verify once, warms it up with a first tiny comparison
-(the first call costs ~100 ms more than the next ones), says it is ready, then answers requests on its
-end of a `multiprocessing` Pipe until the other end closes.
+killing this process. The process imports math-verify once, warms it up with two small comparisons
+(first calls cost hundreds of milliseconds more than the next ones), says it is ready, then answers
+requests on its end of a `multiprocessing` Pipe until the other end closes.
 
 Protocol (plain tuples and dicts, pickled by the Pipe):
 * worker -> parent, once: `("ready", {"import_s", "warm_up_s", "heavy_modules"})`, or
@@ -45,7 +45,10 @@ def serve(connection: Connection) -> None:
     # "Timeout is disabled ..." is logged on every call once the timeouts are off, which is our intent.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     warm_started = time.perf_counter()
+    # A number, then an inequality against an interval: SymPy's set code costs ~300 ms the first time,
+    # better spent here, before any student waits, than on the first interval typed.
     compare("$1$", "$\\frac{2}{2}$")
+    compare("$1 < x \\le 2$", "$(1,2]$")
     info = {
         "import_s": import_s,
         "warm_up_s": time.perf_counter() - warm_started,
