@@ -174,6 +174,7 @@ def test_tutor_mode_reveals_hint_then_step_and_the_answer_on_request(
     levels = [step["level"] for step in turn["steps"]]
     assert levels == ["shown", "shown", "hint", "hidden", "hidden"]
     assert turn["steps"][2]["label"] == "Step 3 · Satori checks its work"
+    _picture(qtbot, shoot, window, "tutor-hint")
     assert "2 of 5 steps shown" in turn["status"] and window.tutor_bar.status_label.text() == "2 of 5 steps"
     # Copying the half-revealed solution is not offered (it would reveal it), nor the Edit menu's answer.
     assert window.transcript.copier.choices(CopyRequest(kind="solution", turn=0)) == []

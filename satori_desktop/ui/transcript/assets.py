@@ -39,6 +39,7 @@ REQUIRED_FILES = (
     "web/reconcile.js",
     "web/summary.js",
     "web/turns.js",
+    "web/tutor.js",
     "katex/katex.min.js",
     "katex/katex.min.css",
     "katex/fonts/KaTeX_Main-Regular.woff2",
