@@ -110,7 +110,7 @@ TABLE = (
     # Cannot compare
     Row("", "1", None, "empty"),
     Row("1", "  ", None, "empty reference"),
-    Row(")))", r"\frac{", None, "neither side is math"),
+    Row(")))", r"\frac{", None, "both broken: the reason names the reference, whose brace is checked first"),
 )
 
 
