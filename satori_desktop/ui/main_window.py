@@ -10,6 +10,7 @@ arrives as a queued signal. With no model it shows the first-run page in the con
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -72,6 +73,17 @@ WAIT_FOR_THE_ANSWER = QT_TRANSLATE_NOOP(
 def window_settings() -> QSettings:
     """Window geometry: an INI file beside the app's settings (under SATORI_DESKTOP_HOME in tests)."""
     return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+def _can_ask_weakly(window: MainWindow) -> Callable[[], bool]:
+    """Whether `window` can take a question now, without a reference that keeps it alive."""
+    ref = weakref.ref(window)
+
+    def can_ask() -> bool:
+        target = ref()
+        return target is not None and target.is_ready and not target.is_busy
+
+    return can_ask
 
 
 class MainWindow(QMainWindow):
@@ -158,7 +170,8 @@ class MainWindow(QMainWindow):
             self.transcript,
             self.tutor_bar,
             self.history,
-            can_ask=lambda: self.is_ready and not self.is_busy,
+            # Weakly: a closure over the window, kept by its child, would keep its wrapper alive.
+            can_ask=_can_ask_weakly(self),
             checker_factory=checker_factory,
             parent=self,
         )

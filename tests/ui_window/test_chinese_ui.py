@@ -393,7 +393,7 @@ def test_the_main_window_and_its_transcript_speak_chinese(
 ) -> None:
     assert language("zh_CN") == "zh_CN" and page_language() == "zh-CN"
     window = make_window()
-    assert _menus(window) == ["文件(&F)", "编辑(&E)", "视图(&V)", "帮助(&H)"]
+    assert _menus(window) == ["文件(&F)", "编辑(&E)", "视图(&V)", "辅导(&T)", "帮助(&H)"]
     assert window.new_action.text() == "新对话(&N)" and window.settings_action.text() == "设置(&S)…"
     assert window.keep_open_action.text() == "保持“自我检查/换一种思路”部分展开(&K)"
     assert window.composer.send_button.text() == "求解" and window.composer.stop_button.text() == "停止"
@@ -426,7 +426,7 @@ def test_with_english_chosen_the_window_and_its_transcript_are_english(
     assert language("en") == "en" and page_language() == "en"
     assert page_strings() == {}  # the page's own English
     window = make_window()
-    assert _menus(window) == ["&File", "&Edit", "&View", "&Help"]
+    assert _menus(window) == ["&File", "&Edit", "&View", "&Tutor", "&Help"]
     assert window.composer.send_button.text() == "Solve"
     state = _answer(qtbot, window, "Solve $x^2 - 5x + 6 = 0$.")
     assert "Checking the work" in [step["label"] for step in state["steps"]]  # type: ignore[union-attr]

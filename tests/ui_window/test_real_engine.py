@@ -21,6 +21,7 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.app import READY_LINE, llama_engine_factory
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
+from satori_desktop.ui.transcript.copy_menu import CopyRequest
 from tests.support.qt_env import app_env
 from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state
@@ -82,6 +83,24 @@ def test_the_real_engine_streams_a_solution_into_the_window(qtbot: QtBot, real_w
         pass
     assert again.args[0].reused_prompt_tokens > 0
     assert len(window.conversation.turns) == 2
+
+
+def test_explain_this_step_goes_on_from_the_conversation_in_the_kv_cache(
+    qtbot: QtBot, real_window: MainWindow
+) -> None:
+    window = real_window
+    with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
+        window.ask("What is 1 + 1?")
+    first = finished.args[0]
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    assert window.transcript.step_actions is not None
+    [explain] = window.transcript.step_actions(CopyRequest(kind="step", turn=0, step=1))
+    with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as again:
+        explain.trigger()
+    follow_up = again.args[0]
+    assert window.conversation.turns[-1].question.startswith("> Let me check the sum")
+    # The whole first turn (its prompt and the answer, re-tokenized the same way) was still evaluated.
+    assert follow_up.reused_prompt_tokens > first.prompt_tokens + first.generated_tokens // 2
 
 
 @pytest.mark.parametrize(
