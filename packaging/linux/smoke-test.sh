@@ -52,9 +52,17 @@ if not runtime.get("dynamic_backends"):
     problems.append("llama.cpp's backends were not loaded at run time (not a release build?)")
 if runtime.get("cpu_variant") in (None, "", "unknown", "built in"):
     problems.append(f"no CPU variant was chosen ({runtime.get('cpu_variant')!r})")
+worker = report.get("checker", {}).get("worker") or {}
+if not worker:
+    problems.append("the answer checker's worker never said it was ready (no check-answer step?)")
 for problem in problems:
     print("smoke-test:", problem, file=sys.stderr)
 print(f"smoke-test:   backends {runtime.get('backends')}, CPU variant {runtime.get('cpu_variant')}")
+# Not a failure: PyInstaller's PySide6 runtime hook imports QtCore in every process of the bundle, the
+# spawned worker too (packaging/README.md); the line says what the worker has loaded besides math-verify.
+heavy = sorted({name.split(".")[0] for name in worker.get("heavy_modules") or []})
+print(f"smoke-test:   answer checker's worker: math-verify imported in {worker.get('import_s', 0):.2f} s; "
+      f"also loaded: {', '.join(heavy) or 'nothing heavy'}")
 sys.exit(1 if problems else 0)
 PY
   step "  $name: --self-test passed in an empty environment"
