@@ -129,6 +129,10 @@
         <source>asking the hub for models</source>
         <translation>向 Hugging Face Hub 查询模型</translation>
     </message>
+    <message>
+        <source>checking your answer</source>
+        <translation>检查你的答案</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -685,6 +689,30 @@
         <translation>历史记录侧栏(&amp;H)</translation>
     </message>
     <message>
+        <source>&amp;Tutor</source>
+        <translation>辅导(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Tutor mode</source>
+        <translation>辅导模式(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Next step</source>
+        <translation>下一步(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Space or → in the transcript</source>
+        <translation>在解答区按空格键或 →</translation>
+    </message>
+    <message>
+        <source>Show the &amp;answer</source>
+        <translation>显示答案(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Check my answer</source>
+        <translation>检查我的答案(&amp;C)</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
@@ -707,6 +735,10 @@
     <message>
         <source>The context size, GPU layers and CPU threads apply when the model is loaded again. Reload it now?</source>
         <translation>上下文长度、GPU 层数和 CPU 线程数要在重新加载模型后才生效。现在重新加载吗？</translation>
+    </message>
+    <message>
+        <source>Show the answer first: tutor mode still hides it.</source>
+        <translation>请先显示答案：辅导模式下答案仍被隐藏。</translation>
     </message>
     <message>
         <source>There is no boxed answer to copy yet.</source>
@@ -1452,6 +1484,136 @@
         <translation>
             <numerusform>%n 个词元</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>TutorBar</name>
+    <message>
+        <source>Tutor mode</source>
+        <translation>辅导模式</translation>
+    </message>
+    <message>
+        <source>Hide Satori&apos;s solution and reveal it one step at a time, with a hint before each step</source>
+        <translation>隐藏 Satori 的解答，一步一步地显示出来，每一步之前先给出提示</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Reveal the next hint or step (Space or → in the transcript)</source>
+        <translation>显示下一个提示或步骤（在解答区按空格键或 →）</translation>
+    </message>
+    <message>
+        <source>Show the answer</source>
+        <translation>显示答案</translation>
+    </message>
+    <message>
+        <source>Your answer, e.g. 1/2 or x = 3 or x = -3</source>
+        <translation>你的答案，例如：1/2、x = 3 or x = -3</translation>
+    </message>
+    <message>
+        <source>Check my answer</source>
+        <translation>检查我的答案</translation>
+    </message>
+    <message>
+        <source>Compare your answer with Satori&apos;s (Enter in the answer box)</source>
+        <translation>将你的答案与 Satori 的答案比较（在答案框中按 Enter）</translation>
+    </message>
+    <message>
+        <source>Key…</source>
+        <translation>标准答案…</translation>
+    </message>
+    <message>
+        <source>Check against an answer key instead of Satori&apos;s answer</source>
+        <translation>用标准答案代替 Satori 的答案来检查</translation>
+    </message>
+    <message>
+        <source>Key ✓</source>
+        <translation>标准答案 ✓</translation>
+    </message>
+    <message>
+        <source>Checks use the answer key %1; click to change or clear it</source>
+        <translation>检查时使用标准答案 %1；点击可修改或清除</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+</context>
+<context>
+    <name>TutorController</name>
+    <message>
+        <source>Your answer matches the answer key.</source>
+        <translation>你的答案与标准答案一致。</translation>
+    </message>
+    <message>
+        <source>Your answer matches Satori&apos;s answer.</source>
+        <translation>你的答案与 Satori 的答案一致。</translation>
+    </message>
+    <message>
+        <source>Your answer does not match the answer key.</source>
+        <translation>你的答案与标准答案不一致。</translation>
+    </message>
+    <message>
+        <source>Your answer does not match Satori&apos;s answer.</source>
+        <translation>你的答案与 Satori 的答案不一致。</translation>
+    </message>
+    <message>
+        <source>Could not compare the answers.</source>
+        <translation>无法比较这两个答案。</translation>
+    </message>
+    <message>
+        <source>Answer key</source>
+        <translation>标准答案</translation>
+    </message>
+    <message>
+        <source>Satori&apos;s answer</source>
+        <translation>Satori 的答案</translation>
+    </message>
+    <message>
+        <source>Your answer</source>
+        <translation>你的答案</translation>
+    </message>
+    <message>
+        <source>&amp;Explain this step</source>
+        <translation>解释这一步(&amp;E)</translation>
+    </message>
+    <message>
+        <source>The correct answer, as LaTeX or plain text (leave it empty to check against Satori&apos;s):</source>
+        <translation>正确答案，可以用 LaTeX 或纯文本（留空则与 Satori 的答案比较）：</translation>
+    </message>
+    <message>
+        <source>Show the answer</source>
+        <translation>显示答案</translation>
+    </message>
+    <message>
+        <source>%1 steps are still hidden. Show the final answer now, before working them out?</source>
+        <translation>还有 %1 个步骤尚未显示。要在自己做出这些步骤之前，现在就显示最终答案吗？</translation>
+    </message>
+    <message>
+        <source>Satori has no answer to compare with yet.</source>
+        <translation>Satori 还没有可供比较的答案。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 steps shown; Satori is still writing.</source>
+        <translation>已显示 %1 步（共 %2 步）；Satori 还在写。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 steps</source>
+        <translation>%1 / %2 步</translation>
+    </message>
+    <message>
+        <source>%1 of %2 steps shown. Press Space or → for the next hint.</source>
+        <translation>已显示 %1 步（共 %2 步）。按空格键或 → 查看下一个提示。</translation>
+    </message>
+    <message>
+        <source>Every step is shown. Check your answer, or show Satori&apos;s.</source>
+        <translation>所有步骤都已显示。检查你的答案，或者显示 Satori 的答案。</translation>
+    </message>
+    <message>
+        <source>All steps shown</source>
+        <translation>已显示全部步骤</translation>
     </message>
 </context>
 </TS>
