@@ -54,6 +54,7 @@ class TutorRecord:
     revealed: tuple[int, ...] = ()
     answer_shown: bool = False
     checks: tuple[CheckEntry, ...] = ()
+    answer_key: str | None = None  # a reference answer someone typed for the turn: checks use it
 
     def with_check(self, entry: CheckEntry) -> TutorRecord:
         return replace(self, checks=(*self.checks, entry))
@@ -65,6 +66,7 @@ class TutorRecord:
                 "revealed": list(self.revealed),
                 "answer_shown": self.answer_shown,
                 "checks": [check.to_dict() for check in self.checks],
+                "answer_key": self.answer_key,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -101,11 +103,13 @@ class TutorRecord:
                     at=float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) else 0.0,
                 )
             )
+        key = data.get("answer_key")
         return cls(
             tutored=data.get("tutored") is True,
             revealed=levels,
             answer_shown=data.get("answer_shown") is True,
             checks=tuple(checks),
+            answer_key=key if isinstance(key, str) and key.strip() else None,
         )
 
 
@@ -122,12 +126,13 @@ class RevealState:
     def from_record(cls, record: TutorRecord) -> RevealState:
         return cls([Reveal(level) for level in record.revealed], record.answer_shown)
 
-    def to_record(self, checks: tuple[CheckEntry, ...] = ()) -> TutorRecord:
+    def to_record(self, checks: tuple[CheckEntry, ...] = (), answer_key: str | None = None) -> TutorRecord:
         return TutorRecord(
             tutored=True,
             revealed=tuple(int(level) for level in self.levels),
             answer_shown=self.answer_shown,
             checks=checks,
+            answer_key=answer_key,
         )
 
     def level(self, position: int) -> Reveal:

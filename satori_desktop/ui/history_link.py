@@ -104,7 +104,12 @@ class HistoryLink(QObject):
             return
         try:
             if self.conversation_id is None:
-                self.conversation_id = store.create_conversation(tutor_mode=self.tutor_mode)
+                from satori_desktop.history.records import default_title  # loaded with the store
+
+                # Titled now, not when the writer inserts the turn: the sidebar lists it at once.
+                self.conversation_id = store.create_conversation(
+                    default_title(question), tutor_mode=self.tutor_mode
+                )
             self._recorder = store.begin_turn(
                 self.conversation_id,
                 question,

@@ -37,11 +37,11 @@ def test_the_record_round_trips_through_json_and_survives_damage() -> None:
     state.advance(3)
     state.advance(3)
     state.advance(3)
-    record = (
-        state.to_record().with_check(CheckEntry("1/2", False, 12.5)).with_check(CheckEntry("x", None, 13))
-    )
+    record = state.to_record(answer_key="\\frac{1}{2}")
+    record = record.with_check(CheckEntry("1/2", False, 12.5)).with_check(CheckEntry("x", None, 13))
     again = TutorRecord.from_json(record.to_json())
     assert again == record and again.tutored and again.revealed == (2, 1)
+    assert again.answer_key == "\\frac{1}{2}"
     assert RevealState.from_record(again).levels == [Reveal.SHOWN, Reveal.HINT]
     for damaged in ("", None, "[1, 2]", "{broken", '{"revealed": "all", "checks": [3, {"student": 4}]}'):
         parsed = TutorRecord.from_json(damaged)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from satori_desktop.checking import AnswerChecker
@@ -324,3 +324,30 @@ def test_a_tutored_conversation_reopens_as_far_as_it_was_revealed(
     assert all(s["level"] == "shown" for s in turn["steps"]) and turn["answer_shown"]
     assert not turn["tutored"]
     QApplication.processEvents()
+
+
+def test_an_answer_key_replaces_satoris_answer_for_checks_and_is_kept(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    _answer(qtbot, window, QUESTION)
+    # A teacher's key (the demo's 5 is wrong for this made-up key): through the bar's dialog.
+    window.tutor_bar.key_button.click()
+    dialog = window.findChild(QInputDialog, "answerKeyDialog")
+    assert dialog is not None
+    dialog.setTextValue("\\frac{12}{2}")
+    dialog.accept()
+    assert window.tutor_bar.key_button.text() == "Key ✓"
+    card = _check(qtbot, window, "6")
+    assert card["verdict"] == "match" and card["text"] == "Your answer matches the answer key."
+    assert card["typeset"] == 2
+    assert _check(qtbot, window, "5")["text"] == "Your answer does not match the answer key."
+    # Cleared: Satori's answer again.
+    assert window.tutor.set_answer_key("")
+    assert _check(qtbot, window, "5")["verdict"] == "match"
+    store = window.history.store
+    assert store is not None and store.flush(10) and window.history.conversation_id is not None
+    stored = store.get_conversation(window.history.conversation_id)
+    assert stored is not None and stored.turns[0].tutoring is not None
+    assert stored.turns[0].tutoring.answer_key is None
+    assert [c.match for c in stored.turns[0].tutoring.checks] == [True, False, True]

@@ -9,16 +9,20 @@ so the bar says "Checking…" and stays usable meanwhile.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+
+from satori_desktop.ui.i18n.text import arg
 
 
 class TutorBar(QWidget):
-    """Signals: `tutor_toggled(bool)`, `next_requested()`, `answer_requested()`, `check_requested(str)`."""
+    """Signals: `tutor_toggled(bool)`, `next_requested()`, `answer_requested()`, `check_requested(str)`,
+    `key_requested()` (the student or a teacher wants to give the answer key)."""
 
     tutor_toggled = Signal(bool)
     next_requested = Signal()
     answer_requested = Signal()
     check_requested = Signal(str)
+    key_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +47,10 @@ class TutorBar(QWidget):
         self.check_button = QPushButton(self.tr("Check my answer"), self)
         self.check_button.setObjectName("checkAnswerButton")
         self.check_button.setToolTip(self.tr("Compare your answer with Satori's (Enter in the answer box)"))
+        self.key_button = QToolButton(self)
+        self.key_button.setObjectName("answerKeyButton")
+        self.key_button.setText(self.tr("Key…"))
+        self.key_button.setToolTip(self.tr("Check against an answer key instead of Satori's answer"))
 
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 2, 0, 2)
@@ -52,6 +60,7 @@ class TutorBar(QWidget):
         row.addWidget(self.status_label, 1)
         row.addWidget(self.answer_edit, 2)
         row.addWidget(self.check_button)
+        row.addWidget(self.key_button)
 
         self._checking = False
         self._can_check = False
@@ -61,6 +70,7 @@ class TutorBar(QWidget):
         self.check_button.clicked.connect(self._on_check)
         self.answer_edit.returnPressed.connect(self._on_check)
         self.answer_edit.textChanged.connect(self._update_check_button)
+        self.key_button.clicked.connect(self.key_requested)
         self.set_tutoring(False)
         self.set_reveal_state(can_next=False, can_answer=False, status="")
         self._update_check_button()
@@ -85,6 +95,15 @@ class TutorBar(QWidget):
         self._can_check = can_check
         self.answer_edit.setToolTip("" if can_check else why_not)
         self._update_check_button()
+
+    def set_key(self, key: str | None) -> None:
+        """Show whether checks go against an answer key (its LaTeX in the tooltip) or Satori's answer."""
+        self.key_button.setText(self.tr("Key ✓") if key else self.tr("Key…"))
+        self.key_button.setToolTip(
+            arg(self.tr("Checks use the answer key %1; click to change or clear it"), key)
+            if key
+            else self.tr("Check against an answer key instead of Satori's answer")
+        )
 
     def set_checking(self, checking: bool) -> None:
         self._checking = checking

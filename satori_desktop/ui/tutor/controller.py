@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from satori_desktop.core.coat import AnswerFound, StepFinished, StepStarted, TranscriptEvent
 from satori_desktop.core.tutor import (
@@ -87,6 +87,11 @@ class _TurnTutoring:
     finished: set[int] = field(default_factory=set)
     ended: bool = False
     answer: str | None = None
+    answer_key: str | None = None  # checks use it instead of `answer` when given
+
+    @property
+    def reference(self) -> str | None:
+        return self.answer_key or self.answer
 
     def available(self) -> int:
         """How many steps, from the first, can be revealed: finished ones (all once the turn ended)."""
@@ -104,8 +109,8 @@ class _TurnTutoring:
 
     def record(self) -> TutorRecord:
         if self.tutored:
-            return self.reveal.to_record(tuple(self.checks))
-        return TutorRecord(checks=tuple(self.checks))
+            return self.reveal.to_record(tuple(self.checks), self.answer_key)
+        return TutorRecord(checks=tuple(self.checks), answer_key=self.answer_key)
 
 
 class TutorController(QObject):
@@ -144,6 +149,8 @@ class TutorController(QObject):
         bar.next_requested.connect(self.next_step)
         bar.answer_requested.connect(self._on_bar_answer_requested)
         bar.check_requested.connect(self.check)
+        bar.key_requested.connect(self._on_bar_key_requested)
+        self._key_dialog: QInputDialog | None = None
         # Space and → reveal while the transcript (or the bar) has the keyboard; the problem box keeps them.
         for key in (Qt.Key.Key_Space, Qt.Key.Key_Right):
             for widget in (view, bar.next_button):
@@ -244,6 +251,7 @@ class TutorController(QObject):
         position = len(self._turns) - 1
         if record is not None:
             turn.checks = list(record.checks)
+            turn.answer_key = record.answer_key
         if turn.tutored and record is not None:
             turn.reveal = RevealState.from_record(record)
             for step_position in range(len(turn.steps)):
@@ -304,7 +312,7 @@ class TutorController(QObject):
         if found is None or self._check_job is not None or not student.strip():
             return False
         position, turn = found
-        reference = turn.answer or ""
+        reference = turn.reference or ""
         checker = self._ensure_checker()
         job = BackgroundJob(
             lambda: checker.check(student, reference),
@@ -382,10 +390,22 @@ class TutorController(QObject):
         return None
 
     def _check_target(self) -> tuple[int, _TurnTutoring] | None:
+        """The latest turn with an answer to compare with (Satori's, or a key given for it)."""
         for position in range(len(self._turns) - 1, -1, -1):
-            if self._turns[position].answer:
+            if self._turns[position].reference:
                 return position, self._turns[position]
         return None
+
+    def set_answer_key(self, key: str | None) -> bool:
+        """Checks of the latest turn go against `key` (None or blank: Satori's answer again); kept with
+        the turn. False when there is no turn."""
+        if not self._turns:
+            return False
+        turn = self._turns[-1]
+        turn.answer_key = key.strip() if key and key.strip() else None
+        self._save(turn)
+        self._update()
+        return True
 
     def _save(self, turn: _TurnTutoring) -> None:
         if turn.stored is not None:
@@ -420,14 +440,29 @@ class TutorController(QObject):
         from satori_desktop.checking import display_latex
 
         if match is True:
-            verdict, text = "match", self.tr("Your answer matches Satori's answer.")
+            verdict = "match"
+            text = (
+                self.tr("Your answer matches the answer key.")
+                if turn.answer_key
+                else self.tr("Your answer matches Satori's answer.")
+            )
         elif match is False:
-            verdict, text = "mismatch", self.tr("Your answer does not match Satori's answer.")
+            verdict = "mismatch"
+            text = (
+                self.tr("Your answer does not match the answer key.")
+                if turn.answer_key
+                else self.tr("Your answer does not match Satori's answer.")
+            )
         else:
             # The checker's reason is a whole sentence (why, and what to do); a stored check has none.
             verdict, text = "unknown", reason or self.tr("Could not compare the answers.")
         hidden = turn.tutored and not turn.reveal.answer_shown
-        reference = None if hidden or not turn.answer else (self.tr("Satori's answer"), turn.answer)
+        reference: tuple[str, str] | None
+        if turn.answer_key:
+            # A key someone typed is theirs to see, tutor mode or not.
+            reference = (self.tr("Answer key"), turn.answer_key)
+        else:
+            reference = None if hidden or not turn.answer else (self.tr("Satori's answer"), turn.answer)
         self._view.add_check(
             position,
             verdict=verdict,
@@ -455,6 +490,21 @@ class TutorController(QObject):
         question = explain_question(found.text, step_position + 1, _tr(EXPLAIN_REQUEST))
         action.triggered.connect(lambda _checked=False: self.explain_requested.emit(question))
         return [action]
+
+    def _on_bar_key_requested(self) -> None:
+        if not self._turns:
+            return
+        dialog = QInputDialog(self._bar.window())
+        dialog.setObjectName("answerKeyDialog")
+        dialog.setWindowTitle(self.tr("Answer key"))
+        dialog.setLabelText(
+            self.tr("The correct answer, as LaTeX or plain text (leave it empty to check against Satori's):")
+        )
+        dialog.setTextValue(self._turns[-1].answer_key or "")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(self.set_answer_key)
+        self._key_dialog = dialog
+        dialog.open()  # window-modal: the event loop goes on
 
     def _on_bar_tutor_toggled(self, on: bool) -> None:
         self.set_tutoring(on)
@@ -494,6 +544,8 @@ class TutorController(QObject):
         self._bar.set_can_check(
             self._check_target() is not None, self.tr("Satori has no answer to compare with yet.")
         )
+        self._bar.key_button.setEnabled(bool(self._turns))
+        self._bar.set_key(self._turns[-1].answer_key if self._turns else None)
         found = self._reveal_target() or self._answer_target()
         if self._status_turn is not None and (found is None or found[0] != self._status_turn):
             if self._status_turn < len(self._turns):
