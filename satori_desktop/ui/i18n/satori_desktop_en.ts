@@ -73,4 +73,35 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>TutorController</name>
+    <message numerus="yes">
+        <source>%n steps are still hidden. Show the final answer now, before working them out?</source>
+        <translation>
+            <numerusform>One step is still hidden. Show the final answer now, before working it out?</numerusform>
+            <numerusform>%n steps are still hidden. Show the final answer now, before working them out?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps</source>
+        <translation>
+            <numerusform>%1 of %n step</numerusform>
+            <numerusform>%1 of %n steps</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps shown; Satori is still writing.</source>
+        <translation>
+            <numerusform>%1 of %n step shown; Satori is still writing.</numerusform>
+            <numerusform>%1 of %n steps shown; Satori is still writing.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps shown. Press Space or → for the next hint.</source>
+        <translation>
+            <numerusform>%1 of %n step shown. Press Space or → for the next hint.</numerusform>
+            <numerusform>%1 of %n steps shown. Press Space or → for the next hint.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

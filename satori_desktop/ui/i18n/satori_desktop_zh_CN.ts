@@ -1544,6 +1544,30 @@
 <context>
     <name>TutorController</name>
     <message>
+        <source>Step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>Step %1 · Satori checks its work</source>
+        <translation>第 %1 步 · Satori 检查自己的推理</translation>
+    </message>
+    <message>
+        <source>Step %1 · Satori tries another way</source>
+        <translation>第 %1 步 · Satori 换一种方法</translation>
+    </message>
+    <message>
+        <source>Here Satori checked its own work.</source>
+        <translation>Satori 在这里检查了自己的推理。</translation>
+    </message>
+    <message>
+        <source>Here Satori found a flaw and changed its approach.</source>
+        <translation>Satori 在这里发现了问题，并换了一种方法。</translation>
+    </message>
+    <message>
+        <source>Explain step %1 of your solution above: why is it true, and how does it follow from the steps before it?</source>
+        <translation>请解释你上面解答中的第 %1 步：它为什么成立？它是怎样从前面的步骤推出来的？</translation>
+    </message>
+    <message>
         <source>Your answer matches the answer key.</source>
         <translation>你的答案与标准答案一致。</translation>
     </message>
@@ -1587,25 +1611,33 @@
         <source>Show the answer</source>
         <translation>显示答案</translation>
     </message>
-    <message>
-        <source>%1 steps are still hidden. Show the final answer now, before working them out?</source>
-        <translation>还有 %1 个步骤尚未显示。要在自己做出这些步骤之前，现在就显示最终答案吗？</translation>
+    <message numerus="yes">
+        <source>%n steps are still hidden. Show the final answer now, before working them out?</source>
+        <translation>
+            <numerusform>还有 %n 个步骤尚未显示。要在自己做出这些步骤之前，现在就显示最终答案吗？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps</source>
+        <translation>
+            <numerusform>%1 / %n 步</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps shown; Satori is still writing.</source>
+        <translation>
+            <numerusform>已显示 %1 步（共 %n 步）；Satori 还在写。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n steps shown. Press Space or → for the next hint.</source>
+        <translation>
+            <numerusform>已显示 %1 步（共 %n 步）。按空格键或 → 查看下一个提示。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Satori has no answer to compare with yet.</source>
         <translation>Satori 还没有可供比较的答案。</translation>
-    </message>
-    <message>
-        <source>%1 of %2 steps shown; Satori is still writing.</source>
-        <translation>已显示 %1 步（共 %2 步）；Satori 还在写。</translation>
-    </message>
-    <message>
-        <source>%1 of %2 steps</source>
-        <translation>%1 / %2 步</translation>
-    </message>
-    <message>
-        <source>%1 of %2 steps shown. Press Space or → for the next hint.</source>
-        <translation>已显示 %1 步（共 %2 步）。按空格键或 → 查看下一个提示。</translation>
     </message>
     <message>
         <source>Every step is shown. Check your answer, or show Satori&apos;s.</source>

@@ -52,20 +52,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CONTEXT = "TutorController"
+CONTEXT = "TutorController"  # written out in each QT_TRANSLATE_NOOP below: lupdate reads only literals
 # What a hint says the step is (%1: its number), and the line on top of a revealed check / new approach.
 HINT_LABELS = {
-    "start": QT_TRANSLATE_NOOP(CONTEXT, "Step %1"),
-    "continue": QT_TRANSLATE_NOOP(CONTEXT, "Step %1"),
-    "reflect": QT_TRANSLATE_NOOP(CONTEXT, "Step %1 · Satori checks its work"),
-    "explore": QT_TRANSLATE_NOOP(CONTEXT, "Step %1 · Satori tries another way"),
+    "start": QT_TRANSLATE_NOOP("TutorController", "Step %1"),
+    "continue": QT_TRANSLATE_NOOP("TutorController", "Step %1"),
+    "reflect": QT_TRANSLATE_NOOP("TutorController", "Step %1 · Satori checks its work"),
+    "explore": QT_TRANSLATE_NOOP("TutorController", "Step %1 · Satori tries another way"),
 }
 REVEALED_NOTES = {
-    "reflect": QT_TRANSLATE_NOOP(CONTEXT, "Here Satori checked its own work."),
-    "explore": QT_TRANSLATE_NOOP(CONTEXT, "Here Satori found a flaw and changed its approach."),
+    "reflect": QT_TRANSLATE_NOOP("TutorController", "Here Satori checked its own work."),
+    "explore": QT_TRANSLATE_NOOP("TutorController", "Here Satori found a flaw and changed its approach."),
 }
 EXPLAIN_REQUEST = QT_TRANSLATE_NOOP(
-    CONTEXT,
+    "TutorController",
     "Explain step %1 of your solution above: why is it true, and how does it follow from the steps "
     "before it?",
 )
@@ -525,9 +525,8 @@ class TutorController(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             self.tr("Show the answer"),
-            arg(
-                self.tr("%1 steps are still hidden. Show the final answer now, before working them out?"),
-                hidden,
+            self.tr(
+                "%n steps are still hidden. Show the final answer now, before working them out?", "", hidden
             ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self._bar.window(),
@@ -560,12 +559,14 @@ class TutorController(QObject):
         shown = turn.reveal.shown_count()
         can_next = turn.reveal.can_advance(turn.available())
         can_answer = bool(turn.answer) and not turn.reveal.answer_shown
+        # %n: how many steps there are; %1: how many of them are shown.
+        short = arg(self.tr("%1 of %n steps", "", total), shown)
         if not turn.ended:
-            status = arg(self.tr("%1 of %2 steps shown; Satori is still writing."), shown, total)
-            short = arg(self.tr("%1 of %2 steps"), shown, total)
+            status = arg(self.tr("%1 of %n steps shown; Satori is still writing.", "", total), shown)
         elif not turn.reveal.all_shown(total):
-            status = arg(self.tr("%1 of %2 steps shown. Press Space or → for the next hint."), shown, total)
-            short = arg(self.tr("%1 of %2 steps"), shown, total)
+            status = arg(
+                self.tr("%1 of %n steps shown. Press Space or → for the next hint.", "", total), shown
+            )
         elif can_answer:
             status = self.tr("Every step is shown. Check your answer, or show Satori's.")
             short = self.tr("All steps shown")
