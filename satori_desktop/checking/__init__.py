@@ -6,10 +6,21 @@ answer key, by math-verify in a worker process. Qt-free; the window and `satori-
 * `worker`: the code of the worker process, the only place math-verify is imported.
 * `checker`: `AnswerChecker`, which owns the worker, its deadline and restarts.
 * `result`: `CheckResult` and the sentences its `reason` says.
+* `grouping`: answers of several sampled solutions grouped by equivalence, and their majority (issue 12).
 """
 
 from satori_desktop.checking.answers import display_latex
 from satori_desktop.checking.checker import DEFAULT_DEADLINE_S, AnswerChecker
+from satori_desktop.checking.grouping import AnswerGroup, Consensus, group_answers, majority
 from satori_desktop.checking.result import CheckResult
 
-__all__ = ["DEFAULT_DEADLINE_S", "AnswerChecker", "CheckResult", "display_latex"]
+__all__ = [
+    "DEFAULT_DEADLINE_S",
+    "AnswerChecker",
+    "AnswerGroup",
+    "CheckResult",
+    "Consensus",
+    "display_latex",
+    "group_answers",
+    "majority",
+]
