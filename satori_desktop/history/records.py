@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from satori_desktop.core.coat import ParsedTrace, Step, StepAction, parse_trace
+from satori_desktop.core.samples import SamplesRecord
 from satori_desktop.core.tutor import TutorRecord
 
 # How a turn ended: the engine's reasons, plus "interrupted" (the app was killed or the machine lost
@@ -81,6 +82,8 @@ class Turn:
     updated_at: float = 0.0
     # What the student revealed of it (tutor mode) and their answer checks; None when neither happened.
     tutoring: TutorRecord | None = None
+    # Every solution of a "solve several times" turn (its output is the chosen one); None for one answer.
+    samples: SamplesRecord | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -100,6 +103,7 @@ class Turn:
         data = asdict(self)
         data["steps"] = list(self.steps)
         data["tutoring"] = None if self.tutoring is None else json.loads(self.tutoring.to_json())
+        data["samples"] = None if self.samples is None else json.loads(self.samples.to_json())
         return data
 
 

@@ -100,11 +100,18 @@ def _v4_turn_tutoring(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE turns ADD COLUMN tutor_json TEXT")
 
 
+def _v5_turn_samples(conn: sqlite3.Connection) -> None:
+    # Every solution of a "solve several times" turn (core.samples.SamplesRecord as JSON); the turn's
+    # output is the chosen one.
+    conn.execute("ALTER TABLE turns ADD COLUMN samples_json TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_conversations_and_turns,
     _v2_full_text_search,
     _v3_tutor_mode,
     _v4_turn_tutoring,
+    _v5_turn_samples,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

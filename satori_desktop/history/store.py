@@ -37,6 +37,7 @@ import psutil
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.paths import data_dir
+from satori_desktop.core.samples import SamplesRecord
 from satori_desktop.core.tutor import TutorRecord
 from satori_desktop.history.recorder import TurnRecorder, TurnStart
 from satori_desktop.history.records import (
@@ -360,6 +361,20 @@ class HistoryStore:
 
         return bool(self._write(update, "save what was revealed"))
 
+    def save_samples(self, turn: int | TurnRecorder, record: SamplesRecord) -> bool:
+        """Keep every solution of a "solve several times" turn (a turn id, or the recorder recording it:
+        see save_tutoring). False when there is no such turn."""
+        payload = record.to_json()
+
+        def update(conn: sqlite3.Connection) -> bool:
+            turn_id = turn if isinstance(turn, int) else turn.turn_id
+            if turn_id is None:
+                return False
+            cursor = conn.execute("UPDATE turns SET samples_json = ? WHERE id = ?", (payload, turn_id))
+            return cursor.rowcount > 0
+
+        return bool(self._write(update, "save the solutions"))
+
     def delete(self, conversation_id: int, *, permanent: bool = False) -> bool:
         """Delete a conversation. It can be `restore`d (Undo) until purged (see PURGE_AFTER_S), unless
         `permanent` (the CLI, which has no Undo). False if there was no such conversation."""
@@ -549,8 +564,8 @@ class HistoryStore:
                         "SELECT id, conversation_id, position, question, output, steps_json, answer, "
                         "finish_reason, error, model_file, model_sha256, settings_json, prompt_tokens, "
                         "reused_prompt_tokens, generated_tokens, ttft_s, decode_tok_s, elapsed_s, "
-                        "created_at, updated_at, tutor_json FROM turns WHERE conversation_id = ? "
-                        "ORDER BY position",
+                        "created_at, updated_at, tutor_json, samples_json FROM turns "
+                        "WHERE conversation_id = ? ORDER BY position",
                         (conversation_id,),
                     ).fetchall()
                     if head is not None
@@ -575,7 +590,7 @@ class HistoryStore:
                 "SELECT t.id, t.conversation_id, t.position, t.question, t.output, t.steps_json, t.answer, "
                 "t.finish_reason, t.error, t.model_file, t.model_sha256, t.settings_json, t.prompt_tokens, "
                 "t.reused_prompt_tokens, t.generated_tokens, t.ttft_s, t.decode_tok_s, t.elapsed_s, "
-                "t.created_at, t.updated_at, t.tutor_json FROM turns t "
+                "t.created_at, t.updated_at, t.tutor_json, t.samples_json FROM turns t "
                 "JOIN conversations c ON c.id = t.conversation_id "
                 "WHERE t.id = ? AND c.deleted_at IS NULL",
                 (turn_id,),
@@ -707,6 +722,7 @@ def _turn_from_row(row: tuple[Any, ...]) -> Turn:
         created_at=row[18],
         updated_at=row[19],
         tutoring=TutorRecord.from_json(row[20]),
+        samples=SamplesRecord.from_json(row[21]),
     )
 
 

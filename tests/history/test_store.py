@@ -13,6 +13,7 @@ import pytest
 
 from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.paths import data_dir
+from satori_desktop.core.samples import SampleRecord, SamplesRecord
 from satori_desktop.core.tutor import CheckEntry, Reveal, TutorRecord
 from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine
 from satori_desktop.engine.types import GenerationRequest, LoadOptions
@@ -72,7 +73,7 @@ def test_the_file_is_in_wal_mode_with_the_current_schema(store: HistoryStore, hi
     store.create_conversation()
     conn = sqlite3.connect(history_file)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 5
     conn.close()
 
 
@@ -152,6 +153,28 @@ def test_what_was_revealed_is_kept_per_turn_from_the_moment_it_begins(store: His
     assert conversation is not None and conversation.turns[0].tutoring == turn.tutoring
     assert conversation.to_dict()["turns"][0]["tutoring"]["checks"][0]["match"] is True
     assert not store.save_tutoring(987654, first)  # no such turn
+
+
+def test_every_solution_of_a_solve_several_times_turn_is_kept(store: HistoryStore) -> None:
+    conversation_id = store.create_conversation()
+    recorder = store.begin_turn(conversation_id, "What is 2+3?")
+    record = SamplesRecord(
+        samples=(
+            SampleRecord("So $\\boxed{5}$.", "5", "stop", 7),
+            SampleRecord("Hence $\\boxed{6}$.", "6", "stop", 8),
+            SampleRecord("Thus $\\boxed{5}$.", "5", "length", 9),
+        ),
+        chosen=0,
+        groups=((0, 2), (1,)),
+    )
+    assert store.save_samples(recorder, record)
+    recorder.finish("stop", text="So $\\boxed{5}$.")
+    assert recorder.wait_saved(10) and recorder.turn_id is not None
+    turn = store.get_turn(recorder.turn_id)
+    assert turn is not None and turn.samples == record
+    assert turn.samples.agreeing == 2 and turn.samples.consensus == "5"
+    assert SamplesRecord.from_json('{"samples": [], "chosen": 0}') is None
+    assert SamplesRecord.from_json('{"samples": [{"text": "x"}], "chosen": 3}') is None
 
 
 def test_a_turn_without_tutoring_reads_as_none_and_a_damaged_value_as_none(
