@@ -49,6 +49,9 @@ from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
     WINDOW_TOKENS,
     Backend,
+    BatchDoneCallback,
+    BatchJob,
+    BatchTextCallback,
     FinishReason,
     GenerationRequest,
     GenerationResult,
@@ -56,6 +59,7 @@ from satori_desktop.engine.types import (
     LoadProgressCallback,
     LoadReport,
     TextCallback,
+    check_batch,
 )
 
 log = logging.getLogger(__name__)
@@ -515,6 +519,29 @@ class LlamaEngine:
         finally:
             llama.llama_sampler_free(sampler)
 
+    def generate_batch(
+        self,
+        jobs: Sequence[BatchJob],
+        *,
+        parallel: int,
+        on_text: BatchTextCallback | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> dict[str, GenerationResult]:
+        """The jobs one after another for now (the batched context comes next); same results and callbacks."""
+        check_batch(jobs, parallel)
+        results: dict[str, GenerationResult] = {}
+        cancelled = False
+        for job in jobs:
+            if cancelled:
+                result = GenerationResult("", "cancelled", 0, 0, 0, None, None)
+            else:
+                result = self.generate(job.request, _keyed(on_text, job.key))
+                cancelled = result.finish_reason == "cancelled"
+            results[job.key] = result
+            if on_done is not None:
+                on_done(job.key, result)
+        return results
+
     def _make_sampler(self, request: GenerationRequest) -> Any:
         llama = _llama_cpp()
         loaded = self._require_loaded()
@@ -711,6 +738,12 @@ class LlamaEngine:
             "and if it repeats, load the model with fewer GPU layers or on the CPU only."
         )
         return GenerationResult("", "error", len(prompt), reused, 0, None, None, error=message)
+
+
+def _keyed(on_text: BatchTextCallback | None, key: str) -> TextCallback | None:
+    if on_text is None:
+        return None
+    return lambda text: on_text(key, text)
 
 
 def _decode_failed_sentence(status: int) -> str:

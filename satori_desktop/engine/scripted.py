@@ -4,7 +4,9 @@ The GUI tests and `satori-desktop bench ui` need a producer of model output that
 and needs no model file, yet behaves like the real engine where the GUI can tell: text arrives piece by
 piece (roughly one token each, the COAT meta tokens whole), at a chosen rate or as fast as possible,
 `cancel()` from another thread stops it within one piece, a follow-up prompt reuses the prompt prefix it
-saw last, and the `GenerationResult` carries real counts and timings of what it streamed.
+saw last, and the `GenerationResult` carries real counts and timings of what it streamed. Its
+`generate_batch` streams several traces side by side, one piece per live job per step, with the real
+engine's continuous batching (a finished job's slot goes to the next waiting one).
 
 It never pretends to be a model: `LoadReport.architecture` is "scripted", and the window says so.
 """
@@ -16,15 +18,22 @@ import random
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from satori_desktop.engine.types import (
+    BatchDoneCallback,
+    BatchJob,
+    BatchTextCallback,
+    FinishReason,
     GenerationRequest,
     GenerationResult,
     LoadOptions,
     LoadReport,
     TextCallback,
+    check_batch,
 )
 
 log = logging.getLogger(__name__)
@@ -142,16 +151,7 @@ class ScriptedEngine:
         # A cancel that arrived before this call belongs to an earlier generation, as in the real engine.
         self._cancel.clear()
         if self._load_report is None:
-            return GenerationResult(
-                text="",
-                finish_reason="error",
-                prompt_tokens=0,
-                reused_prompt_tokens=0,
-                generated_tokens=0,
-                ttft_s=None,
-                decode_tok_s=None,
-                error="No model is loaded.",
-            )
+            return _no_model_result()
         started = time.perf_counter()
         prompt_pieces = self._splitter(request.prompt)
         reused = _common_prefix_length(prompt_pieces, self._evaluated)
@@ -197,6 +197,136 @@ class ScriptedEngine:
             ttft_s=None if first_piece_at is None else first_piece_at - started,
             decode_tok_s=decode_tok_s,
         )
+
+    def generate_batch(
+        self,
+        jobs: Sequence[BatchJob],
+        *,
+        parallel: int,
+        on_text: BatchTextCallback | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> dict[str, GenerationResult]:
+        """The traces, one per job in order (cycling as `generate` does), streamed side by side.
+
+        Each step gives every live job (at most `parallel`) its next piece; a job that ends hands its slot
+        to the next waiting job. `tokens_per_second` paces the steps, so each job streams at that rate.
+        Jobs that start together with the same prompt share its evaluation, as in the real engine: the
+        first counts it, the others report it reused. The single-answer prefix cache is left as it was.
+        """
+        check_batch(jobs, parallel)
+        self._cancel.clear()
+        results: dict[str, GenerationResult] = {}
+
+        def finish(key: str, result: GenerationResult) -> None:
+            results[key] = result
+            if on_done is not None:
+                on_done(key, result)
+
+        if self._load_report is None:
+            for job in jobs:
+                finish(job.key, _no_model_result())
+            return results
+        n_ctx = self._load_report.n_ctx
+        waiting = deque(jobs)
+        live: list[_ScriptedSlot] = []
+        started = time.perf_counter()
+        rate = self._tokens_per_second
+        step = 0
+        while waiting or live:
+            admitted: dict[str, int] = {}  # prompts started this step -> pieces, for sharing
+            while waiting and len(live) < parallel:
+                job = waiting.popleft()
+                prompt_pieces = self._splitter(job.request.prompt)
+                pieces = self._piece_lists[self._turn % len(self._piece_lists)]
+                self._turn += 1
+                reused = len(prompt_pieces) if job.request.prompt in admitted else 0
+                admitted[job.request.prompt] = len(prompt_pieces)
+                room = max(0, n_ctx - len(prompt_pieces))
+                live.append(
+                    _ScriptedSlot(
+                        job.key,
+                        pieces,
+                        min(job.request.max_tokens, room),
+                        len(prompt_pieces),
+                        reused,
+                        time.perf_counter(),
+                    )
+                )
+            if self._cancel.is_set():
+                break
+            if rate is not None:
+                delay = started + step / rate - time.perf_counter()
+                if delay > 0 and self._cancel.wait(delay):
+                    break
+            step += 1
+            still_live: list[_ScriptedSlot] = []
+            for slot in live:
+                if slot.position == len(slot.pieces):
+                    finish(slot.key, slot.result("stop"))
+                elif slot.position >= slot.limit:
+                    finish(slot.key, slot.result("length"))
+                else:
+                    piece = slot.pieces[slot.position]
+                    slot.position += 1
+                    if slot.first_piece_at is None:
+                        slot.first_piece_at = time.perf_counter()
+                    slot.out.append(piece)
+                    if on_text is not None:
+                        on_text(slot.key, piece)
+                    still_live.append(slot)
+            live = still_live
+        # Cancelled: the live jobs keep what they streamed, the waiting ones end without a piece.
+        for slot in live:
+            finish(slot.key, slot.result("cancelled"))
+        for job in waiting:
+            finish(
+                job.key,
+                GenerationResult("", "cancelled", len(self._splitter(job.request.prompt)), 0, 0, None, None),
+            )
+        return results
+
+
+@dataclass
+class _ScriptedSlot:
+    """A live job of `ScriptedEngine.generate_batch`: its trace and how far it got."""
+
+    key: str
+    pieces: list[str]
+    limit: int
+    prompt_tokens: int
+    reused_prompt_tokens: int
+    started_at: float
+    position: int = 0
+    first_piece_at: float | None = None
+    out: list[str] = field(default_factory=list)
+
+    def result(self, finish_reason: FinishReason) -> GenerationResult:
+        ended = time.perf_counter()
+        decode_tok_s = None
+        if self.first_piece_at is not None and len(self.out) > 1 and ended > self.first_piece_at:
+            decode_tok_s = (len(self.out) - 1) / (ended - self.first_piece_at)
+        return GenerationResult(
+            text="".join(self.out),
+            finish_reason=finish_reason,
+            prompt_tokens=self.prompt_tokens,
+            reused_prompt_tokens=self.reused_prompt_tokens,
+            generated_tokens=len(self.out),
+            ttft_s=None if self.first_piece_at is None else self.first_piece_at - self.started_at,
+            decode_tok_s=decode_tok_s,
+        )
+
+
+def _no_model_result() -> GenerationResult:
+    return GenerationResult(
+        text="",
+        finish_reason="error",
+        prompt_tokens=0,
+        reused_prompt_tokens=0,
+        generated_tokens=0,
+        ttft_s=None,
+        decode_tok_s=None,
+        error="No model is loaded.",
+    )
 
 
 def _common_prefix_length(a: Sequence[str], b: Sequence[str]) -> int:

@@ -6,7 +6,7 @@ they hold no llama.cpp objects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -97,6 +97,20 @@ class GenerationResult:
 TextCallback = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class BatchJob:
+    """One sequence of a batched generation: the caller's id for it and what to generate."""
+
+    key: str  # the caller's id for this sequence (a problem id, "sample-3", ...); unique within a batch
+    request: GenerationRequest  # its own prompt, max_tokens, temperature, top_p, seed, grammar
+
+
+# (job key, text piece) as the job's text streams; pieces of different jobs interleave.
+BatchTextCallback = Callable[[str, str], None]
+# A job finished (its slot is free again); called once per job, cancelled and failed ones included.
+BatchDoneCallback = Callable[[str, GenerationResult], None]
+
+
 class Engine(Protocol):
     """What the CLI and the GUI's engine worker need from an engine (real or scripted)."""
 
@@ -111,6 +125,33 @@ class Engine(Protocol):
         self, request: GenerationRequest, on_text: TextCallback | None = None
     ) -> GenerationResult: ...
 
+    def generate_batch(
+        self,
+        jobs: Sequence[BatchJob],
+        *,
+        parallel: int,
+        on_text: BatchTextCallback | None = None,
+        on_done: BatchDoneCallback | None = None,
+    ) -> dict[str, GenerationResult]:
+        """Generate every job, up to `parallel` sequences at a time (continuous batching).
+
+        When a job ends (end of generation, its max tokens, its own error) `on_done` hears its result and
+        the next waiting job takes its slot. `cancel()` ends every job within one step ("cancelled", jobs
+        that had not started included). A job's result is what `generate` would give for its request
+        alone (meta tokens as text); the return value holds every job's result by key.
+        """
+        ...
+
     def cancel(self) -> None: ...
 
     def unload(self) -> None: ...
+
+
+def check_batch(jobs: Sequence[BatchJob], parallel: int) -> None:
+    """Raise ValueError for a batch no engine can run: no slot, or two jobs under one key."""
+    if parallel < 1:
+        raise ValueError(f"parallel must be at least 1, not {parallel}")
+    keys = [job.key for job in jobs]
+    if len(set(keys)) != len(keys):
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"every job of a batch needs its own key; repeated: {', '.join(duplicates)}")
