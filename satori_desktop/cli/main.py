@@ -29,7 +29,18 @@ from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import configure_logging, log_file_path
 
 # Subcommand modules, in the order `--help` lists them.
-_COMMAND_MODULES = ("ask", "parse", "models", "export", "convert", "check", "history", "diagnostics", "bench")
+_COMMAND_MODULES = (
+    "ask",
+    "solve",
+    "parse",
+    "models",
+    "export",
+    "convert",
+    "check",
+    "history",
+    "diagnostics",
+    "bench",
+)
 
 log = logging.getLogger(__name__)
 

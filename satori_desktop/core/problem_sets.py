@@ -202,10 +202,11 @@ class ResultsFile:
         self.path = path
         self._fd: int | None = None
 
-    def open_for_resume(self) -> set[str]:
-        """Open the file for appending (creating it) and return the ids it already holds. A last line
-        without its newline (a crash mid-write) is cut off; a line that is not a result is left alone."""
-        done: set[str] = set()
+    def open_for_resume(self) -> dict[str, dict[str, Any]]:
+        """Open the file for appending (creating it) and return the results it already holds, by id
+        (`id_key`). A last line without its newline (a crash mid-write) is cut off; a line that is not a
+        result is left alone."""
+        done: dict[str, dict[str, Any]] = {}
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
         except OSError as exc:
@@ -224,7 +225,7 @@ class ResultsFile:
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     continue
                 if isinstance(record, dict) and "id" in record:
-                    done.add(id_key(record["id"]))
+                    done[id_key(record["id"])] = record
         except OSError as exc:
             os.close(fd)
             raise UserFacingError(

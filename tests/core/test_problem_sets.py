@@ -94,7 +94,7 @@ def test_a_missing_or_binary_file_is_one_sentence(tmp_path: Path) -> None:
 def test_results_are_whole_lines_and_a_resume_cuts_a_partial_last_line(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
     with ResultsFile(path) as results:
-        assert results.open_for_resume() == set()
+        assert results.open_for_resume() == {}
         results.append({"id": "a", "answer": "2"})
         results.append({"id": 7, "answer": "∑"})
     intact = path.read_bytes()
@@ -102,7 +102,7 @@ def test_results_are_whole_lines_and_a_resume_cuts_a_partial_last_line(tmp_path:
     with path.open("ab") as crashed:
         crashed.write(b'{"id": "b", "ans')
     with ResultsFile(path) as results:
-        assert results.open_for_resume() == {"a", "7"}
+        assert results.open_for_resume() == {"a": {"id": "a", "answer": "2"}, "7": {"id": 7, "answer": "∑"}}
         assert path.read_bytes() == intact
         results.append({"id": "b", "answer": "3"})
     lines = path.read_text(encoding="utf-8").splitlines()
