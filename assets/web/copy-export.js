@@ -36,6 +36,13 @@ export function pageBridge() {
   return clipboardBridge;
 }
 
+/* Ask Python to open solution `index` of a "solve several times" turn (samples.js). */
+export function openSample(turn, index) {
+  if (clipboardBridge && typeof clipboardBridge.open_sample === "function") {
+    clipboardBridge.open_sample(turnIndex(turn.el), index);
+  }
+}
+
 /* The answer card's copy controls, a split button: "Copy LaTeX" copies the answer's source as plain text
    (pasting into LaTeX, Markdown or an equation editor gets exactly the TeX; the text comes from the turn,
    what the answer op brought, never from the DOM); the arrow beside it, or Alt+Down / Down on the first

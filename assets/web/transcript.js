@@ -12,6 +12,7 @@
  *   dom.js           creating elements, and the page's icons
  *   i18n.js          the page's words in the app's language (the `strings` op)
  *   tutor.js         tutor mode (steps revealed one at a time, hints) and answer checks
+ *   samples.js       "Solve several times": a row per solution and the answer most agree on
  *
  * Python (satori_desktop/ui/transcript) turns the COAT events into small "ops" and calls
  * `satori.apply(ops)` at most once per frame. Markdown arrives as HTML made by markdown-it with raw HTML
@@ -41,6 +42,8 @@ import {
   untutor,
 } from "./turns.js";
 import { addCheck, setTutorStatus } from "./tutor.js";
+import { setSamples } from "./samples.js";
+import { openSample } from "./copy-export.js";
 
 /* Ops of tutor mode and answer checks (tutor.js), on the turn they name. */
 function applyTutorOp(op) {
@@ -65,6 +68,11 @@ function applyOp(op) {
     case "check":
       applyTutorOp(op);
       break;
+    case "samples": {
+      const turn = turnAt(op.turn);
+      if (turn) setSamples(turn, op, (index) => openSample(turn, index));
+      break;
+    }
     case "step": {
       const turn = ensureTurn();
       if (!turn.steps.has(op.index)) newStep(turn, op.index, op.action);

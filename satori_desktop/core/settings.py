@@ -94,6 +94,7 @@ NUMBER_LIMITS: dict[str, tuple[float, float]] = {
     "n_ctx": (MIN_CONTEXT_TOKENS, MAX_CONTEXT_TOKENS),
     "gpu_layers": (0, MAX_GPU_LAYERS),
     "n_threads": (1, MAX_THREADS),
+    "samples": (2, 16),
 }
 
 # What `engine.types.LoadOptions` takes: a change applies when the model is loaded again.
@@ -117,6 +118,9 @@ class Settings:
     gpu_layers: int | None = None
     # Decode threads; None: one per physical core.
     n_threads: int | None = None
+
+    # -- solve several times: how many solutions are sampled together (self-consistency) --
+    samples: int = 8
 
     # -- appearance --
     # Reflect/explore sections fold when the next step starts; True keeps every one open.
@@ -287,6 +291,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "n_ctx": _check_whole("n_ctx", optional=True),
     "gpu_layers": _check_whole("gpu_layers", optional=True),
     "n_threads": _check_whole("n_threads", optional=True),
+    "samples": _check_whole("samples"),
     "keep_sections_open": _check_bool,
     "theme": _check_choice(THEMES),
     "language": _check_choice(LANGUAGES),

@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from satori_desktop.ui.i18n.text import arg
+
 # Re-typeset the preview this long after the last key press; short enough to feel live.
 PREVIEW_DELAY_MS = 150
 # The preview grows with what it shows, within these bounds (pixels); beyond, it scrolls.
@@ -29,9 +31,11 @@ class PreviewWidget(Protocol):
 
 
 class ProblemEdit(QPlainTextEdit):
-    """A plain-text box where Enter submits and Shift+Enter inserts a line break."""
+    """A plain-text box where Enter submits, Ctrl+Enter submits to be solved several times, and
+    Shift+Enter inserts a line break."""
 
     submitted = Signal()
+    submitted_for_samples = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -45,14 +49,23 @@ class ProblemEdit(QPlainTextEdit):
                 event.accept()
                 self.submitted.emit()
                 return
+            if (
+                modifiers & Qt.KeyboardModifier.ControlModifier
+                and not modifiers & Qt.KeyboardModifier.AltModifier
+            ):
+                event.accept()
+                self.submitted_for_samples.emit()
+                return
         super().keyPressEvent(event)
 
 
 class Composer(QWidget):
-    """The problem box with Send and Stop. Signals: `question_submitted(str)`, `stop_requested()`."""
+    """The problem box with Send and Stop. Signals: `question_submitted(str)`, `stop_requested()`,
+    `samples_submitted(str)` (solve it several times: the button under Solve, or Ctrl+Enter)."""
 
     question_submitted = Signal(str)
     stop_requested = Signal()
+    samples_submitted = Signal(str)
 
     def __init__(self, preview: PreviewWidget | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +88,9 @@ class Composer(QWidget):
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setToolTip(self.tr("Stop the answer being written (Esc)"))
         self.stop_button.setEnabled(False)
+        self.samples_button = QPushButton(self)
+        self.samples_button.setObjectName("samplesButton")
+        self.set_samples(8)
 
         self._preview = preview
         self._preview_timer = QTimer(self)
@@ -83,6 +99,7 @@ class Composer(QWidget):
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.samples_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -104,10 +121,12 @@ class Composer(QWidget):
         self.setFocusProxy(self.editor)
 
         self.editor.submitted.connect(self._on_editor_submitted)
+        self.editor.submitted_for_samples.connect(self._on_samples_button_clicked)
         self.editor.textChanged.connect(self._on_editor_text_changed)
         self.editor.installEventFilter(self)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.stop_button.clicked.connect(self._on_stop_button_clicked)
+        self.samples_button.clicked.connect(self._on_samples_button_clicked)
         self._preview_timer.timeout.connect(self._on_preview_timer_timeout)
 
     # -- state the window drives -------------------------------------------------------------------------
@@ -121,6 +140,16 @@ class Composer(QWidget):
         """Whether a question can be sent at all (not before a model is loaded)."""
         self._accepting = accepting
         self._update_buttons()
+
+    def set_samples(self, count: int) -> None:
+        """How many solutions the "solve several times" button asks for."""
+        self.samples_button.setText(arg(self.tr("Solve %1×"), count))
+        self.samples_button.setToolTip(
+            arg(
+                self.tr("Solve it %1 times at once and show the answer most solutions agree on (Ctrl+Enter)"),
+                count,
+            )
+        )
 
     def text(self) -> str:
         return self.editor.toPlainText()
@@ -148,6 +177,9 @@ class Composer(QWidget):
     def _on_stop_button_clicked(self) -> None:
         self.stop_requested.emit()
 
+    def _on_samples_button_clicked(self) -> None:
+        self._submit(samples=True)
+
     def _on_editor_text_changed(self) -> None:
         self._update_buttons()
         if self._preview is not None:
@@ -165,15 +197,20 @@ class Composer(QWidget):
         if text:
             self._preview.set_text(text)
 
-    def _submit(self) -> None:
+    def _submit(self, *, samples: bool = False) -> None:
         question = self.text().strip()
         if not question or self._busy or not self._accepting:
             return
         self.editor.clear()
         # Sent with the Solve button, the focus would stay on it; a follow-up is typed in the box.
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.question_submitted.emit(question)
+        if samples:
+            self.samples_submitted.emit(question)
+        else:
+            self.question_submitted.emit(question)
 
     def _update_buttons(self) -> None:
-        self.send_button.setEnabled(self._accepting and not self._busy and bool(self.text().strip()))
+        ready = self._accepting and not self._busy and bool(self.text().strip())
+        self.send_button.setEnabled(ready)
+        self.samples_button.setEnabled(ready)
         self.stop_button.setEnabled(self._busy)

@@ -32,8 +32,9 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
-from satori_desktop.engine.types import Engine, GenerationRequest, LoadOptions
+from satori_desktop.engine.types import BatchJob, Engine, GenerationRequest, GenerationResult, LoadOptions
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
+from satori_desktop.ui.sampling import SamplesTracker
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class _Worker(QObject):
     load_progressed = Signal(float)  # 0.0 .. 1.0
     generation_streamed = Signal(object)  # StreamUpdate; `object` skips a QVariant copy
     generation_finished = Signal(object)  # TurnSummary
+    samples_streamed = Signal(object)  # SamplesUpdate
+    samples_finished = Signal(object)  # SamplesOutcome
     errored = Signal(str)
 
     def __init__(self, engine_factory: EngineFactory, cancel_state: _CancelState) -> None:
@@ -144,6 +147,48 @@ class _Worker(QObject):
             log.error("generation ended with an error: %s", summary.error)
         self.generation_finished.emit(summary)
 
+    @Slot(int, object)
+    def generate_samples(self, request_id: int, requests: tuple[GenerationRequest, ...]) -> None:
+        """Several solutions of one problem decoded together (`Engine.generate_batch`, one slot each)."""
+        tracker = SamplesTracker(request_id, len(requests))
+        engine = self._engine
+        if self._cancel_state.is_cancelled(request_id):
+            self.samples_finished.emit(tracker.outcome())
+            return
+        if engine is None or engine.load_report is None:
+            self.samples_finished.emit(
+                tracker.outcome(QCoreApplication.translate("EngineWorker", NO_MODEL_YET))
+            )
+            return
+        active: Engine = engine
+        jobs = [BatchJob(str(index), request) for index, request in enumerate(requests)]
+
+        def on_text(key: str, text: str) -> None:
+            if self._cancel_state.is_cancelled(request_id):
+                active.cancel()
+            update = tracker.feed(int(key), text)
+            if update is not None:
+                self.samples_streamed.emit(update)
+
+        def on_done(key: str, result: GenerationResult) -> None:
+            self.samples_streamed.emit(tracker.done(int(key), result))
+
+        error: str | None = None
+        self._cancel_state.begin(request_id)
+        try:
+            results = engine.generate_batch(jobs, parallel=len(jobs), on_text=on_text, on_done=on_done)
+        except UserFacingError as exc:
+            error = str(exc)
+        except Exception:
+            log.exception("generating several solutions failed")
+            error = _bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "generating the solutions"))
+        else:
+            for key, result in results.items():
+                tracker.done(int(key), result)  # any the engine did not report as done
+        finally:
+            self._cancel_state.end(request_id)
+        self.samples_finished.emit(tracker.outcome(error))
+
     @Slot()
     def shutdown(self) -> None:
         """Last request on the thread: release the model here, where it was loaded, then stop the loop."""
@@ -203,6 +248,8 @@ class EngineWorker(QObject):
     - `generation_streamed(StreamUpdate)`: the COAT events and the progress of one frame, at most one a frame.
     - `generation_finished(TurnSummary)`: once per `generate()`, also when it was cancelled before it started
       or failed (`finish_reason == "error"`, with the user's sentence in `error`).
+    - `samples_streamed(SamplesUpdate)` / `samples_finished(SamplesOutcome)`: the same for
+      `generate_samples()` (ui/sampling.py), once per call.
     - `errored(str)`: a load that failed, as one sentence for the user (the traceback, if any, is in the log).
     """
 
@@ -210,10 +257,13 @@ class EngineWorker(QObject):
     load_progressed = Signal(float)
     generation_streamed = Signal(object)
     generation_finished = Signal(object)
+    samples_streamed = Signal(object)
+    samples_finished = Signal(object)
     errored = Signal(str)
 
     _load_requested = Signal(object)  # a frozen LoadOptions
     _generate_requested = Signal(int, object)  # a frozen GenerationRequest: plain, immutable data
+    _samples_requested = Signal(int, object)  # a tuple of frozen GenerationRequests
     _shutdown_requested = Signal()
 
     def __init__(self, engine_factory: EngineFactory, parent: QObject | None = None) -> None:
@@ -226,11 +276,14 @@ class EngineWorker(QObject):
         # The worker lives on the other thread, so these connections are queued: requests run there, in order.
         self._load_requested.connect(self._worker.load)
         self._generate_requested.connect(self._worker.generate)
+        self._samples_requested.connect(self._worker.generate_samples)
         self._shutdown_requested.connect(self._worker.shutdown)
         self._worker.model_loaded.connect(self.model_loaded)
         self._worker.load_progressed.connect(self.load_progressed)
         self._worker.generation_streamed.connect(self.generation_streamed)
         self._worker.generation_finished.connect(self.generation_finished)
+        self._worker.samples_streamed.connect(self.samples_streamed)
+        self._worker.samples_finished.connect(self.samples_finished)
         self._worker.errored.connect(self.errored)
         self._next_request_id = 0
         self._stopped = False
@@ -259,6 +312,13 @@ class EngineWorker(QObject):
         self._next_request_id += 1
         if not self._stopped:
             self._generate_requested.emit(self._next_request_id, request)
+        return self._next_request_id
+
+    def generate_samples(self, requests: tuple[GenerationRequest, ...]) -> int:
+        """Queue several solutions of one problem, decoded together; `samples_finished` carries the id."""
+        self._next_request_id += 1
+        if not self._stopped:
+            self._samples_requested.emit(self._next_request_id, tuple(requests))
         return self._next_request_id
 
     def cancel(self) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.samples import SamplesRecord
 from satori_desktop.core.tutor import TutorRecord
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.background import BackgroundJob
@@ -151,6 +152,16 @@ class HistoryLink(QObject):
             return
         try:
             store.save_tutoring(turn, record)
+        except UserFacingError as exc:
+            self.failed.emit(str(exc))
+
+    def save_samples(self, record: SamplesRecord) -> None:
+        """Keep every solution of the "solve several times" turn being recorded."""
+        store, recorder = self._store, self._recorder
+        if store is None or recorder is None:
+            return
+        try:
+            store.save_samples(recorder, record)
         except UserFacingError as exc:
             self.failed.emit(str(exc))
 

@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core import paths
-from satori_desktop.core.coat import parse_trace
+from satori_desktop.core.coat import CoatParser, parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
-from satori_desktop.engine.types import GenerationRequest, LoadReport
+from satori_desktop.engine.types import FinishReason, GenerationRequest, LoadReport
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
@@ -51,6 +51,15 @@ from satori_desktop.ui.history_link import HistoryFactory, HistoryLink, open_his
 from satori_desktop.ui.history_sidebar import HistorySidebar
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.notice_bar import NoticeBar
+from satori_desktop.ui.samples_controller import SamplesController, SettledSamples
+from satori_desktop.ui.sampling import (
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    SAMPLE_TEMPERATURE,
+    SAMPLE_TOP_P,
+    SamplesOutcome,
+    SamplesUpdate,
+)
 from satori_desktop.ui.status_line import StatusLine
 from satori_desktop.ui.theme import apply_theme
 from satori_desktop.ui.transcript import ProblemPreview, TranscriptView
@@ -176,6 +185,9 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.tutor.explain_requested.connect(self._on_tutor_explain_requested)
+        # Solve several times (ui/samples_controller.py): the samples card, the grouping, each solution.
+        self.samples = SamplesController(self.transcript, self.tutor.checker, parent=self)
+        self.samples.settled.connect(self._on_samples_settled)
         self.tutor_bar.answer_edit.textEdited.connect(self._on_tutor_bar_answer_edited)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -208,9 +220,13 @@ class MainWindow(QMainWindow):
         self.transcript.page_ready.connect(self._on_transcript_page_ready)
         self.composer.question_submitted.connect(self._on_composer_question_submitted)
         self.composer.stop_requested.connect(self._on_composer_stop_requested)
+        self.composer.samples_submitted.connect(self._on_composer_samples_submitted)
+        self.composer.set_samples(settings.samples)
         worker.model_loaded.connect(self._on_worker_model_loaded)
         worker.generation_streamed.connect(self._on_worker_generation_streamed)
         worker.generation_finished.connect(self._on_worker_generation_finished)
+        worker.samples_streamed.connect(self._on_worker_samples_streamed)
+        worker.samples_finished.connect(self._on_worker_samples_finished)
         worker.errored.connect(self._on_worker_errored)
         worker.load_progressed.connect(self._on_worker_load_progressed)
 
@@ -429,32 +445,71 @@ class MainWindow(QMainWindow):
         self, question: str, *, replacing_turn_id: int | None = None, tutored: bool | None = None
     ) -> None:
         """`tutored`: hide the answer for the tutor to reveal (by default: when tutor mode is on)."""
-        prompt = self._conversation.ask(question)
         tutored = self.tutor.tutoring if tutored is None else tutored
+        prompt = self._begin_turn(question, tutored=tutored, replacing_turn_id=replacing_turn_id)
+        self._running_request = self._worker.generate(self._request_for(prompt))
+        self._update_busy_actions()
+
+    def solve_several_times(self, question: str, count: int | None = None) -> None:
+        """Solve `question` `count` times at once (the settings' number by default) and show the answer
+        most solutions agree on; the benchmark and tests call it as the composer's button does."""
+        if self.is_busy or not self.is_ready:
+            return
+        count = max(MIN_SAMPLES, min(MAX_SAMPLES, count or self._settings.samples))
+        prompt = self._begin_turn(question, tutored=False, samples=count)
+        base = self._request_for(prompt)
+        # Sampled, as self-consistency needs (ui/sampling.py says why these values); a set seed makes
+        # each solution repeatable (seed, seed + 1, ...).
+        seed = self._settings.seed
+        requests = tuple(
+            replace(
+                base,
+                temperature=SAMPLE_TEMPERATURE,
+                top_p=SAMPLE_TOP_P,
+                seed=None if seed is None else seed + index,
+            )
+            for index in range(count)
+        )
+        self._running_request = self._worker.generate_samples(requests)
+        self.samples.start(len(self.transcript.texts) - 1, count, question, self._running_request)
+        self._update_busy_actions()
+
+    def _begin_turn(
+        self,
+        question: str,
+        *,
+        tutored: bool,
+        replacing_turn_id: int | None = None,
+        samples: int | None = None,
+    ) -> str:
+        """A new turn on the page, in the history and the conversation; returns the prompt to answer."""
+        prompt = self._conversation.ask(question)
         self.composer.set_busy(True)
         self.new_action.setEnabled(False)
         self.sidebar.setEnabled(False)  # the conversation being answered stays the one shown
         self.transcript.begin_turn(question, tutored=tutored)
         self.status_line.show_started()
+        settings = {
+            "max_new_tokens": self._settings.max_new_tokens,
+            "temperature": self._settings.temperature,
+            "top_p": self._generation_defaults.top_p,
+            "seed": self._settings.seed,
+            "n_ctx": self._settings.n_ctx,
+            "gpu_layers": self._settings.gpu_layers,
+        }
+        if samples is not None:
+            settings.update(samples=samples, temperature=SAMPLE_TEMPERATURE, top_p=SAMPLE_TOP_P)
         self.history.begin_turn(
             question,
             model_file=None if self._model_path is None else str(self._model_path),
             model_sha256=self._model_sha256,
-            settings={
-                "max_new_tokens": self._settings.max_new_tokens,
-                "temperature": self._settings.temperature,
-                "top_p": self._generation_defaults.top_p,
-                "seed": self._settings.seed,
-                "n_ctx": self._settings.n_ctx,
-                "gpu_layers": self._settings.gpu_layers,
-            },
+            settings=settings,
             replacing_turn_id=replacing_turn_id,
         )
         self.tutor.turn_begun(tutored=tutored)
         if self.history.conversation_id is not None:
             self.sidebar.set_current(self.history.conversation_id)
-        self._running_request = self._worker.generate(self._request_for(prompt))
-        self._update_busy_actions()
+        return prompt
 
     def _request_for(self, prompt: str) -> GenerationRequest:
         """The decoding options the settings give (the model card's greedy by default)."""
@@ -469,6 +524,9 @@ class MainWindow(QMainWindow):
     def _update_busy_actions(self) -> None:
         self.stop_action.setEnabled(self.is_busy)
         self.import_action.setEnabled(not self.is_busy)
+
+    def _on_composer_samples_submitted(self, question: str) -> None:
+        self.solve_several_times(question)
 
     def _on_composer_stop_requested(self) -> None:
         if self.is_busy:
@@ -487,6 +545,35 @@ class MainWindow(QMainWindow):
     def _on_worker_generation_finished(self, summary: TurnSummary) -> None:
         if summary.request_id != self._running_request:
             return
+        self._finish_turn(summary)
+
+    def _on_worker_samples_streamed(self, update: SamplesUpdate) -> None:
+        if update.request_id == self._running_request and not self._closing:
+            self.samples.show_progress(update)
+
+    def _on_worker_samples_finished(self, outcome: SamplesOutcome) -> None:
+        if outcome.request_id != self._running_request:
+            return
+        if self._closing or not self.samples.settle(outcome):
+            # Nothing came out: the turn ends as the single-answer path would end it.
+            reason: FinishReason = "error" if outcome.error is not None else "cancelled"
+            self._finish_turn(TurnSummary(outcome.request_id, reason, error=outcome.error))
+        # Otherwise the answers are being grouped; `_on_samples_settled` ends the turn.
+
+    def _on_samples_settled(self, settled: SettledSamples) -> None:
+        if settled.summary.request_id != self._running_request:
+            return
+        chosen = settled.record.samples[settled.record.chosen].text
+        parser = CoatParser()
+        events = parser.feed(chosen) + parser.finish()
+        if not self._closing:
+            self.transcript.apply_events(events)
+            self.tutor.add_events(events)
+        self.history.append(chosen)
+        self.history.save_samples(settled.record)
+        self._finish_turn(settled.summary)
+
+    def _finish_turn(self, summary: TurnSummary) -> None:
         self._running_request = None
         self._update_busy_actions()
         self.composer.set_busy(False)
@@ -660,6 +747,7 @@ class MainWindow(QMainWindow):
         """An empty transcript; the next question starts a new stored conversation."""
         if self.is_busy:
             return
+        self.samples.clear()
         self._conversation = Conversation()
         self.history.conversation_id = None
         self.sidebar.set_current(None)
@@ -777,10 +865,13 @@ class MainWindow(QMainWindow):
             return
         self.transcript.clear()
         self.tutor.show_conversation(stored.tutor_mode)
+        self.samples.clear()
         conversation = Conversation()
-        for turn in stored.turns:
+        for position, turn in enumerate(stored.turns):
             self.transcript.show_stored_turn(turn, tutored=bool(turn.tutoring and turn.tutoring.tutored))
             self.tutor.stored_turn_shown(turn)
+            if turn.samples is not None:
+                self.samples.show_stored(position, turn.question, turn.samples)
             if turn.finish_reason != "error":  # a failed turn left nothing to continue from
                 conversation.turns.append(Turn(turn.question, turn.output))
         self._conversation = conversation
@@ -911,6 +1002,7 @@ class MainWindow(QMainWindow):
         # Cancels a running answer and joins the engine thread; no terminate(), no hung process.
         if not self._worker.shutdown():
             log.error("closing while the engine thread is still busy")
+        self.samples.wait()
         self.tutor.close()  # its answer checker's worker process
         self.sidebar.set_store(None)
         self.history.close()  # after the engine: what the last answer wrote is saved

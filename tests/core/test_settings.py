@@ -60,6 +60,7 @@ def test_round_trip(satori_home: Path) -> None:
         "models_dir": "/data/models",
         "n_ctx": None,
         "n_threads": None,
+        "samples": 8,
         "schema_version": SCHEMA_VERSION,
         "seed": None,
         "temperature": 0.0,

@@ -133,6 +133,10 @@
         <source>checking your answer</source>
         <translation>检查你的答案</translation>
     </message>
+    <message>
+        <source>comparing the answers</source>
+        <translation>比较答案</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -155,6 +159,14 @@
     <message>
         <source>Stop the answer being written (Esc)</source>
         <translation>停止正在生成的回答（Esc）</translation>
+    </message>
+    <message>
+        <source>Solve %1×</source>
+        <translation>解 %1 次</translation>
+    </message>
+    <message>
+        <source>Solve it %1 times at once and show the answer most solutions agree on (Ctrl+Enter)</source>
+        <translation>同时解 %1 次，并显示多数解答一致的答案（Ctrl+Enter）</translation>
     </message>
 </context>
 <context>
@@ -418,6 +430,10 @@
     <message>
         <source>generating the answer</source>
         <translation>生成回答</translation>
+    </message>
+    <message>
+        <source>generating the solutions</source>
+        <translation>生成这些解答</translation>
     </message>
 </context>
 <context>
@@ -1049,6 +1065,56 @@
     <message>
         <source>Dismiss</source>
         <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>SampleDialog</name>
+    <message>
+        <source>Solution %1 of %2</source>
+        <translation>第 %1 个解答（共 %2 个）</translation>
+    </message>
+</context>
+<context>
+    <name>SamplesController</name>
+    <message>
+        <source>None of the %1 solutions has a final answer.</source>
+        <translation>%1 个解答都没有给出最终答案。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 solutions agree:</source>
+        <translation>%2 个解答中有 %1 个一致：</translation>
+    </message>
+    <message>
+        <source>Solving %1 times: %2 done…</source>
+        <translation>正在解 %1 次：已完成 %2 个…</translation>
+    </message>
+    <message>
+        <source>Stopped before the solutions were in.</source>
+        <translation>在解答完成之前已停止。</translation>
+    </message>
+    <message>
+        <source>%1 tokens…</source>
+        <translation>%1 个词元…</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>%1 tokens, cut off at the limit</source>
+        <translation>%1 个词元，达到上限被截断</translation>
+    </message>
+    <message>
+        <source>%1 tokens</source>
+        <translation>%1 个词元</translation>
+    </message>
+    <message>
+        <source>Solution %1</source>
+        <translation>第 %1 个解答</translation>
     </message>
 </context>
 <context>

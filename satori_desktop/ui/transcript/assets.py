@@ -40,6 +40,7 @@ REQUIRED_FILES = (
     "web/summary.js",
     "web/turns.js",
     "web/tutor.js",
+    "web/samples.js",
     "katex/katex.min.js",
     "katex/katex.min.css",
     "katex/fonts/KaTeX_Main-Regular.woff2",

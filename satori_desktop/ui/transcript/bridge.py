@@ -8,7 +8,8 @@ turn opens the native copy menu (copy_menu.py says why native). Two ways were po
   whatever script runs in the page, with rich formats (`execCommand('copy')` copies HTML), and reading
   becomes a setting away. It could not write the formats Word and LibreOffice read anyway: Chromium
   renames custom clipboard formats.
-- A `QWebChannel` with a single object and two slots: `copy_text(str)` and `show_menu(request)`. Python
+- A `QWebChannel` with a single object and two slots: `copy_text(str)` and `show_menu(request)` (and a
+  third, `open_sample(turn, index)`, for a click on a row of a "solve several times" card). Python
   decides what reaches the clipboard: from `copy_text` plain text only (`QClipboard.setText`: no HTML, no
   images, nothing a word processor would interpret), of bounded size; from the menu only the formats
   Python builds itself (ui/clipboard.py) out of the TeX and the model's text. The page can never read the
@@ -50,9 +51,15 @@ class ClipboardBridge(QObject):
     """Published on the transcript page's web channel; `copy_text` and `show_menu` are its slots.
     `on_menu_request` gets each well-formed menu request (the view opens the menu)."""
 
-    def __init__(self, parent: QObject, on_menu_request: Callable[[CopyRequest], None]) -> None:
+    def __init__(
+        self,
+        parent: QObject,
+        on_menu_request: Callable[[CopyRequest], None],
+        on_sample_request: Callable[[int, int], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._on_menu_request = on_menu_request
+        self._on_sample_request = on_sample_request
 
     @Slot(str, result=bool)
     def copy_text(self, text: str) -> bool:
@@ -76,6 +83,16 @@ class ClipboardBridge(QObject):
             )
             return
         self._on_menu_request(request)
+
+    @Slot(int, int)
+    def open_sample(self, turn: int, index: int) -> None:
+        """The page's click on solution `index` of turn `turn`'s samples card (checked: small numbers)."""
+        if self._on_sample_request is None:
+            return
+        if not (0 <= turn < 1_000_000 and 0 <= index < 1_000):
+            log.info("refused an open_sample request from the page (%s, %s)", turn, index)
+            return
+        self._on_sample_request(turn, index)
 
     def event(self, event: QEvent) -> bool:
         # `deleteLater()` called through the channel: the page does not decide when the bridge goes (its

@@ -15,7 +15,8 @@ window's language: ui/i18n/page.py). Tutor mode and answer checks (assets/web/tu
 `{"op": "turn", ..., "tutored": true}`, `{"op": "reveal", "turn", "index", "level", "label", "hint_html",
 "note"}`, `{"op": "reveal_answer", "turn"}`, `{"op": "tutor_status", "turn", "text"}`, `{"op": "untutor",
 "turn"}`, `{"op": "check", "turn", "verdict", "text", "student_label", "student_tex", "reference_label",
-"reference_tex"}`.
+"reference_tex"}`. Solve several times (assets/web/samples.js): `{"op": "samples", "turn", "head",
+"consensus_tex", "rows": [{"index", "label", "status", "answer_tex", "agree", "state"}]}`.
 
 This is where the typed events (`core.coat`) and the end-of-turn summary (`engine.streaming.TurnSummary`)
 become JSON, once: `page_summary` picks what the page's footer shows.
@@ -85,6 +86,13 @@ class TranscriptFeed:
 
     def untutor(self, turn: int) -> None:
         self._ops.append({"op": "untutor", "turn": turn})
+
+    def samples(self, turn: int, *, head: str, consensus_tex: str, rows: list[dict[str, Any]]) -> None:
+        """The samples card of turn `turn`, whole: its head line, the agreed answer ("" while solving)
+        and one row per solution."""
+        self._ops.append(
+            {"op": "samples", "turn": turn, "head": head, "consensus_tex": consensus_tex, "rows": rows}
+        )
 
     def add_check(
         self,

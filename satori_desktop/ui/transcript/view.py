@@ -68,6 +68,8 @@ class TranscriptView(QWebEngineView):
 
     page_ready = Signal()
     page_updated = Signal(int)
+    # A row of a "solve several times" card was clicked: (turn position, solution index).
+    sample_requested = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +85,9 @@ class TranscriptView(QWebEngineView):
         script = channel_script()
         if script is not None:
             self._page.scripts().insert(script)
-            self._bridge = ClipboardBridge(self, _weakly(self._on_bridge_menu_requested))
+            self._bridge = ClipboardBridge(
+                self, _weakly(self._on_bridge_menu_requested), _weakly(self._on_bridge_sample_requested)
+            )
             self._channel = QWebChannel(self._page)
             self._channel.registerObject(BRIDGE_NAME, self._bridge)
             self._page.setWebChannel(self._channel)
@@ -177,6 +181,10 @@ class TranscriptView(QWebEngineView):
         self._feed.untutor(turn)
         self._schedule()
 
+    def show_samples(self, turn: int, *, head: str, consensus_tex: str, rows: list[dict[str, Any]]) -> None:
+        self._feed.samples(turn, head=head, consensus_tex=consensus_tex, rows=rows)
+        self._schedule()
+
     def add_check(
         self,
         turn: int,
@@ -230,6 +238,9 @@ class TranscriptView(QWebEngineView):
         zoom = self.zoomFactor()
         x = round(request.x * zoom) - (menu.sizeHint().width() if request.align_right else 0)
         menu.popup(self.mapToGlobal(QPoint(x, round(request.y * zoom))))
+
+    def _on_bridge_sample_requested(self, turn: int, index: int) -> None:
+        self.sample_requested.emit(turn, index)
 
     def _show_copy_notice(self, text: str, ok: bool) -> None:
         if self._ready:

@@ -353,6 +353,10 @@ class TutorController(QObject):
 
     # -- internals -----------------------------------------------------------------------------------------
 
+    def checker(self) -> AnswerChecker:
+        """The window's one answer checker (its worker process), shared with "solve several times"."""
+        return self._ensure_checker()
+
     def _ensure_checker(self) -> AnswerChecker:
         if self._checker is None:
             if self._checker_factory is not None:
