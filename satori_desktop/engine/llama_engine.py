@@ -33,9 +33,9 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.backends import (
@@ -61,6 +61,9 @@ from satori_desktop.engine.types import (
     TextCallback,
     check_batch,
 )
+
+if TYPE_CHECKING:
+    from satori_desktop.engine.batched import BatchContext
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +274,9 @@ class _Loaded:
     # Greedy chain that runs inside the model's graph (argmax on the GPU): None when not used.
     backend_greedy: Any = None
     backend_greedy_attached: bool = False
+    # Chains attached once and detached since: llama.cpp initialises a chain for the graph only once (a
+    # second llama_set_sampler with it aborts), so a re-attach takes a fresh one; freed after the context.
+    backend_greedy_used: list[Any] = field(default_factory=list)
 
 
 class LlamaEngine:
@@ -287,6 +293,7 @@ class LlamaEngine:
         self._piece_buf = ctypes.create_string_buffer(_PIECE_BUFFER_START)
         self._abort_callback: Any = None
         self._owner_thread: int | None = None  # the thread that loaded the model, which must free it
+        self._batch_context: BatchContext | None = None  # generate_batch's context, kept for the next batch
 
     # -- loading ---------------------------------------------------------------------------------------
 
@@ -436,11 +443,16 @@ class LlamaEngine:
         self._report = None
         self._evaluated = []
         self._pieces = {}
+        batch_context, self._batch_context = self._batch_context, None
+        if batch_context is not None:
+            batch_context.close()
         if loaded is not None:
             llama = _llama_cpp()
             llama.llama_free(loaded.ctx)
             if loaded.backend_greedy is not None:  # after the context, which points at it
                 llama.llama_sampler_free(loaded.backend_greedy)
+            for chain in loaded.backend_greedy_used:
+                llama.llama_sampler_free(chain)
             llama.llama_model_free(loaded.model)
 
     def __del__(self) -> None:
@@ -527,20 +539,65 @@ class LlamaEngine:
         on_text: BatchTextCallback | None = None,
         on_done: BatchDoneCallback | None = None,
     ) -> dict[str, GenerationResult]:
-        """The jobs one after another for now (the batched context comes next); same results and callbacks."""
+        """Up to `parallel` jobs decoded together in a batch context of their own (engine/batched.py).
+
+        The single-answer context and its KV-prefix reuse are not touched. A job that cannot run (its
+        prompt does not fit, its grammar does not parse, a failed decode) ends alone with a sentence.
+        """
+        from satori_desktop.engine import batched
+
         check_batch(jobs, parallel)
-        results: dict[str, GenerationResult] = {}
-        cancelled = False
-        for job in jobs:
-            if cancelled:
-                result = GenerationResult("", "cancelled", 0, 0, 0, None, None)
-            else:
-                result = self.generate(job.request, _keyed(on_text, job.key))
-                cancelled = result.finish_reason == "cancelled"
-            results[job.key] = result
-            if on_done is not None:
-                on_done(job.key, result)
-        return results
+        loaded = self._require_loaded()
+        llama = _llama_cpp()
+        self._cancel.clear()
+        n_ctx_train = int(llama.llama_model_n_ctx_train(loaded.model))
+        parts = batched.EngineParts(
+            llama=llama,
+            model=loaded.model,
+            vocab=loaded.vocab,
+            stop_ids=loaded.stop_ids,
+            n_seq_tokens=n_ctx_train if n_ctx_train > 0 else loaded.n_ctx,
+            n_threads=int(llama.llama_n_threads(loaded.ctx)),
+            n_threads_batch=int(llama.llama_n_threads_batch(loaded.ctx)),
+            backend_greedy=loaded.backend_greedy is not None,
+            tokenize=self._tokenize,
+            piece=self._cached_piece,
+            make_sampler=self._make_sampler,
+            cancel=self._cancel,
+        )
+        prepared = batched.prepare_jobs(parts, jobs)
+        parallel = max(1, min(parallel, len(prepared)))
+        n_ctx = batched.context_size(
+            [batched.job_need(job, parts.n_seq_tokens) for job in prepared], parallel
+        )
+        context = self._batch_context
+        if context is not None and not context.fits(n_ctx, parallel):
+            self._batch_context = None
+            context.close()
+            context = None
+        if context is None:
+            try:
+                with _native_errors_logged():
+                    context = batched.BatchContext(parts, n_ctx=n_ctx, n_seq_max=parallel)
+            except MemoryError:
+                log.exception("no batch context for %d sequences", parallel)
+                sentence = batched.no_room_sentence(n_ctx, parallel)
+                results: dict[str, GenerationResult] = {}
+                for job in prepared:
+                    results[job.job.key] = GenerationResult(
+                        "", "error", len(job.tokens), 0, 0, None, None, error=job.error or sentence
+                    )
+                    if on_done is not None:
+                        on_done(job.job.key, results[job.job.key])
+                return results
+            self._batch_context = context
+        return batched.BatchRun(parts, context, prepared, parallel, on_text, on_done).run()
+
+    def _cached_piece(self, token: int) -> bytes:
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self._piece(token)
+        return piece
 
     def _make_sampler(self, request: GenerationRequest) -> Any:
         llama = _llama_cpp()
@@ -570,6 +627,14 @@ class LlamaEngine:
         chain a request built stays the single source of truth for everything else (grammar, sampling).
         """
         if loaded.backend_greedy is None or wanted == loaded.backend_greedy_attached:
+            return
+        if not wanted:
+            llama.llama_set_sampler(loaded.ctx, 0, None)
+            loaded.backend_greedy_attached = False
+            loaded.backend_greedy_used.append(loaded.backend_greedy)
+            chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+            loaded.backend_greedy = chain  # fresh, for the next greedy request
             return
         attached = llama.llama_set_sampler(loaded.ctx, 0, loaded.backend_greedy if wanted else None)
         loaded.backend_greedy_attached = bool(wanted and attached)
@@ -738,12 +803,6 @@ class LlamaEngine:
             "and if it repeats, load the model with fewer GPU layers or on the CPU only."
         )
         return GenerationResult("", "error", len(prompt), reused, 0, None, None, error=message)
-
-
-def _keyed(on_text: BatchTextCallback | None, key: str) -> TextCallback | None:
-    if on_text is None:
-        return None
-    return lambda text: on_text(key, text)
 
 
 def _decode_failed_sentence(status: int) -> str:

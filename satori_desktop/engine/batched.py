@@ -1,0 +1,559 @@
+"""Batched multi-sequence generation: many answers decoded together in one llama.cpp context.
+
+On a GPU one answer leaves most of the hardware idle; decoding k sequences in one `llama_decode` per step
+costs little more than one. This module runs `LlamaEngine.generate_batch` on its own `llama_context`, made
+from the loaded model with `n_seq_max` slots and a unified KV cache (the high-level `Llama` can set
+neither), so the single-answer context, its KV-prefix reuse and its hot loop stay exactly as they were.
+
+How a batch runs (continuous batching with chunked prefill, as llama-server does):
+
+* Up to `parallel` jobs hold a slot (a sequence id). Each step is one `llama_batch`: the next token of
+  every decoding slot (with logits), then as many prompt tokens of newly started slots as fit in
+  `PROMPT_BATCH` (logits only on a prompt's last token), then one `llama_decode`.
+* Prompt sharing: jobs that start together with the same prompt form one prefill unit whose tokens go
+  into the batch once with every member's sequence id (llama.cpp's examples/batched); all members then
+  sample from that one set of logits with their own samplers. A job that starts later copies the longest
+  prompt prefix it has in common with a live slot or with a finished job's kept prompt
+  (`llama_memory_seq_cp`: in a unified cache the cells are shared, not duplicated) and evaluates only
+  the rest, so the k-th solution of a question, or the instruction every problem of a set starts with,
+  is evaluated once.
+* Each slot has its own sampler chain (the engine's `_make_sampler`: grammar, temperature, top-p, its
+  own seed), its own incremental UTF-8 decoder and its own end-of-generation check. A slot that ends
+  drops its answer's cells (`llama_memory_seq_rm`; its prompt's cells stay until the sequence is
+  reused, as a donor) and its slot goes to the next waiting job at once.
+* Greedy slots use a backend greedy sampler per sequence where the single-answer path does (GPU), so
+  the host does not scan the logits of every sequence at every step.
+
+Sizing: a job needs its prompt plus its max tokens, cut to the model's trained context (`n_ctx_train`,
+or the loaded context where the model does not say): a job whose prompt alone does not fit fails alone
+with a sentence, and one whose prompt plus max tokens does not fit stops at the end of its context with
+finish reason "length", exactly as `generate` does. The context holds the `parallel` largest needs at
+once, so a live slot can never run out of cells; if memory for that context cannot be found, every job
+fails with a sentence that says to solve fewer at a time or to allow fewer tokens.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from satori_desktop.engine.types import (
+    WINDOW_TOKENS,
+    BatchDoneCallback,
+    BatchJob,
+    BatchTextCallback,
+    FinishReason,
+    GenerationRequest,
+    GenerationResult,
+)
+
+log = logging.getLogger(__name__)
+
+# Tokens per step (and per llama_decode micro-batch): the decoding slots' next tokens first, prompt
+# tokens of starting slots in the rest. The single-answer path's prompt batch, for the same reason.
+PROMPT_BATCH = 512
+# Cells rounded up to this multiple (llama.cpp pads the KV cache to 256 anyway).
+CONTEXT_ROUNDING = 256
+
+
+@dataclass(frozen=True)
+class EngineParts:
+    """What a batch needs of the loaded engine, handed over by `LlamaEngine.generate_batch`."""
+
+    llama: Any  # the llama_cpp module
+    model: Any  # llama_model_p
+    vocab: Any  # llama_vocab_p
+    stop_ids: frozenset[int]
+    n_seq_tokens: int  # the most tokens one sequence may hold (prompt plus answer)
+    n_threads: int
+    n_threads_batch: int
+    backend_greedy: bool  # greedy slots sample in the graph (as the single-answer path does on a GPU)
+    tokenize: Callable[[str], list[int]]
+    piece: Callable[[int], bytes]  # the bytes of a token, special tokens spelt out (cached)
+    make_sampler: Callable[[GenerationRequest], Any]  # a llama_sampler chain the caller frees
+    cancel: threading.Event
+
+
+class BatchContext:
+    """A llama_context with `n_seq_max` sequences in one unified KV cache, and the batch it decodes.
+
+    Kept by the engine between batches of the same shape (creating a large KV cache costs time) and
+    freed on unload, on the engine's thread.
+    """
+
+    def __init__(self, parts: EngineParts, *, n_ctx: int, n_seq_max: int) -> None:
+        llama = parts.llama
+        self.llama = llama
+        self.n_ctx = n_ctx
+        self.n_seq_max = n_seq_max
+        self.capacity = max(PROMPT_BATCH, n_seq_max)
+        params = llama.llama_context_default_params()
+        params.n_ctx = n_ctx
+        params.n_batch = self.capacity
+        params.n_ubatch = self.capacity
+        params.n_seq_max = n_seq_max
+        params.kv_unified = True
+        params.n_threads = parts.n_threads
+        params.n_threads_batch = parts.n_threads_batch
+        params.no_perf = True
+        self.ctx = llama.llama_init_from_model(parts.model, params)
+        if not self.ctx:
+            raise MemoryError(f"llama.cpp could not create a {n_ctx}-token context for {n_seq_max} sequences")
+        self.memory = llama.llama_get_memory(self.ctx)
+        # Backend greedy chains attached to sequences (by seq id) while greedy jobs hold them, and every
+        # chain ever attached: llama.cpp initialises a chain for the graph once (attaching one a second
+        # time aborts), so each attach takes a fresh chain; all are freed after the context.
+        self.backend_greedy = parts.backend_greedy
+        self.greedy_attached: set[int] = set()
+        self.greedy_chains: list[Any] = []
+        self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
+
+    def fits(self, n_ctx: int, n_seq_max: int) -> bool:
+        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx
+
+    def attach_greedy(self, seq: int, wanted: bool) -> None:
+        """Let the graph pick `seq`'s greedy tokens, or stop it (each change makes llama.cpp re-plan the
+        graph, so a sequence keeps its chain from one greedy job to the next)."""
+        if not self.backend_greedy or wanted == (seq in self.greedy_attached):
+            return
+        llama = self.llama
+        if not wanted:
+            llama.llama_set_sampler(self.ctx, seq, None)
+            self.greedy_attached.discard(seq)
+            return
+        chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+        llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+        self.greedy_chains.append(chain)
+        if llama.llama_set_sampler(self.ctx, seq, chain):
+            self.greedy_attached.add(seq)
+        else:
+            log.info("backend sampling is not available for batched sequences; sampling on the host")
+            llama.llama_set_sampler(self.ctx, seq, None)
+            self.backend_greedy = False
+
+    def close(self) -> None:
+        llama = self.llama
+        llama.llama_batch_free(self.batch)
+        llama.llama_free(self.ctx)
+        for chain in self.greedy_chains:  # after the context, which points at them
+            llama.llama_sampler_free(chain)
+        self.greedy_chains = []
+
+
+@dataclass
+class _Job:
+    job: BatchJob
+    tokens: list[int]
+    error: str | None = None
+
+
+@dataclass
+class _Slot:
+    """A job holding a sequence id: its sampler, decoder and what it produced so far."""
+
+    key: str
+    seq: int
+    prompt: list[int]
+    limit: int
+    sampler: Any
+    check_eog: bool
+    t_start: float
+    reused: int = 0
+    decoder: Any = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"))
+    parts: list[str] = field(default_factory=list)
+    generated: int = 0
+    position: int = 0  # where the next token of this sequence goes
+    pending: int = -1  # the sampled token to decode in the next step
+    sample_index: int = -1  # the index of this step's logits for this slot, -1 for none
+    decoding: bool = False  # its prompt is in, it samples every step
+    t_first: float | None = None
+    marks: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Prefill:
+    """Prompt tokens still to go into the batch, shared by every slot in `slots` (same prompt)."""
+
+    tokens: list[int]
+    cursor: int  # tokens already in the sequences' cells (copied from a donor, or decoded)
+    slots: list[_Slot]
+    started: bool = False  # tokens of it have gone into a batch: no one joins any more
+
+
+def context_size(needs: Sequence[int], parallel: int) -> int:
+    """Cells for the `parallel` largest needs at once, rounded up as llama.cpp pads the cache."""
+    total = sum(sorted(needs, reverse=True)[:parallel]) or 1
+    return -(-total // CONTEXT_ROUNDING) * CONTEXT_ROUNDING
+
+
+def no_room_sentence(n_ctx: int, parallel: int) -> str:
+    return (
+        f"There is not enough memory for {parallel} answers at once (a {n_ctx:,}-token context): solve "
+        "fewer at a time or allow fewer tokens per answer, then try again."
+    )
+
+
+class BatchRun:
+    """One `generate_batch` call on a `BatchContext` (see the module docstring)."""
+
+    def __init__(
+        self,
+        parts: EngineParts,
+        context: BatchContext,
+        jobs: Sequence[_Job],
+        parallel: int,
+        on_text: BatchTextCallback | None,
+        on_done: BatchDoneCallback | None,
+    ) -> None:
+        self.parts = parts
+        self.context = context
+        self.waiting = deque(jobs)
+        self.parallel = parallel
+        self.on_text = on_text
+        self.on_done = on_done
+        self.results: dict[str, GenerationResult] = {}
+        self.slots: list[_Slot] = []  # live slots in the order they started
+        self.prefills: list[_Prefill] = []
+        self.free_seqs = list(range(parallel - 1, -1, -1))  # clean ones taken from the end: 0 first
+        # Free sequences that still hold the prompt of the job that finished there (its cells, positions
+        # 0..len-1): a donor for the jobs that start next, which may share all or part of it.
+        self.retired: dict[int, list[int]] = {}
+        self._abort_callback: Any = None
+
+    # -- the loop --------------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, GenerationResult]:
+        llama = self.parts.llama
+        ctx = self.context.ctx
+        cancel = self.parts.cancel
+        llama.llama_memory_clear(self.context.memory, True)
+        try:
+            while self.waiting or self.slots:
+                self._admit()
+                if not self.slots:
+                    continue  # every admitted job failed before it started; admit the next ones
+                if cancel.is_set():
+                    break
+                in_batch, has_prompt = self._fill_batch()
+                status = self._decode(ctx, has_prompt)
+                if status != 0:
+                    if status == 2 or cancel.is_set():
+                        break
+                    sentence = decode_failed_sentence(status)
+                    for slot in in_batch:
+                        self._finish(slot, "error", sentence)
+                    continue
+                self._sample()
+            for slot in list(self.slots):
+                self._finish(slot, "cancelled")
+            while self.waiting:
+                job = self.waiting.popleft()
+                self._done(job.job.key, GenerationResult("", "cancelled", len(job.tokens), 0, 0, None, None))
+        finally:
+            for slot in self.slots:  # only after an exception (a callback that raised)
+                llama.llama_sampler_free(slot.sampler)
+            self.slots = []
+            llama.llama_memory_clear(self.context.memory, True)
+        return self.results
+
+    def _admit(self) -> None:
+        """Give free slots to waiting jobs, sharing prompt evaluation where prompts agree."""
+        parts = self.parts
+        while self.waiting and self.free_seqs:
+            job = self.waiting.popleft()
+            key, request = job.job.key, job.job.request
+            if job.error is not None:
+                self._done(key, _failed(len(job.tokens), job.error))
+                continue
+            try:
+                sampler = parts.make_sampler(request)
+            except ValueError:
+                self._done(key, _failed(len(job.tokens), "The grammar of this request could not be parsed."))
+                continue
+            prompt = job.tokens
+            seq = self._pick_seq(prompt)
+            greedy = request.grammar is None and request.temperature <= 0.0
+            self.context.attach_greedy(seq, greedy)
+            slot = _Slot(
+                key=key,
+                seq=seq,
+                prompt=prompt,
+                limit=min(request.max_tokens, parts.n_seq_tokens - len(prompt)),
+                sampler=sampler,
+                check_eog=not request.ignore_eog,
+                t_start=time.perf_counter(),
+            )
+            self.slots.append(slot)
+            self._share_prompt(slot)
+
+    def _pick_seq(self, prompt: Sequence[int]) -> int:
+        """A free sequence id: the one whose kept prompt shares most with `prompt`, else a clean one."""
+        best, chosen = 0, -1
+        for seq in self.free_seqs:
+            kept = self.retired.get(seq)
+            if kept is not None:
+                common = _common_prefix(kept, prompt, min(len(kept), len(prompt) - 1))
+                if common > best:
+                    best, chosen = common, seq
+        if chosen < 0:
+            clean = [seq for seq in self.free_seqs if seq not in self.retired]
+            chosen = clean[-1] if clean else self.free_seqs[-1]
+        self.free_seqs.remove(chosen)
+        return chosen
+
+    def _share_prompt(self, slot: _Slot) -> None:
+        """Put into `slot`'s sequence the longest prompt prefix already evaluated, and plan the rest."""
+        llama, memory = self.parts.llama, self.context.memory
+        prompt, seq = slot.prompt, slot.seq
+        kept = self.retired.pop(seq, None)
+        for prefill in self.prefills:  # started together with the same prompt: one evaluation
+            if not prefill.started and prefill.tokens == prompt:
+                if kept is not None:
+                    llama.llama_memory_seq_rm(memory, seq, -1, -1)
+                if prefill.cursor > 0:  # the cells its first slot already holds
+                    llama.llama_memory_seq_cp(memory, prefill.slots[0].seq, seq, 0, prefill.cursor)
+                prefill.slots.append(slot)
+                slot.reused = len(prompt)
+                return
+        # Else the longest prefix of a prompt whose cells are there: a live slot's (as far as it is
+        # evaluated), a finished job's kept prompt, this sequence's own included. The last prompt token
+        # is always evaluated here: its logits are needed.
+        limit = len(prompt) - 1
+        donors: list[tuple[int, Sequence[int], int]] = [
+            (other.seq, other.prompt, len(other.prompt) if other.decoding else self._evaluated_prompt(other))
+            for other in self.slots
+            if other is not slot
+        ]
+        donors += [(other_seq, tokens, len(tokens)) for other_seq, tokens in self.retired.items()]
+        if kept is not None:
+            donors.append((seq, kept, len(kept)))
+        best, donor = 0, -1
+        for other_seq, tokens, evaluated in donors:
+            common = _common_prefix(tokens, prompt, min(evaluated, limit))
+            if common > best:
+                best, donor = common, other_seq
+        if donor == seq:
+            llama.llama_memory_seq_rm(memory, seq, best, -1)  # keep its own prefix, drop the rest
+        else:
+            if kept is not None:
+                llama.llama_memory_seq_rm(memory, seq, -1, -1)
+            if best > 0:
+                llama.llama_memory_seq_cp(memory, donor, seq, 0, best)
+        slot.reused = best
+        self.prefills.append(_Prefill(tokens=prompt, cursor=best, slots=[slot]))
+
+    def _evaluated_prompt(self, slot: _Slot) -> int:
+        for prefill in self.prefills:
+            if slot in prefill.slots:
+                return prefill.cursor
+        return 0
+
+    def _fill_batch(self) -> tuple[list[_Slot], bool]:
+        """This step's batch: every decoding slot's next token, then prompt tokens as room allows."""
+        batch = self.context.batch
+        token, pos, n_seq_id, seq_id, logits = (
+            batch.token,
+            batch.pos,
+            batch.n_seq_id,
+            batch.seq_id,
+            batch.logits,
+        )
+        n = 0
+        in_batch: list[_Slot] = []
+        for slot in self.slots:
+            slot.sample_index = -1
+            if slot.decoding:
+                token[n] = slot.pending
+                pos[n] = slot.position
+                n_seq_id[n] = 1
+                seq_id[n][0] = slot.seq
+                logits[n] = 1
+                slot.sample_index = n
+                slot.position += 1
+                in_batch.append(slot)
+                n += 1
+        has_prompt = False
+        room = self.context.capacity - n
+        for prefill in list(self.prefills):
+            if room <= 0:
+                break
+            take = min(room, len(prefill.tokens) - prefill.cursor)
+            seqs = [slot.seq for slot in prefill.slots]
+            for i in range(prefill.cursor, prefill.cursor + take):
+                token[n] = prefill.tokens[i]
+                pos[n] = i
+                n_seq_id[n] = len(seqs)
+                ids = seq_id[n]
+                for j, seq in enumerate(seqs):
+                    ids[j] = seq
+                logits[n] = 0
+                n += 1
+            prefill.cursor += take
+            prefill.started = True
+            room -= take
+            has_prompt = True
+            in_batch.extend(prefill.slots)
+            if prefill.cursor == len(prefill.tokens):
+                logits[n - 1] = 1
+                for slot in prefill.slots:
+                    slot.sample_index = n - 1
+                    slot.position = len(prefill.tokens)
+                    slot.decoding = True
+                self.prefills.remove(prefill)
+        batch.n_tokens = n
+        return in_batch, has_prompt
+
+    def _decode(self, ctx: Any, has_prompt: bool) -> int:
+        """One llama_decode; with prompt tokens in it, the abort callback hears a cancel inside it."""
+        llama = self.parts.llama
+        if not has_prompt:
+            return int(llama.llama_decode(ctx, self.context.batch))
+        cancel = self.parts.cancel
+
+        def should_abort(_data: ctypes.c_void_p) -> bool:
+            return cancel.is_set()
+
+        self._abort_callback = llama.ggml_abort_callback(should_abort)
+        llama.llama_set_abort_callback(ctx, self._abort_callback, None)
+        try:
+            return int(llama.llama_decode(ctx, self.context.batch))
+        finally:
+            llama.llama_set_abort_callback(ctx, llama.ggml_abort_callback(), None)
+            self._abort_callback = None
+
+    def _sample(self) -> None:
+        """Every slot with logits in this step takes its next token; slots that end free their cells."""
+        parts = self.parts
+        sample = parts.llama.llama_sampler_sample
+        is_eog = parts.llama.llama_vocab_is_eog
+        ctx, vocab, stop_ids, piece_of = self.context.ctx, parts.vocab, parts.stop_ids, parts.piece
+        on_text = self.on_text
+        clock = time.perf_counter
+        window_mask = WINDOW_TOKENS - 1
+        for slot in list(self.slots):
+            if slot.sample_index < 0:
+                continue
+            if slot.limit <= 0:  # the prompt fills its whole context: nothing to write (as in generate)
+                self._finish(slot, "length")
+                continue
+            token = sample(slot.sampler, ctx, slot.sample_index)
+            if slot.t_first is None:
+                slot.t_first = clock()
+            if slot.check_eog and (token in stop_ids or is_eog(vocab, token)):
+                self._finish(slot, "stop")
+                continue
+            slot.generated += 1
+            if (slot.generated & window_mask) == 1:
+                slot.marks.append(clock())
+            text = slot.decoder.decode(piece_of(token))
+            if text:
+                slot.parts.append(text)
+                if on_text is not None:
+                    on_text(slot.key, text)
+            if slot.generated >= slot.limit:
+                self._finish(slot, "length")
+            else:
+                slot.pending = token
+
+    # -- the end of a job ------------------------------------------------------------------------------
+
+    def _finish(self, slot: _Slot, finish: FinishReason, error: str | None = None) -> None:
+        from satori_desktop.engine.llama_engine import window_rates
+
+        llama = self.parts.llama
+        t_last = time.perf_counter()
+        tail = slot.decoder.decode(b"", final=True)
+        if tail:
+            slot.parts.append(tail)
+            if self.on_text is not None:
+                self.on_text(slot.key, tail)
+        if slot.decoding and finish in ("stop", "length") and self.waiting:
+            # Its answer goes, its prompt stays for the next jobs to share (sized in: one job per sequence).
+            llama.llama_memory_seq_rm(self.context.memory, slot.seq, len(slot.prompt), -1)
+            self.retired[slot.seq] = slot.prompt
+        else:
+            llama.llama_memory_seq_rm(self.context.memory, slot.seq, -1, -1)
+        llama.llama_sampler_free(slot.sampler)
+        self.slots.remove(slot)
+        for prefill in list(self.prefills):
+            if slot in prefill.slots:
+                prefill.slots.remove(slot)
+                if not prefill.slots:
+                    self.prefills.remove(prefill)
+        self.free_seqs.append(slot.seq)
+        rate = None
+        if slot.t_first is not None and slot.generated > 1 and t_last > slot.t_first:
+            rate = (slot.generated - 1) / (t_last - slot.t_first)
+        self._done(
+            slot.key,
+            GenerationResult(
+                text="".join(slot.parts),
+                finish_reason=finish,
+                prompt_tokens=len(slot.prompt),
+                reused_prompt_tokens=slot.reused,
+                generated_tokens=slot.generated,
+                ttft_s=None if slot.t_first is None else slot.t_first - slot.t_start,
+                decode_tok_s=rate,
+                error=error,
+                window_tok_s=window_rates(slot.marks, slot.generated, t_last),
+            ),
+        )
+
+    def _done(self, key: str, result: GenerationResult) -> None:
+        self.results[key] = result
+        if self.on_done is not None:
+            self.on_done(key, result)
+
+
+def prepare_jobs(parts: EngineParts, jobs: Sequence[BatchJob]) -> list[_Job]:
+    """Tokenize every prompt; a prompt that is empty or too long for one sequence fails alone."""
+    prepared: list[_Job] = []
+    for job in jobs:
+        tokens = parts.tokenize(job.request.prompt)
+        error = None
+        if not tokens:
+            error = "The question is empty; type a question first."
+        elif len(tokens) >= parts.n_seq_tokens:
+            error = (
+                f"The question is too long: it takes {len(tokens)} tokens and one answer's context holds "
+                f"{parts.n_seq_tokens}; shorten it."
+            )
+        prepared.append(_Job(job, tokens, error))
+    return prepared
+
+
+def job_need(job: _Job, n_seq_tokens: int) -> int:
+    """Cells a job can take at most: its prompt and its max tokens, within one sequence's context."""
+    if job.error is not None:
+        return 0
+    return min(len(job.tokens) + job.job.request.max_tokens, n_seq_tokens)
+
+
+def decode_failed_sentence(status: int) -> str:
+    if status == 1:
+        return (
+            "The model's memory for answers solved together is full, so this answer stopped here; solve "
+            "fewer at a time or allow fewer tokens per answer."
+        )
+    return (
+        f"llama.cpp stopped with an error while writing this answer (llama_decode status {status}); try "
+        "again, and if it repeats, solve fewer at a time or load the model on the CPU only."
+    )
+
+
+def _failed(prompt_tokens: int, sentence: str) -> GenerationResult:
+    return GenerationResult("", "error", prompt_tokens, 0, 0, None, None, error=sentence)
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int], limit: int) -> int:
+    n = 0
+    while n < limit and a[n] == b[n]:
+        n += 1
+    return n

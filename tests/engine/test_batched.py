@@ -1,0 +1,235 @@
+"""Batched generation on the real llama.cpp engine: the same tokens as one by one, no cross-talk, cancel,
+failures that stay with their job, and an engine that works normally afterwards."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from satori_desktop.core.prompt import problem_prompt
+from satori_desktop.engine import batched
+from satori_desktop.engine.llama_engine import LlamaEngine
+from satori_desktop.engine.types import BatchJob, GenerationRequest, GenerationResult, LoadOptions
+from tests.support.tiny_gguf import (
+    EXAMPLE_TRACE,
+    IM_END,
+    LONG_PIECE,
+    SPLIT_CHARACTER,
+    script_grammar,
+    write_tiny_gguf,
+)
+
+PROMPTS = [problem_prompt(f"What is {i} + {3 * i + 1}?") for i in range(6)]
+SCRIPTS = (
+    EXAMPLE_TRACE,
+    f"Step one.<|continue|>{SPLIT_CHARACTER}{SPLIT_CHARACTER} is a sum.<|reflect|>Wait, fine.{IM_END}",
+    f"So{LONG_PIECE}\\boxed{{7}}{IM_END}",
+)
+
+
+@pytest.fixture
+def random_engine(random_model: Path) -> Iterator[LlamaEngine]:
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    yield engine
+    engine.unload()
+
+
+def _keyed_text(streamed: list[tuple[str, str]], key: str) -> str:
+    return "".join(text for k, text in streamed if k == key)
+
+
+@pytest.mark.parametrize("parallel", [1, 2, 4])
+def test_greedy_batched_sequences_equal_single_generates(random_engine: LlamaEngine, parallel: int) -> None:
+    # Six different prompts (the random model's answer depends on its input), more jobs than slots.
+    singles = [random_engine.generate(GenerationRequest(prompt, max_tokens=32)) for prompt in PROMPTS]
+    streamed: list[tuple[str, str]] = []
+    done: list[str] = []
+    jobs = [BatchJob(f"p{i}", GenerationRequest(prompt, max_tokens=32)) for i, prompt in enumerate(PROMPTS)]
+
+    results = random_engine.generate_batch(
+        jobs,
+        parallel=parallel,
+        on_text=lambda k, t: streamed.append((k, t)),
+        on_done=lambda k, r: done.append(k),
+    )
+
+    assert sorted(done) == sorted(results) == sorted(job.key for job in jobs)
+    for i, single in enumerate(singles):
+        result = results[f"p{i}"]
+        assert result.text == single.text
+        assert result.generated_tokens == single.generated_tokens
+        assert result.finish_reason == single.finish_reason
+        assert result.prompt_tokens == single.prompt_tokens
+        assert _keyed_text(streamed, f"p{i}") == result.text
+    assert len({single.text for single in singles}) > 1  # the prompts really lead to different answers
+    # Later jobs share the instruction every prompt starts with instead of evaluating it again.
+    assert any(result.reused_prompt_tokens > 0 for result in results.values()) == (len(PROMPTS) > parallel)
+
+
+def test_greedy_equality_with_backend_sampling(random_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The GPU's way (the graph picks greedy tokens per sequence), forced on the CPU.
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", "1")
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    singles = [engine.generate(GenerationRequest(prompt, max_tokens=24)) for prompt in PROMPTS[:5]]
+    jobs = [
+        BatchJob(str(i), GenerationRequest(prompt, max_tokens=24)) for i, prompt in enumerate(PROMPTS[:5])
+    ]
+    first = engine.generate_batch(jobs, parallel=2)
+    again = engine.generate_batch(jobs, parallel=2)  # the same context and its sequences' chains again
+    engine.unload()
+
+    assert [first[str(i)].text for i in range(5)] == [single.text for single in singles]
+    assert [again[str(i)].text for i in range(5)] == [single.text for single in singles]
+
+
+def test_same_prompt_is_evaluated_once_and_shared(random_engine: LlamaEngine) -> None:
+    single = random_engine.generate(GenerationRequest(PROMPTS[0], max_tokens=20))
+    jobs = [BatchJob(f"s{i}", GenerationRequest(PROMPTS[0], max_tokens=20)) for i in range(5)]
+    results = random_engine.generate_batch(jobs, parallel=3)
+
+    assert all(result.text == single.text for result in results.values())
+    n_prompt = single.prompt_tokens
+    assert results["s0"].reused_prompt_tokens == 0  # evaluated it for the three that started together
+    assert results["s1"].reused_prompt_tokens == results["s2"].reused_prompt_tokens == n_prompt
+    # Those that started later took the finished ones' prompt cells, all but the last token.
+    assert results["s3"].reused_prompt_tokens >= n_prompt - 1
+    assert results["s4"].reused_prompt_tokens >= n_prompt - 1
+
+
+@pytest.mark.parametrize("parallel", [3, 2])
+def test_scripted_traces_stream_side_by_side_without_cross_talk(engine: LlamaEngine, parallel: int) -> None:
+    jobs = [
+        BatchJob(f"t{i}", GenerationRequest(PROMPTS[0], grammar=script_grammar(SCRIPTS[i % 3])))
+        for i in range(5)
+    ]
+    streamed: list[tuple[str, str]] = []
+    results = engine.generate_batch(jobs, parallel=parallel, on_text=lambda k, t: streamed.append((k, t)))
+
+    for i in range(5):
+        result = results[f"t{i}"]
+        assert result.finish_reason == "stop"
+        assert result.text == SCRIPTS[i % 3].removesuffix(IM_END)
+        assert _keyed_text(streamed, f"t{i}") == result.text
+    # Side by side: the first pieces come from every started job before any job's second piece.
+    assert {key for key, _ in streamed[:parallel]} == {f"t{i}" for i in range(parallel)}
+    assert SPLIT_CHARACTER * 2 in results["t1"].text  # decoded per sequence: no character broken
+
+
+def test_cancel_mid_batch_ends_every_job_and_the_engine_goes_on(engine: LlamaEngine) -> None:
+    pieces = 0
+    done: dict[str, GenerationResult] = {}
+
+    def on_text(_key: str, _text: str) -> None:
+        nonlocal pieces
+        pieces += 1
+        if pieces == 6:  # three steps of two slots
+            canceller = threading.Thread(target=engine.cancel)
+            canceller.start()
+            canceller.join()
+
+    # Without a grammar the scripted model never stops by itself.
+    jobs = [BatchJob(f"c{i}", GenerationRequest(PROMPTS[0], max_tokens=1000)) for i in range(4)]
+    results = engine.generate_batch(
+        jobs, parallel=2, on_text=on_text, on_done=lambda k, r: done.update({k: r})
+    )
+
+    assert set(done) == set(results) == {"c0", "c1", "c2", "c3"}
+    assert all(result.finish_reason == "cancelled" for result in results.values())
+    assert results["c0"].text == LONG_PIECE * 3 and results["c1"].generated_tokens == 3
+    assert results["c2"].generated_tokens == results["c3"].generated_tokens == 0
+
+    again = engine.generate_batch(jobs[:2], parallel=2)
+    assert [r.finish_reason for r in again.values()] == ["length", "length"]
+    assert (
+        engine.generate(GenerationRequest(PROMPTS[0], grammar=script_grammar(f"Step{IM_END}"))).text == "Step"
+    )
+
+
+def test_prompt_too_long_for_a_sequence_fails_alone(tmp_path: Path) -> None:
+    model = write_tiny_gguf(tmp_path / "short-context.gguf", n_ctx_train=256)
+    engine = LlamaEngine()
+    engine.load(LoadOptions(model))
+    long_prompt = problem_prompt("1 + 1 = ? " * 100)
+    jobs = [
+        BatchJob("ok", GenerationRequest(PROMPTS[0], grammar=script_grammar(f"Step{IM_END}"))),
+        BatchJob("long", GenerationRequest(long_prompt)),
+        BatchJob("capped", GenerationRequest(PROMPTS[1], max_tokens=4096)),
+    ]
+    results = engine.generate_batch(jobs, parallel=2)
+    single = engine.generate(GenerationRequest(PROMPTS[1], max_tokens=4096))
+    engine.unload()
+
+    assert results["ok"].text == "Step" and results["ok"].finish_reason == "stop"
+    assert results["long"].finish_reason == "error"
+    assert results["long"].error is not None and "too long" in results["long"].error
+    # Prompt plus max tokens past the trained context: cut where the context ends, as generate does.
+    assert results["capped"].finish_reason == "length"
+    assert results["capped"].generated_tokens == single.generated_tokens == 256 - single.prompt_tokens
+
+
+def test_a_failed_decode_ends_the_jobs_it_hit_and_the_engine_stays_usable(
+    engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A context far too small for what the jobs need: the KV cache fills up (llama_decode returns 1).
+    monkeypatch.setattr(batched, "context_size", lambda needs, parallel: 256)
+    jobs = [BatchJob(f"f{i}", GenerationRequest(PROMPTS[i], max_tokens=400)) for i in range(2)]
+    results = engine.generate_batch(jobs, parallel=2)
+    monkeypatch.undo()
+
+    assert any(result.finish_reason == "error" for result in results.values())
+    for result in results.values():
+        if result.finish_reason == "error":
+            assert result.error is not None and "memory" in result.error
+            assert result.generated_tokens < 400
+    # The next batch gets a context of the right size, and single answers are as before.
+    again = engine.generate_batch(jobs, parallel=2)
+    assert [r.generated_tokens for r in again.values()] == [400, 400]
+    assert (
+        engine.generate(GenerationRequest(PROMPTS[0], grammar=script_grammar(f"Step{IM_END}"))).text == "Step"
+    )
+
+
+def test_sampled_sequences_differ_by_seed_and_repeat_per_seed(random_engine: LlamaEngine) -> None:
+    def sampled(seed: int) -> GenerationRequest:
+        return GenerationRequest(
+            PROMPTS[0], max_tokens=24, temperature=0.7, top_p=0.8, seed=seed, ignore_eog=True
+        )
+
+    jobs = [BatchJob(f"seed-{seed}", sampled(seed)) for seed in (1, 2, 3, 4)]
+    first = random_engine.generate_batch(jobs, parallel=4)
+    second = random_engine.generate_batch(jobs, parallel=2)
+    single = random_engine.generate(sampled(3))
+
+    assert len({result.text for result in first.values()}) > 1
+    assert {k: r.text for k, r in first.items()} == {k: r.text for k, r in second.items()}
+    assert first["seed-3"].text == single.text  # the same seed gives what one generate gives
+    assert all(result.generated_tokens == 24 for result in first.values())
+
+
+def test_batches_leave_the_single_answer_prefix_cache_alone(engine: LlamaEngine) -> None:
+    request = GenerationRequest(PROMPTS[0], grammar=script_grammar(f"Step{IM_END}"))
+    engine.generate(request)
+    engine.generate_batch([BatchJob("other", GenerationRequest(PROMPTS[3], max_tokens=5))], parallel=1)
+    again = engine.generate(request)
+
+    assert again.text == "Step"
+    assert again.reused_prompt_tokens == again.prompt_tokens - 1
+
+
+def test_bad_batches_are_refused(engine: LlamaEngine) -> None:
+    job = BatchJob("a", GenerationRequest(PROMPTS[0]))
+    with pytest.raises(ValueError, match="parallel"):
+        engine.generate_batch([job], parallel=0)
+    with pytest.raises(ValueError, match="repeated: a"):
+        engine.generate_batch([job, job], parallel=2)
+    bad_grammar = BatchJob("g", GenerationRequest(PROMPTS[0], grammar="root ::= ("))
+    results = engine.generate_batch(
+        [bad_grammar, BatchJob("b", GenerationRequest(PROMPTS[0], max_tokens=2))], parallel=2
+    )
+    assert results["g"].finish_reason == "error" and results["g"].error is not None
+    assert results["b"].generated_tokens == 2
