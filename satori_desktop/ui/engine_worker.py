@@ -34,7 +34,7 @@ from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
 from satori_desktop.engine.types import BatchJob, Engine, GenerationRequest, GenerationResult, LoadOptions
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
-from satori_desktop.ui.sampling import SamplesTracker
+from satori_desktop.ui.sampling import BatchFinished, BatchJobDone, SamplesTracker
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class _Worker(QObject):
     generation_finished = Signal(object)  # TurnSummary
     samples_streamed = Signal(object)  # SamplesUpdate
     samples_finished = Signal(object)  # SamplesOutcome
+    batch_job_done = Signal(object)  # BatchJobDone
+    batch_finished = Signal(object)  # BatchFinished
     errored = Signal(str)
 
     def __init__(self, engine_factory: EngineFactory, cancel_state: _CancelState) -> None:
@@ -189,6 +191,40 @@ class _Worker(QObject):
             self._cancel_state.end(request_id)
         self.samples_finished.emit(tracker.outcome(error))
 
+    @Slot(int, object, int)
+    def solve_batch(self, request_id: int, jobs: tuple[BatchJob, ...], parallel: int) -> None:
+        """A problem set: every job through `Engine.generate_batch`, `parallel` at a time; each result is
+        handed over as its job ends (its slot goes to the next problem)."""
+        engine = self._engine
+        if self._cancel_state.is_cancelled(request_id):
+            self.batch_finished.emit(BatchFinished(request_id))
+            return
+        if engine is None or engine.load_report is None:
+            message = QCoreApplication.translate("EngineWorker", NO_MODEL_YET)
+            self.batch_finished.emit(BatchFinished(request_id, message))
+            return
+        active: Engine = engine
+
+        def on_text(_key: str, _text: str) -> None:
+            if self._cancel_state.is_cancelled(request_id):
+                active.cancel()
+
+        def on_done(key: str, result: GenerationResult) -> None:
+            self.batch_job_done.emit(BatchJobDone(request_id, key, result))
+
+        error: str | None = None
+        self._cancel_state.begin(request_id)
+        try:
+            engine.generate_batch(jobs, parallel=parallel, on_text=on_text, on_done=on_done)
+        except UserFacingError as exc:
+            error = str(exc)
+        except Exception:
+            log.exception("solving the problem set failed")
+            error = _bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "solving the problem set"))
+        finally:
+            self._cancel_state.end(request_id)
+        self.batch_finished.emit(BatchFinished(request_id, error))
+
     @Slot()
     def shutdown(self) -> None:
         """Last request on the thread: release the model here, where it was loaded, then stop the loop."""
@@ -250,6 +286,8 @@ class EngineWorker(QObject):
       or failed (`finish_reason == "error"`, with the user's sentence in `error`).
     - `samples_streamed(SamplesUpdate)` / `samples_finished(SamplesOutcome)`: the same for
       `generate_samples()` (ui/sampling.py), once per call.
+    - `batch_job_done(BatchJobDone)` per problem and `batch_finished(BatchFinished)` once, for
+      `solve_batch()` (a problem set).
     - `errored(str)`: a load that failed, as one sentence for the user (the traceback, if any, is in the log).
     """
 
@@ -259,11 +297,14 @@ class EngineWorker(QObject):
     generation_finished = Signal(object)
     samples_streamed = Signal(object)
     samples_finished = Signal(object)
+    batch_job_done = Signal(object)
+    batch_finished = Signal(object)
     errored = Signal(str)
 
     _load_requested = Signal(object)  # a frozen LoadOptions
     _generate_requested = Signal(int, object)  # a frozen GenerationRequest: plain, immutable data
     _samples_requested = Signal(int, object)  # a tuple of frozen GenerationRequests
+    _batch_requested = Signal(int, object, int)  # a tuple of frozen BatchJobs, and how many at a time
     _shutdown_requested = Signal()
 
     def __init__(self, engine_factory: EngineFactory, parent: QObject | None = None) -> None:
@@ -277,6 +318,7 @@ class EngineWorker(QObject):
         self._load_requested.connect(self._worker.load)
         self._generate_requested.connect(self._worker.generate)
         self._samples_requested.connect(self._worker.generate_samples)
+        self._batch_requested.connect(self._worker.solve_batch)
         self._shutdown_requested.connect(self._worker.shutdown)
         self._worker.model_loaded.connect(self.model_loaded)
         self._worker.load_progressed.connect(self.load_progressed)
@@ -284,6 +326,8 @@ class EngineWorker(QObject):
         self._worker.generation_finished.connect(self.generation_finished)
         self._worker.samples_streamed.connect(self.samples_streamed)
         self._worker.samples_finished.connect(self.samples_finished)
+        self._worker.batch_job_done.connect(self.batch_job_done)
+        self._worker.batch_finished.connect(self.batch_finished)
         self._worker.errored.connect(self.errored)
         self._next_request_id = 0
         self._stopped = False
@@ -319,6 +363,13 @@ class EngineWorker(QObject):
         self._next_request_id += 1
         if not self._stopped:
             self._samples_requested.emit(self._next_request_id, tuple(requests))
+        return self._next_request_id
+
+    def solve_batch(self, jobs: tuple[BatchJob, ...], parallel: int) -> int:
+        """Queue a problem set (`batch_job_done` per problem, then `batch_finished`, carrying the id)."""
+        self._next_request_id += 1
+        if not self._stopped:
+            self._batch_requested.emit(self._next_request_id, tuple(jobs), parallel)
         return self._next_request_id
 
     def cancel(self) -> None:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QMimeData, QObject, QSettings, Qt
 from PySide6.QtGui import (
     QAction,
@@ -27,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -41,7 +43,7 @@ from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
-from satori_desktop.engine.types import FinishReason, GenerationRequest, LoadReport
+from satori_desktop.engine.types import BatchJob, FinishReason, GenerationRequest, LoadReport
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
@@ -57,6 +59,8 @@ from satori_desktop.ui.sampling import (
     MIN_SAMPLES,
     SAMPLE_TEMPERATURE,
     SAMPLE_TOP_P,
+    BatchFinished,
+    BatchJobDone,
     SamplesOutcome,
     SamplesUpdate,
 )
@@ -71,6 +75,7 @@ if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for
     from satori_desktop.history import Turn as StoredTurn
     from satori_desktop.ui.first_run import FirstRunPage
     from satori_desktop.ui.models_window import ModelsWindow
+    from satori_desktop.ui.problem_set_window import ProblemSetWindow
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +232,9 @@ class MainWindow(QMainWindow):
         worker.generation_finished.connect(self._on_worker_generation_finished)
         worker.samples_streamed.connect(self._on_worker_samples_streamed)
         worker.samples_finished.connect(self._on_worker_samples_finished)
+        worker.batch_job_done.connect(self._on_worker_batch_job_done)
+        worker.batch_finished.connect(self._on_worker_batch_finished)
+        self._problem_set_window: ProblemSetWindow | None = None  # the one whose batch is running
         worker.errored.connect(self._on_worker_errored)
         worker.load_progressed.connect(self._on_worker_load_progressed)
 
@@ -332,6 +340,12 @@ class MainWindow(QMainWindow):
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         file_menu.addActions([self.new_action, self.import_action, self.models_action])
         file_menu.addSeparator()
+        self.problem_set_action = self._action(
+            self.tr("Solve a &problem set…"),
+            self._on_problem_set_action_triggered,
+            QKeySequence("Ctrl+Shift+P"),
+        )
+        file_menu.addAction(self.problem_set_action)
         self.export_action = self._action(
             self.tr("&Export…"), self._on_export_action_triggered, QKeySequence("Ctrl+Shift+E")
         )
@@ -524,6 +538,73 @@ class MainWindow(QMainWindow):
     def _update_busy_actions(self) -> None:
         self.stop_action.setEnabled(self.is_busy)
         self.import_action.setEnabled(not self.is_busy)
+
+    # -- problem sets ----------------------------------------------------------------------------------------
+
+    def open_problem_set(self, path: Path) -> ProblemSetWindow | None:
+        """Open a JSONL or CSV problem set in a window of its own; None (and a notice) when unreadable."""
+        from satori_desktop.core.problem_sets import read_problem_set
+        from satori_desktop.ui.problem_set_window import ProblemSetWindow
+
+        try:
+            problem_set = read_problem_set(path)
+        except UserFacingError as exc:
+            self.notice_bar.add(str(exc))
+            return None
+        window = ProblemSetWindow(
+            problem_set, request_for=self._request_for, checker=self.tutor.checker, parent=self
+        )
+        window.run_requested.connect(self._on_problem_set_run_requested)
+        window.stop_requested.connect(self._on_composer_stop_requested)
+        window.show()
+        return window
+
+    def _on_problem_set_action_triggered(self) -> None:
+        dialog = QFileDialog(self, self.tr("Solve a problem set"))
+        dialog.setObjectName("problemSetDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters([self.tr("Problem sets (*.jsonl *.json *.csv)"), self.tr("All files (*)")])
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._on_problem_set_file_selected)
+        dialog.open()
+
+    def _on_problem_set_file_selected(self, name: str) -> None:
+        self.open_problem_set(Path(name))
+
+    def _on_problem_set_run_requested(
+        self, window: ProblemSetWindow, jobs: tuple[BatchJob, ...], parallel: int
+    ) -> None:
+        if self.is_busy or not self.is_ready:
+            window.refused(
+                self.tr("Satori is busy with another answer, or the model is still loading; try again then.")
+            )
+            return
+        self.composer.set_busy(True)
+        self.new_action.setEnabled(False)
+        self.sidebar.setEnabled(False)
+        self.status_line.show_started()
+        self._problem_set_window = window
+        self._running_request = self._worker.solve_batch(jobs, parallel)
+        self._update_busy_actions()
+        window.started()
+
+    def _on_worker_batch_job_done(self, done: BatchJobDone) -> None:
+        window = self._problem_set_window
+        if done.request_id == self._running_request and window is not None and shiboken6.isValid(window):
+            window.job_done(done)
+
+    def _on_worker_batch_finished(self, ended: BatchFinished) -> None:
+        if ended.request_id != self._running_request:
+            return
+        self._running_request = None
+        window, self._problem_set_window = self._problem_set_window, None
+        self.composer.set_busy(False)
+        self.new_action.setEnabled(True)
+        self.sidebar.setEnabled(True)
+        self.status_line.reset_context()
+        self._update_busy_actions()
+        if window is not None and shiboken6.isValid(window):
+            window.finished(ended)
 
     def _on_composer_samples_submitted(self, question: str) -> None:
         self.solve_several_times(question)

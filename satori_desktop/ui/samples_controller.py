@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtWidgets import QWidget
 
-from satori_desktop.core.coat import CoatParser, parse_trace
+from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.samples import SampleRecord, SamplesRecord
 from satori_desktop.engine.streaming import TurnSummary
+from satori_desktop.engine.types import FinishReason
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.sampling import SampleProgress, SamplesOutcome, SamplesUpdate
+from satori_desktop.ui.solution_dialog import SolutionDialog
 from satori_desktop.ui.transcript import TranscriptView
 
 if TYPE_CHECKING:
@@ -44,10 +46,19 @@ STOPPED = QT_TRANSLATE_NOOP("SamplesController", "stopped")
 CUT_OFF = QT_TRANSLATE_NOOP("SamplesController", "%1 tokens, cut off at the limit")
 TOKENS = QT_TRANSLATE_NOOP("SamplesController", "%1 tokens")
 SOLUTION = QT_TRANSLATE_NOOP("SamplesController", "Solution %1")
+SOLUTION_OF = QT_TRANSLATE_NOOP("SamplesController", "Solution %1 of %2")
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
+
+
+def _finish_reason(value: str) -> FinishReason:
+    """A stored finish reason as the engine names them (anything else: "stop")."""
+    for known in get_args(FinishReason):
+        if value == known:
+            return known  # type: ignore[no-any-return]
+    return "stop"
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ class SamplesController(QObject):
         self._active: _Active | None = None
         self._job: BackgroundJob | None = None
         self._records: dict[int, tuple[str, SamplesRecord]] = {}  # page turn -> question, record
-        self._dialogs: list[SampleDialog] = []
+        self._dialogs: list[SolutionDialog] = []
         view.sample_requested.connect(self.open_sample)
 
     # -- a batch, as the window runs it ------------------------------------------------------------------
@@ -154,13 +165,21 @@ class SamplesController(QObject):
         found = self._records.get(turn)
         return found[1] if found else None
 
-    def open_sample(self, turn: int, index: int) -> SampleDialog | None:
+    def open_sample(self, turn: int, index: int) -> SolutionDialog | None:
         """Show solution `index` of turn `turn` whole, in a window of its own."""
         found = self._records.get(turn)
         if found is None or not 0 <= index < len(found[1].samples):
             return None
         question, record = found
-        dialog = SampleDialog(question, record, index, self._view.window())
+        sample = record.samples[index]
+        dialog = SolutionDialog(
+            arg(_tr(SOLUTION_OF), index + 1, len(record.samples)),
+            question,
+            sample.text,
+            finish_reason=_finish_reason(sample.finish_reason),
+            generated_tokens=sample.generated_tokens,
+            parent=self._view.window(),
+        )
         dialog.finished.connect(
             lambda _result, d=dialog: self._dialogs.remove(d) if d in self._dialogs else None
         )
@@ -245,33 +264,3 @@ class SamplesController(QObject):
             "agree": agree,
             "state": state,
         }
-
-
-class SampleDialog(QDialog):
-    """One solution of a "solve several times" turn, whole, in the transcript's own rendering."""
-
-    def __init__(self, question: str, record: SamplesRecord, index: int, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setObjectName("sampleDialog")
-        self.setWindowTitle(arg(self.tr("Solution %1 of %2"), index + 1, len(record.samples)))
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(760, 640)
-        self.transcript = TranscriptView(self)
-        self.transcript.setObjectName("sampleTranscript")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.transcript, 1)
-        layout.addWidget(buttons)
-        sample = record.samples[index]
-        self.transcript.begin_turn(question)
-        parser = CoatParser()
-        self.transcript.apply_events(parser.feed(sample.text) + parser.finish())
-        self.transcript.end_turn(
-            TurnSummary(
-                request_id=0,
-                finish_reason=sample.finish_reason,  # type: ignore[arg-type]  # stored as it was given
-                text=sample.text,
-                generated_tokens=sample.generated_tokens,
-            )
-        )

@@ -56,6 +56,23 @@ class SamplesOutcome:
         return [result.text if result is not None else "" for result in self.results]
 
 
+@dataclass(frozen=True)
+class BatchJobDone:
+    """One problem of a problem set solved (the engine worker's `batch_job_done`)."""
+
+    request_id: int
+    key: str
+    result: GenerationResult
+
+
+@dataclass(frozen=True)
+class BatchFinished:
+    """A problem set's batch ended (`error`: the sentence when the whole batch failed)."""
+
+    request_id: int
+    error: str | None = None
+
+
 @dataclass
 class _Sample:
     tokens: int = 0

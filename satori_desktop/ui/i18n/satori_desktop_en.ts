@@ -19,6 +19,23 @@
     </message>
 </context>
 <context>
+    <name>ProblemSetWindow</name>
+    <message numerus="yes">
+        <source>%n problems from %1.</source>
+        <translation>
+            <numerusform>One problem from %1.</numerusform>
+            <numerusform>%n problems from %1.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n lines were left out; the first: %1</source>
+        <translation>
+            <numerusform>One line was left out: %1</numerusform>
+            <numerusform>%n lines were left out; the first: %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>StatusLine</name>
     <message numerus="yes">
         <source>Generating · %n tokens · %1</source>

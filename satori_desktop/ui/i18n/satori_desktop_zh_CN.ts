@@ -137,6 +137,10 @@
         <source>comparing the answers</source>
         <translation>比较答案</translation>
     </message>
+    <message>
+        <source>grading the answers</source>
+        <translation>评分</translation>
+    </message>
 </context>
 <context>
     <name>Composer</name>
@@ -435,6 +439,10 @@
         <source>generating the solutions</source>
         <translation>生成这些解答</translation>
     </message>
+    <message>
+        <source>solving the problem set</source>
+        <translation>解题集</translation>
+    </message>
 </context>
 <context>
     <name>ExportDialog</name>
@@ -657,6 +665,10 @@
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
+        <source>Solve a &amp;problem set…</source>
+        <translation>解一个题集(&amp;P)…</translation>
+    </message>
+    <message>
         <source>&amp;Export…</source>
         <translation>导出(&amp;E)…</translation>
     </message>
@@ -743,6 +755,22 @@
     <message>
         <source>Open the &amp;log folder</source>
         <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Solve a problem set</source>
+        <translation>解一个题集</translation>
+    </message>
+    <message>
+        <source>Problem sets (*.jsonl *.json *.csv)</source>
+        <translation>题集 (*.jsonl *.json *.csv)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Satori is busy with another answer, or the model is still loading; try again then.</source>
+        <translation>Satori 正在写另一个答案，或者模型还在加载；请稍后再试。</translation>
     </message>
     <message>
         <source>The models folder could not be changed: %1</source>
@@ -1068,10 +1096,146 @@
     </message>
 </context>
 <context>
-    <name>SampleDialog</name>
+    <name>ProblemSetWindow</name>
     <message>
-        <source>Solution %1 of %2</source>
-        <translation>第 %1 个解答（共 %2 个）</translation>
+        <source>Problem set: %1</source>
+        <translation>题集：%1</translation>
+    </message>
+    <message>
+        <source>Solve </source>
+        <translation>每次解 </translation>
+    </message>
+    <message>
+        <source> at a time</source>
+        <translation> 道</translation>
+    </message>
+    <message>
+        <source>Solve all</source>
+        <translation>全部解答</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Export results…</source>
+        <translation>导出结果…</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>题目</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答案</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>参考答案</translation>
+    </message>
+    <message>
+        <source>Grade</source>
+        <translation>评分</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>Results written to %1.</source>
+        <translation>结果已写入 %1。</translation>
+    </message>
+    <message>
+        <source>Problem %1</source>
+        <translation>第 %1 题</translation>
+    </message>
+    <message>
+        <source>✓ correct</source>
+        <translation>✓ 正确</translation>
+    </message>
+    <message>
+        <source>✗ wrong</source>
+        <translation>✗ 错误</translation>
+    </message>
+    <message>
+        <source>— no answer</source>
+        <translation>— 没有答案</translation>
+    </message>
+    <message>
+        <source>? could not compare</source>
+        <translation>? 无法比较</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>solving…</source>
+        <translation>正在解…</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>grading…</source>
+        <translation>正在评分…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problems from %1.</source>
+        <translation>
+            <numerusform>来自 %1 的 %n 道题。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n lines were left out; the first: %1</source>
+        <translation>
+            <numerusform>有 %n 行被跳过；第一行：%1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The file has no answers to grade against.</source>
+        <translation>这个文件没有可用于评分的答案。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 solved</source>
+        <translation>已解 %1 道（共 %2 道）</translation>
+    </message>
+    <message>
+        <source>Accuracy: %1 of %2 correct (%3%).</source>
+        <translation>正确率：%2 道中答对 %1 道（%3%）。</translation>
+    </message>
+    <message>
+        <source>%1 solved in %2 s (%3 problems a minute).</source>
+        <translation>%2 秒内解了 %1 道（每分钟 %3 道）。</translation>
+    </message>
+    <message>
+        <source>Export the results</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <source>JSON Lines (*.jsonl)</source>
+        <translation>JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>The results could not be written to %1 (%2).</source>
+        <translation>结果无法写入 %1（%2）。</translation>
     </message>
 </context>
 <context>
@@ -1115,6 +1279,10 @@
     <message>
         <source>Solution %1</source>
         <translation>第 %1 个解答</translation>
+    </message>
+    <message>
+        <source>Solution %1 of %2</source>
+        <translation>第 %1 个解答（共 %2 个）</translation>
     </message>
 </context>
 <context>
