@@ -1,5 +1,5 @@
-"""`satori-desktop bench NAME`: the benchmarks (engine, ui, download, history, app, bundle, check), side by
-side."""
+"""`satori-desktop bench NAME`: the benchmarks (engine, ui, download, history, app, bundle, batched,
+check), side by side."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ _BENCHMARKS = {
     "history": "CPU of history checkpointing while streaming, search over 10,000 conversations, reopening",
     "app": "the history through the window: recording CPU on/off, cold start with 10,000 conversations",
     "bundle": "the frozen app against this source install: cold start and decode speed",
+    "batched": "batched decoding (generate_batch) at several B vs B single answers and llama-batched-bench",
     "check": "answer checking: the first check with the worker's start, then p50/p95 of 100 warm checks",
 }
 

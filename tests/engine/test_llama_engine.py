@@ -285,3 +285,20 @@ def test_model_without_coat_tokens_is_not_satori(tmp_path: Path) -> None:
 
     assert not report.is_satori
     assert any("COAT" in warning for warning in report.warnings)
+
+
+def test_backend_greedy_survives_greedy_then_grammar_then_greedy(
+    tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The GPU's default, forced on the CPU: a chain attached, detached and attached again used to abort
+    # inside llama.cpp ("llama_sampler_chain_backend_init() called twice").
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", "1")
+    engine = LlamaEngine()
+    engine.load(LoadOptions(tiny_model))
+    first = engine.generate(GenerationRequest(PROMPT, max_tokens=3))
+    scripted_text = engine.generate(scripted(f"Step{IM_END}")).text
+    again = engine.generate(GenerationRequest(PROMPT, max_tokens=3))
+    engine.unload()
+
+    assert first.text == again.text == LONG_PIECE * 3
+    assert scripted_text == "Step"
