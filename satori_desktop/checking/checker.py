@@ -31,8 +31,9 @@ from satori_desktop.checking.result import CheckResult
 
 DEFAULT_DEADLINE_S = 3.0
 """How long one comparison may take before the worker is killed."""
-STARTUP_DEADLINE_S = 30.0
-"""How long the worker may take to get ready (a slow laptop with a virus scanner on a cold start)."""
+STARTUP_DEADLINE_S = 90.0
+"""How long the worker may take to get ready (a slow laptop with a virus scanner on a cold start, or a
+machine whose cores are all busy decoding: measured over 30 s on 2 cores while llama.cpp and a build ran)."""
 
 log = logging.getLogger(__name__)
 

@@ -313,6 +313,7 @@ def _solve(
 
 def _result_record(entry: _Pending, checker: Any) -> dict[str, Any]:
     from satori_desktop.checking import group_answers, majority
+    from satori_desktop.checking.grading import grade_answer
 
     problem = entry.problem
     results = [entry.results[index] for index in range(entry.samples)]
@@ -327,7 +328,7 @@ def _result_record(entry: _Pending, checker: Any) -> dict[str, Any]:
     else:
         answer = traces[0].answer
     record["answer"] = answer
-    record.update(_grade(answer, problem.reference, checker))
+    record.update(grade_answer(answer, problem.reference, checker).to_dict())
     result = results[chosen]
     record["steps"] = len(traces[chosen].steps)
     record["finish_reason"] = result.finish_reason
@@ -357,17 +358,6 @@ def _result_record(entry: _Pending, checker: Any) -> dict[str, Any]:
         ]
     record["output"] = result.text
     return record
-
-
-def _grade(answer: str | None, reference: str | None, checker: Any) -> dict[str, Any]:
-    """The grade of an answer against the reference, and the checker's sentence for it."""
-    if reference is None:
-        return {"grade": None, "grade_reason": None}
-    if answer is None:
-        return {"grade": "no answer", "grade_reason": "The solution has no final answer (no \\boxed{})."}
-    verdict = checker.check(answer, reference)
-    grade = {True: "correct", False: "wrong", None: "could not compare"}[verdict.match]
-    return {"grade": grade, "grade_reason": verdict.reason}
 
 
 def _summary(
