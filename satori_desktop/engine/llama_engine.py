@@ -558,7 +558,9 @@ class LlamaEngine:
             stop_ids=loaded.stop_ids,
             n_seq_tokens=n_ctx_train if n_ctx_train > 0 else loaded.n_ctx,
             n_threads=int(llama.llama_n_threads(loaded.ctx)),
-            n_threads_batch=int(llama.llama_n_threads_batch(loaded.ctx)),
+            # Its steps hold several tokens, which llama.cpp runs on n_threads_batch: decode threads (one
+            # per physical core), not the prompt's count of every logical CPU.
+            n_threads_batch=int(llama.llama_n_threads(loaded.ctx)),
             backend_greedy=loaded.backend_greedy is not None,
             tokenize=self._tokenize,
             piece=self._cached_piece,
