@@ -52,6 +52,19 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--llama-batched-bench", type=Path, default=None, help="llama-batched-bench binary (default: on PATH)"
     )
     parser.add_argument("--no-llama-batched-bench", action="store_true", help="skip llama.cpp's own figures")
+    parser.add_argument(
+        "--problem-set",
+        type=arguments.whole_number_between(0, 4096),
+        default=0,
+        help="also solve N distinct problems with continuous batching at the largest B and one at a time "
+        "(what `solve --parallel` does; default 0: skip)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=arguments.whole_number_between(0, 16),
+        default=0,
+        help="also time K sampled solutions of one problem together vs one greedy answer (default 0: skip)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--save", type=Path, default=None, help="also write the JSON object to this file")
     parser.set_defaults(handler=run)
@@ -179,6 +192,47 @@ def _llama_batched_bench(
     return rates, " ".join(command)
 
 
+def _problem_set_run(engine: Any, prompt: str, problems: int, parallel: int, n_tokens: int) -> float:
+    """Wall time of `problems` distinct problems (each its own prompt) through one generate_batch."""
+    from satori_desktop.engine.types import BatchJob, GenerationRequest
+
+    # Distinct problems, as a problem set has: a number changes in each, so no two prompts are equal.
+    jobs = [
+        BatchJob(
+            f"p{i}", GenerationRequest(prompt.replace("Find x.", f"Find x{i}."), n_tokens, ignore_eog=True)
+        )
+        for i in range(problems)
+    ]
+    started = time.perf_counter()
+    results = engine.generate_batch(jobs, parallel=parallel)
+    wall = time.perf_counter() - started
+    short = [r for r in results.values() if r.generated_tokens != n_tokens]
+    if short:
+        raise UserFacingError(f"A problem stopped early ({short[0].finish_reason}, {short[0].error}).")
+    return wall
+
+
+def _samples_run(engine: Any, prompt: str, k: int, n_tokens: int) -> tuple[float, float]:
+    """Wall time of one greedy answer, and of `k` sampled ones together (self-consistency's settings)."""
+    from satori_desktop.engine.types import BatchJob, GenerationRequest
+
+    started = time.perf_counter()
+    engine.generate(GenerationRequest(prompt, max_tokens=n_tokens, ignore_eog=True))
+    one = time.perf_counter() - started
+    jobs = [
+        BatchJob(
+            f"s{i}",
+            GenerationRequest(
+                prompt, max_tokens=n_tokens, temperature=0.7, top_p=0.8, seed=1000 + i, ignore_eog=True
+            ),
+        )
+        for i in range(k)
+    ]
+    started = time.perf_counter()
+    engine.generate_batch(jobs, parallel=k)
+    return one, time.perf_counter() - started
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     from satori_desktop.engine.llama_engine import LlamaEngine, default_n_threads
     from satori_desktop.engine.types import GenerationRequest, LoadOptions
@@ -213,6 +267,29 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             single_text = seq_texts[0]
             fig.same_text = fig.same_text and all(text == single_text for text in texts + seq_texts)
         figures.append(fig)
+    extra: dict[str, Any] = {}
+    if args.samples:
+        _samples_run(engine, prompt, args.samples, 8)  # warm-up: the batch context of k slots
+        runs = [_samples_run(engine, prompt, args.samples, args.tokens) for _ in range(args.rounds)]
+        one, together = min(r[0] for r in runs), min(r[1] for r in runs)
+        extra["samples"] = {
+            "k": args.samples,
+            "one_answer_wall_s": one,
+            "k_sampled_wall_s": together,
+            "k_vs_one": together / one,
+            "runs": [list(r) for r in runs],
+        }
+    if args.problem_set:
+        parallel = sizes[-1]
+        wall_parallel = _problem_set_run(engine, prompt, args.problem_set, parallel, args.tokens)
+        wall_one = _problem_set_run(engine, prompt, args.problem_set, 1, args.tokens)
+        extra["problem_set"] = {
+            "problems": args.problem_set,
+            "parallel": parallel,
+            "wall_parallel_s": wall_parallel,
+            "wall_one_at_a_time_s": wall_one,
+            "speedup": wall_one / wall_parallel,
+        }
     engine.unload()
 
     note = "llama-batched-bench not found (give --llama-batched-bench PATH)"
@@ -238,6 +315,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.rounds,
         "llama_batched_bench_note": note,
         "sizes": [fig.to_dict() for fig in figures],
+        **extra,
     }
 
 
@@ -261,6 +339,18 @@ def format_table(result: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append(f"llama-batched-bench: {result['llama_batched_bench_note']}")
+    if "samples" in result:
+        s = result["samples"]
+        lines.append(
+            f"self-consistency: {s['k']} sampled solutions together {s['k_sampled_wall_s']:.2f} s vs one "
+            f"greedy answer {s['one_answer_wall_s']:.2f} s: {s['k_vs_one']:.2f}x"
+        )
+    if "problem_set" in result:
+        p = result["problem_set"]
+        lines.append(
+            f"problem set: {p['problems']} problems, {p['parallel']} at a time {p['wall_parallel_s']:.1f} s, "
+            f"one at a time {p['wall_one_at_a_time_s']:.1f} s: {p['speedup']:.2f}x faster"
+        )
     return "\n".join(lines)
 
 
