@@ -21,8 +21,12 @@ How a batch runs (continuous batching with chunked prefill, as llama-server does
   own seed), its own incremental UTF-8 decoder and its own end-of-generation check. A slot that ends
   drops its answer's cells (`llama_memory_seq_rm`; its prompt's cells stay until the sequence is
   reused, as a donor) and its slot goes to the next waiting job at once.
-* Greedy slots use a backend greedy sampler per sequence where the single-answer path does (GPU), so
-  the host does not scan the logits of every sequence at every step.
+* Where the single-answer path samples greedy tokens in the graph (GPU), every slot without a grammar
+  does: a greedy slot gets a backend greedy chain for its sequence, a sampled slot its own whole chain
+  (top-k, top-p, temperature, dist with its seed; `llama_set_sampler`), so the host neither copies nor
+  scans any sequence's logits. Grammar slots sample on the host. A shared prompt's last token then goes
+  into the batch once per member (the graph samples an output row with its first sequence's chain only),
+  so every member draws its first token with its own chain.
 
 Sizing: a job needs its prompt plus its max tokens, cut to the model's trained context (`n_ctx_train`,
 or the loaded context where the model does not say): a job whose prompt alone does not fit fails alone
@@ -74,7 +78,7 @@ class EngineParts:
     n_seq_tokens: int  # the most tokens one sequence may hold (prompt plus answer)
     n_threads: int
     n_threads_batch: int
-    backend_greedy: bool  # greedy slots sample in the graph (as the single-answer path does on a GPU)
+    backend_sampling: bool  # slots sample in the graph (as the single-answer path's greedy ones do on a GPU)
     tokenize: Callable[[str], list[int]]
     piece: Callable[[int], bytes]  # the bytes of a token, special tokens spelt out (cached)
     make_sampler: Callable[[GenerationRequest], Any]  # a llama_sampler chain the caller frees
@@ -107,34 +111,59 @@ class BatchContext:
         if not self.ctx:
             raise MemoryError(f"llama.cpp could not create a {n_ctx}-token context for {n_seq_max} sequences")
         self.memory = llama.llama_get_memory(self.ctx)
-        # Backend greedy chains attached to sequences (by seq id) while greedy jobs hold them, and every
-        # chain ever attached: llama.cpp initialises a chain for the graph once (attaching one a second
-        # time aborts), so each attach takes a fresh chain; all are freed after the context.
-        self.backend_greedy = parts.backend_greedy
-        self.greedy_attached: set[int] = set()
-        self.greedy_chains: list[Any] = []
+        # What the graph samples for each sequence (by seq id): "greedy" (a backend greedy chain, kept
+        # from one greedy job to the next: each change makes llama.cpp re-plan the graph) or "sampled" (the
+        # job's own chain). llama.cpp initialises a chain for the graph once (attaching one a second time
+        # aborts), and a graph it keeps may still point at a chain detached since, so every chain ever
+        # attached is kept here and freed after the context.
+        self.backend_greedy = parts.backend_sampling
+        self.backend_sampled = parts.backend_sampling
+        self.attached: dict[int, str] = {}
+        self.chains: list[Any] = []
         self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
 
     def fits(self, n_ctx: int, n_seq_max: int) -> bool:
         return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx
 
-    def attach_greedy(self, seq: int, wanted: bool) -> None:
-        """Let the graph pick `seq`'s greedy tokens, or stop it (each change makes llama.cpp re-plan the
-        graph, so a sequence keeps its chain from one greedy job to the next)."""
-        if not self.backend_greedy or wanted == (seq in self.greedy_attached):
+    def attach(self, seq: int, request: GenerationRequest, sampler: Any) -> bool:
+        """Let the graph sample `seq`'s tokens for `request` where it can; True when the context took
+        `sampler` (a sampled job's chain, which then samples in the graph and must not be freed)."""
+        if request.grammar is not None:
+            self._detach(seq)
+        elif request.temperature <= 0.0:
+            self._attach_greedy(seq)
+        elif self.backend_sampled:
+            if self.llama.llama_set_sampler(self.ctx, seq, sampler):
+                self.chains.append(sampler)
+                self.attached[seq] = "sampled"
+                return True
+            log.info("sampled batched sequences cannot sample in the graph here; sampling them on the host")
+            self.backend_sampled = False
+            self.attached.pop(seq, None)
+            self.llama.llama_set_sampler(self.ctx, seq, None)
+        else:
+            self._detach(seq)
+        return False
+
+    def _detach(self, seq: int) -> None:
+        if self.attached.pop(seq, None) is not None:
+            self.llama.llama_set_sampler(self.ctx, seq, None)
+
+    def _attach_greedy(self, seq: int) -> None:
+        if not self.backend_greedy:
+            self._detach(seq)
+            return
+        if self.attached.get(seq) == "greedy":
             return
         llama = self.llama
-        if not wanted:
-            llama.llama_set_sampler(self.ctx, seq, None)
-            self.greedy_attached.discard(seq)
-            return
         chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
         llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
-        self.greedy_chains.append(chain)
+        self.chains.append(chain)
         if llama.llama_set_sampler(self.ctx, seq, chain):
-            self.greedy_attached.add(seq)
+            self.attached[seq] = "greedy"
         else:
             log.info("backend sampling is not available for batched sequences; sampling on the host")
+            self.attached.pop(seq, None)
             llama.llama_set_sampler(self.ctx, seq, None)
             self.backend_greedy = False
 
@@ -142,9 +171,9 @@ class BatchContext:
         llama = self.llama
         llama.llama_batch_free(self.batch)
         llama.llama_free(self.ctx)
-        for chain in self.greedy_chains:  # after the context, which points at them
+        for chain in self.chains:  # after the context, which points at them
             llama.llama_sampler_free(chain)
-        self.greedy_chains = []
+        self.chains = []
 
 
 @dataclass
@@ -165,6 +194,7 @@ class _Slot:
     sampler: Any
     check_eog: bool
     t_start: float
+    owns_sampler: bool = True  # False: the context took it (it samples in the graph), the context frees it
     reused: int = 0
     decoder: Any = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"))
     parts: list[str] = field(default_factory=list)
@@ -258,7 +288,8 @@ class BatchRun:
                 self._done(job.job.key, GenerationResult("", "cancelled", len(job.tokens), 0, 0, None, None))
         finally:
             for slot in self.slots:  # only after an exception (a callback that raised)
-                llama.llama_sampler_free(slot.sampler)
+                if slot.owns_sampler:
+                    llama.llama_sampler_free(slot.sampler)
             self.slots = []
             llama.llama_memory_clear(self.context.memory, True)
         return self.results
@@ -279,8 +310,7 @@ class BatchRun:
                 continue
             prompt = job.tokens
             seq = self._pick_seq(prompt)
-            greedy = request.grammar is None and request.temperature <= 0.0
-            self.context.attach_greedy(seq, greedy)
+            in_graph = self.context.attach(seq, request, sampler)
             slot = _Slot(
                 key=key,
                 seq=seq,
@@ -289,6 +319,7 @@ class BatchRun:
                 sampler=sampler,
                 check_eog=not request.ignore_eog,
                 t_start=time.perf_counter(),
+                owns_sampler=not in_graph,
             )
             self.slots.append(slot)
             self._share_prompt(slot)
@@ -384,9 +415,20 @@ class BatchRun:
         for prefill in list(self.prefills):
             if room <= 0:
                 break
-            take = min(room, len(prefill.tokens) - prefill.cursor)
-            seqs = [slot.seq for slot in prefill.slots]
-            for i in range(prefill.cursor, prefill.cursor + take):
+            members = prefill.slots
+            remaining = len(prefill.tokens) - prefill.cursor
+            # Each member's own copy of the last token, when the graph would sample a shared one with
+            # the first member's chain only.
+            extra = len(members) - 1 if len(members) > 1 and self._split_last(members) else 0
+            if remaining + extra <= room:
+                take, completes = remaining, True
+            else:
+                take, completes = min(room, remaining - 1 if extra else remaining), False
+                if take <= 0:
+                    break
+            shared = take - 1 if completes and extra else take
+            seqs = [slot.seq for slot in members]
+            for i in range(prefill.cursor, prefill.cursor + shared):
                 token[n] = prefill.tokens[i]
                 pos[n] = i
                 n_seq_id[n] = len(seqs)
@@ -397,18 +439,37 @@ class BatchRun:
                 n += 1
             prefill.cursor += take
             prefill.started = True
-            room -= take
+            room -= take + (extra if completes else 0)
             has_prompt = True
-            in_batch.extend(prefill.slots)
-            if prefill.cursor == len(prefill.tokens):
-                logits[n - 1] = 1
-                for slot in prefill.slots:
-                    slot.sample_index = n - 1
+            in_batch.extend(members)
+            if completes:
+                if extra:
+                    last = len(prefill.tokens) - 1
+                    for slot in members:
+                        token[n] = prefill.tokens[last]
+                        pos[n] = last
+                        n_seq_id[n] = 1
+                        seq_id[n][0] = slot.seq
+                        logits[n] = 1
+                        slot.sample_index = n
+                        n += 1
+                else:
+                    logits[n - 1] = 1
+                    for slot in members:
+                        slot.sample_index = n - 1
+                for slot in members:
                     slot.position = len(prefill.tokens)
                     slot.decoding = True
                 self.prefills.remove(prefill)
         batch.n_tokens = n
         return in_batch, has_prompt
+
+    def _split_last(self, members: Sequence[_Slot]) -> bool:
+        """Whether members of one prompt need their own last token: unless none samples in the graph or
+        all do greedily (one argmax serves them all), the graph's pick for a shared row is not theirs."""
+        attached = self.context.attached
+        kinds = {attached.get(slot.seq) for slot in members}
+        return kinds != {None} and kinds != {"greedy"}
 
     def _decode(self, ctx: Any, has_prompt: bool) -> int:
         """One llama_decode; with prompt tokens in it, the abort callback hears a cancel inside it."""
@@ -480,7 +541,8 @@ class BatchRun:
             self.retired[slot.seq] = slot.prompt
         else:
             llama.llama_memory_seq_rm(self.context.memory, slot.seq, -1, -1)
-        llama.llama_sampler_free(slot.sampler)
+        if slot.owns_sampler:
+            llama.llama_sampler_free(slot.sampler)
         self.slots.remove(slot)
         for prefill in list(self.prefills):
             if slot in prefill.slots:

@@ -564,7 +564,7 @@ class LlamaEngine:
             # Its steps hold several tokens, which llama.cpp runs on n_threads_batch: decode threads (one
             # per physical core), not the prompt's count of every logical CPU.
             n_threads_batch=int(llama.llama_n_threads(loaded.ctx)),
-            backend_greedy=loaded.backend_greedy is not None,
+            backend_sampling=loaded.backend_greedy is not None,
             tokenize=self._tokenize,
             piece=self._cached_piece,
             make_sampler=self._make_sampler,
@@ -839,8 +839,9 @@ def window_rates(marks: list[float], generated: int, t_last: float) -> list[floa
 
 
 def _use_backend_sampling(gpu_layers: int) -> bool:
-    """Greedy sampling inside the graph: on by default with a GPU (where the host-side scan of the logits
-    is a measurable share of each token); SATORI_BACKEND_SAMPLING=1 or 0 forces it on or off."""
+    """Sampling inside the graph (greedy answers, and every batched sequence without a grammar): on by
+    default with a GPU (where the host-side scan of the logits is a measurable share of each token);
+    SATORI_BACKEND_SAMPLING=1 or 0 forces it on or off."""
     setting = os.environ.get("SATORI_BACKEND_SAMPLING", "auto").strip().lower()
     if setting in ("1", "on", "true"):
         return True

@@ -233,3 +233,64 @@ def test_bad_batches_are_refused(engine: LlamaEngine) -> None:
     )
     assert results["g"].finish_reason == "error" and results["g"].error is not None
     assert results["b"].generated_tokens == 2
+
+
+def _sampled(prompt: str, seed: int) -> GenerationRequest:
+    return GenerationRequest(prompt, max_tokens=24, temperature=0.7, top_p=0.8, seed=seed, ignore_eog=True)
+
+
+def test_sampled_sequences_sample_in_the_graph_with_backend_sampling(
+    random_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The GPU's way (each sequence's whole chain, top-k to dist, in the graph), forced on the CPU. The
+    # graph's dist draws the same number from the same seeded generator as the host's, over the same
+    # sorted candidates: the same tokens as one generate (host-sampled) with that seed.
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", "1")
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    jobs = [BatchJob(f"seed-{seed}", _sampled(PROMPTS[0], seed)) for seed in (1, 2, 3, 4)]
+    first = engine.generate_batch(jobs, parallel=4)  # one shared prompt: each draws its own first token
+    context = engine._batch_context
+    assert context is not None and set(context.attached.values()) == {"sampled"}
+    second = engine.generate_batch(jobs, parallel=2)  # later jobs take over sequences and their prompts
+    singles = {f"seed-{seed}": engine.generate(_sampled(PROMPTS[0], seed)).text for seed in (1, 2, 3, 4)}
+    engine.unload()
+
+    assert len({result.text for result in first.values()}) == 4
+    assert {k: r.text for k, r in first.items()} == {k: r.text for k, r in second.items()} == singles
+    assert all(result.generated_tokens == 24 for result in first.values())
+
+
+def test_greedy_sampled_and_grammar_jobs_of_one_prompt_with_backend_sampling(
+    tiny_model: Path, random_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One prompt shared by a greedy job (graph argmax), a sampled one (its chain in the graph) and, on
+    # the scripted model, a grammar one (the host): each takes its own first token.
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", "1")
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    greedy = GenerationRequest(PROMPTS[1], max_tokens=24)
+    jobs = [
+        BatchJob("greedy", greedy),
+        BatchJob("sampled", _sampled(PROMPTS[1], 7)),
+        BatchJob("again", greedy),
+    ]
+    results = engine.generate_batch(jobs, parallel=3)
+    single_greedy = engine.generate(greedy).text
+    single_sampled = engine.generate(_sampled(PROMPTS[1], 7)).text
+    engine.unload()
+    assert results["greedy"].text == results["again"].text == single_greedy
+    assert results["sampled"].text == single_sampled != single_greedy
+
+    engine.load(LoadOptions(tiny_model))
+    script = script_grammar(SCRIPTS[0])
+    jobs = [
+        BatchJob("grammar", GenerationRequest(PROMPTS[0], grammar=script)),
+        BatchJob("greedy", GenerationRequest(PROMPTS[0], max_tokens=3)),
+        BatchJob("sampled", _sampled(PROMPTS[0], 1)),
+    ]
+    results = engine.generate_batch(jobs, parallel=3)
+    engine.unload()
+    assert results["grammar"].text == SCRIPTS[0].removesuffix(IM_END)
+    assert results["greedy"].text == LONG_PIECE * 3
+    assert results["sampled"].generated_tokens == 24
