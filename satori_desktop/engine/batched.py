@@ -38,6 +38,7 @@ fails with a sentence that says to solve fewer at a time or to allow fewer token
 
 from __future__ import annotations
 
+import array
 import codecs
 import ctypes
 import logging
@@ -120,6 +121,7 @@ class BatchContext:
         self.backend_sampled = parts.backend_sampling
         self.attached: dict[int, str] = {}
         self.chains: list[Any] = []
+        self.tokens: dict[int, tuple[bytes, bool]] = {}  # a token's bytes and whether it ends generation
         self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
 
     def fits(self, n_ctx: int, n_seq_max: int) -> bool:
@@ -183,7 +185,7 @@ class _Job:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
     """A job holding a sequence id: its sampler, decoder and what it produced so far."""
 
@@ -196,7 +198,7 @@ class _Slot:
     t_start: float
     owns_sampler: bool = True  # False: the context took it (it samples in the graph), the context frees it
     reused: int = 0
-    decoder: Any = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"))
+    undecoded: bytes = b""  # the start of a character whose other bytes are still to come
     parts: list[str] = field(default_factory=list)
     generated: int = 0
     position: int = 0  # where the next token of this sequence goes
@@ -256,6 +258,7 @@ class BatchRun:
         # 0..len-1): a donor for the jobs that start next, which may share all or part of it.
         self.retired: dict[int, list[int]] = {}
         self._abort_callback: Any = None
+        self._rows: list[int] = []  # the sequences whose next tokens the batch's first rows were set for
 
     # -- the loop --------------------------------------------------------------------------------------
 
@@ -396,20 +399,31 @@ class BatchRun:
             batch.seq_id,
             batch.logits,
         )
-        n = 0
-        in_batch: list[_Slot] = []
+        decoding: list[_Slot] = []
         for slot in self.slots:
             slot.sample_index = -1
             if slot.decoding:
-                token[n] = slot.pending
-                pos[n] = slot.position
-                n_seq_id[n] = 1
-                seq_id[n][0] = slot.seq
-                logits[n] = 1
-                slot.sample_index = n
+                decoding.append(slot)
+        n = len(decoding)
+        # Rows 0..n-1 hold the decoding slots' next tokens. Their sequence ids, counts and logits flags
+        # stay as the last step wrote them while the same sequences decode in the same order (prompt
+        # tokens only ever go in after them): then only tokens and positions are written, in bulk.
+        seqs = [slot.seq for slot in decoding]
+        if seqs != self._rows:
+            for i, seq in enumerate(seqs):
+                n_seq_id[i] = 1
+                seq_id[i][0] = seq
+                logits[i] = 1
+            self._rows = seqs
+        if n:
+            tokens = array.array("i", [slot.pending for slot in decoding])
+            positions = array.array("i", [slot.position for slot in decoding])
+            ctypes.memmove(token, tokens.buffer_info()[0], 4 * n)
+            ctypes.memmove(pos, positions.buffer_info()[0], 4 * n)
+            for i, slot in enumerate(decoding):
+                slot.sample_index = i
                 slot.position += 1
-                in_batch.append(slot)
-                n += 1
+        in_batch = decoding
         has_prompt = False
         room = self.context.capacity - n
         for prefill in list(self.prefills):
@@ -493,35 +507,46 @@ class BatchRun:
         """Every slot with logits in this step takes its next token; slots that end free their cells."""
         parts = self.parts
         sample = parts.llama.llama_sampler_sample
-        is_eog = parts.llama.llama_vocab_is_eog
-        ctx, vocab, stop_ids, piece_of = self.context.ctx, parts.vocab, parts.stop_ids, parts.piece
+        ctx = self.context.ctx
+        known = self.context.tokens
         on_text = self.on_text
         clock = time.perf_counter
+        utf_8_decode = codecs.utf_8_decode
         window_mask = WINDOW_TOKENS - 1
-        for slot in list(self.slots):
-            if slot.sample_index < 0:
-                continue
+        for slot in [slot for slot in self.slots if slot.sample_index >= 0]:
             if slot.limit <= 0:  # the prompt fills its whole context: nothing to write (as in generate)
                 self._finish(slot, "length")
                 continue
             token = sample(slot.sampler, ctx, slot.sample_index)
             if slot.t_first is None:
                 slot.t_first = clock()
-            if slot.check_eog and (token in stop_ids or is_eog(vocab, token)):
+            info = known.get(token)
+            if info is None:
+                info = known[token] = self._token_info(token)
+            if info[1] and slot.check_eog:
                 self._finish(slot, "stop")
                 continue
-            slot.generated += 1
-            if (slot.generated & window_mask) == 1:
+            generated = slot.generated = slot.generated + 1
+            if (generated & window_mask) == 1:
                 slot.marks.append(clock())
-            text = slot.decoder.decode(piece_of(token))
+            # What codecs' incremental UTF-8 decoder does, without its Python frame per token.
+            data = slot.undecoded + info[0]
+            text, used = utf_8_decode(data, "replace", False)
+            slot.undecoded = data[used:]
             if text:
                 slot.parts.append(text)
                 if on_text is not None:
                     on_text(slot.key, text)
-            if slot.generated >= slot.limit:
+            if generated >= slot.limit:
                 self._finish(slot, "length")
             else:
                 slot.pending = token
+
+    def _token_info(self, token: int) -> tuple[bytes, bool]:
+        """A token's bytes and whether it ends generation (kept per context: the model's vocabulary)."""
+        parts = self.parts
+        stop = token in parts.stop_ids or bool(parts.llama.llama_vocab_is_eog(parts.vocab, token))
+        return parts.piece(token), stop
 
     # -- the end of a job ------------------------------------------------------------------------------
 
@@ -530,7 +555,7 @@ class BatchRun:
 
         llama = self.parts.llama
         t_last = time.perf_counter()
-        tail = slot.decoder.decode(b"", final=True)
+        tail = codecs.utf_8_decode(slot.undecoded, "replace", True)[0]
         if tail:
             slot.parts.append(tail)
             if self.on_text is not None:
