@@ -42,6 +42,7 @@ import array
 import codecs
 import ctypes
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -104,7 +105,8 @@ class BatchContext:
         params.n_batch = self.capacity
         params.n_ubatch = self.capacity
         params.n_seq_max = n_seq_max
-        params.kv_unified = True
+        self.unified = kv_unified()
+        params.kv_unified = self.unified
         params.n_threads = parts.n_threads
         params.n_threads_batch = parts.n_threads_batch
         params.no_perf = True
@@ -125,7 +127,7 @@ class BatchContext:
         self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
 
     def fits(self, n_ctx: int, n_seq_max: int) -> bool:
-        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx
+        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx and self.unified == kv_unified()
 
     def attach(self, seq: int, request: GenerationRequest, sampler: Any) -> bool:
         """Let the graph sample `seq`'s tokens for `request` where it can; True when the context took
@@ -220,9 +222,21 @@ class _Prefill:
 
 
 def context_size(needs: Sequence[int], parallel: int) -> int:
-    """Cells for the `parallel` largest needs at once, rounded up as llama.cpp pads the cache."""
+    """Cells for the `parallel` largest needs at once, rounded up as llama.cpp pads the cache (with a
+    cache per sequence, `parallel` times the largest need)."""
+    if not kv_unified():
+        largest = max(needs, default=0) or 1
+        return parallel * (-(-largest // CONTEXT_ROUNDING) * CONTEXT_ROUNDING)
     total = sum(sorted(needs, reverse=True)[:parallel]) or 1
     return -(-total // CONTEXT_ROUNDING) * CONTEXT_ROUNDING
+
+
+def kv_unified() -> bool:
+    """One KV cache for all sequences (the default: a shared prompt is evaluated and stored once), or,
+    with SATORI_BATCH_KV_UNIFIED=0, an experiment: a cache per sequence (llama-batched-bench's default
+    layout, where each token attends only to its own sequence's cells) and no prompt sharing between
+    sequences (llama.cpp copies cells across caches only whole), only a sequence's own kept prefix."""
+    return os.environ.get("SATORI_BATCH_KV_UNIFIED", "1").strip().lower() not in ("0", "off", "false")
 
 
 def no_room_sentence(n_ctx: int, parallel: int) -> str:
@@ -347,7 +361,8 @@ class BatchRun:
         llama, memory = self.parts.llama, self.context.memory
         prompt, seq = slot.prompt, slot.seq
         kept = self.retired.pop(seq, None)
-        for prefill in self.prefills:  # started together with the same prompt: one evaluation
+        unified = self.context.unified
+        for prefill in self.prefills if unified else ():  # the same prompt started together: evaluated once
             if not prefill.started and prefill.tokens == prompt:
                 if kept is not None:
                     llama.llama_memory_seq_rm(memory, seq, -1, -1)
@@ -360,12 +375,18 @@ class BatchRun:
         # evaluated), a finished job's kept prompt, this sequence's own included. The last prompt token
         # is always evaluated here: its logits are needed.
         limit = len(prompt) - 1
-        donors: list[tuple[int, Sequence[int], int]] = [
-            (other.seq, other.prompt, len(other.prompt) if other.decoding else self._evaluated_prompt(other))
-            for other in self.slots
-            if other is not slot
-        ]
-        donors += [(other_seq, tokens, len(tokens)) for other_seq, tokens in self.retired.items()]
+        donors: list[tuple[int, Sequence[int], int]] = []
+        if unified:
+            donors += [
+                (
+                    other.seq,
+                    other.prompt,
+                    len(other.prompt) if other.decoding else self._evaluated_prompt(other),
+                )
+                for other in self.slots
+                if other is not slot
+            ]
+            donors += [(other_seq, tokens, len(tokens)) for other_seq, tokens in self.retired.items()]
         if kept is not None:
             donors.append((seq, kept, len(kept)))
         best, donor = 0, -1

@@ -294,3 +294,23 @@ def test_greedy_sampled_and_grammar_jobs_of_one_prompt_with_backend_sampling(
     assert results["grammar"].text == SCRIPTS[0].removesuffix(IM_END)
     assert results["greedy"].text == LONG_PIECE * 3
     assert results["sampled"].generated_tokens == 24
+
+
+def test_a_kv_cache_per_sequence_gives_the_same_tokens(
+    random_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The experiment of SATORI_BATCH_KV_UNIFIED=0: llama-batched-bench's layout, no sharing between
+    # sequences (a sequence reuses only its own kept prompt), the same answers.
+    monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", "0")
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    requests = [GenerationRequest(prompt, max_tokens=24) for prompt in PROMPTS]
+    requests += [_sampled(PROMPTS[0], seed) for seed in (1, 2)]
+    singles = [engine.generate(request).text for request in requests]
+    jobs = [BatchJob(str(i), request) for i, request in enumerate(requests)]
+    results = engine.generate_batch(jobs, parallel=3)
+    context = engine._batch_context
+    engine.unload()
+
+    assert context is not None and not context.unified
+    assert [results[str(i)].text for i in range(len(requests))] == singles
