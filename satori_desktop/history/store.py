@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import psutil
 
@@ -350,30 +350,24 @@ class HistoryStore:
         recorder of one this window is recording: its row exists by the time this runs, because the
         writer inserts a new turn in the same pass that takes it in, before it runs any later job.
         False when there is no such turn (deleted, or a recording that could not be saved)."""
-        payload = record.to_json()
-
-        def update(conn: sqlite3.Connection) -> bool:
-            turn_id = turn if isinstance(turn, int) else turn.turn_id
-            if turn_id is None:
-                return False
-            cursor = conn.execute("UPDATE turns SET tutor_json = ? WHERE id = ?", (payload, turn_id))
-            return cursor.rowcount > 0
-
-        return bool(self._write(update, "save what was revealed"))
+        return self._save_turn_json(turn, "tutor_json", record.to_json(), "save what was revealed")
 
     def save_samples(self, turn: int | TurnRecorder, record: SamplesRecord) -> bool:
         """Keep every solution of a "solve several times" turn (a turn id, or the recorder recording it:
         see save_tutoring). False when there is no such turn."""
-        payload = record.to_json()
+        return self._save_turn_json(turn, "samples_json", record.to_json(), "save the solutions")
 
+    def _save_turn_json(
+        self, turn: int | TurnRecorder, column: Literal["tutor_json", "samples_json"], payload: str, what: str
+    ) -> bool:
         def update(conn: sqlite3.Connection) -> bool:
             turn_id = turn if isinstance(turn, int) else turn.turn_id
             if turn_id is None:
                 return False
-            cursor = conn.execute("UPDATE turns SET samples_json = ? WHERE id = ?", (payload, turn_id))
+            cursor = conn.execute(f"UPDATE turns SET {column} = ? WHERE id = ?", (payload, turn_id))
             return cursor.rowcount > 0
 
-        return bool(self._write(update, "save the solutions"))
+        return bool(self._write(update, what))
 
     def delete(self, conversation_id: int, *, permanent: bool = False) -> bool:
         """Delete a conversation. It can be `restore`d (Undo) until purged (see PURGE_AFTER_S), unless

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
@@ -13,6 +14,9 @@ from PySide6.QtWidgets import QWidget
 
 from satori_desktop.bench.local_hub import LocalHub
 from tests.support.qt_env import ignore_startup_noise, prepare_qt_environment
+
+if TYPE_CHECKING:
+    from satori_desktop.checking import AnswerChecker
 
 prepare_qt_environment()  # before pytest-qt creates the QApplication
 
@@ -89,3 +93,63 @@ def opened_folders() -> Iterator[list[str]]:
         yield catcher.opened
     finally:
         QDesktopServices.unsetUrlHandler("file")
+
+
+class SharedChecker:
+    """Hands a window the session's answer checker without letting the window close it (its worker
+    process then starts once for all the GUI tests that check answers)."""
+
+    def __init__(self, checker: Any) -> None:
+        self._checker = checker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._checker, name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def answer_checker() -> Iterator[Any]:
+    from satori_desktop.checking import AnswerChecker
+
+    with AnswerChecker() as checker:
+        yield checker
+
+
+@pytest.fixture
+def scripted_window(qtbot: Any, answer_checker: Any) -> Iterator[Callable[..., Any]]:
+    """`make(traces=None, rate=None)`: a shown main window with the scripted engine (its traces, at
+    `rate` pieces a second or unpaced), the session's answer checker and a real history, ready; closed,
+    its engine thread joined and deleted at the end."""
+    import shiboken6
+
+    from satori_desktop.core.settings import Settings
+    from satori_desktop.engine.scripted import ScriptedEngine
+    from satori_desktop.ui.engine_worker import EngineWorker
+    from satori_desktop.ui.main_window import MainWindow
+
+    made: list[tuple[Any, Any]] = []
+
+    def make(traces: list[str] | None = None, rate: float | None = None) -> Any:
+        scripted = ScriptedEngine(traces, tokens_per_second=rate)
+        worker = EngineWorker(lambda: scripted)
+        window = MainWindow(
+            worker,
+            Settings(),
+            model_path=Path("demo.gguf"),
+            checker_factory=lambda: cast("AnswerChecker", SharedChecker(answer_checker)),
+        )
+        made.append((window, worker))
+        qtbot.addWidget(window)
+        window.resize(1100, 820)
+        window.show()
+        qtbot.waitUntil(lambda: window.is_ready and window.history.store is not None, timeout=30_000)
+        return window
+
+    yield make
+    for window, worker in made:
+        window.close()
+        assert worker.shutdown(timeout_ms=20_000)
+        shiboken6.delete(window)
+    qtbot.wait(50)

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-import shiboken6
 from pytestqt.qtbot import QtBot
 
-from satori_desktop.checking import AnswerChecker
-from satori_desktop.core.settings import Settings
-from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine
-from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.engine.scripted import DEMO_TRACE
 from satori_desktop.ui.main_window import MainWindow
 from tests.ui_transcript.conftest import run_js
 
@@ -29,38 +24,9 @@ WRONG = DEMO_TRACE.replace("\\boxed{5}", "\\boxed{6}")
 SAME = DEMO_TRACE.replace("\\boxed{5}", "\\boxed{\\frac{10}{2}}")
 
 
-class _Shared:
-    def __init__(self, checker: AnswerChecker) -> None:
-        self._checker = checker
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._checker, name)
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def checker() -> Iterator[AnswerChecker]:
-    with AnswerChecker() as shared:
-        yield shared
-
-
 @pytest.fixture
-def window(qtbot: QtBot, checker: AnswerChecker) -> Iterator[MainWindow]:
-    scripted = ScriptedEngine([DEMO_TRACE, WRONG, SAME], tokens_per_second=None)
-    worker = EngineWorker(lambda: scripted)
-    made = MainWindow(
-        worker, Settings(), model_path=Path("demo.gguf"), checker_factory=lambda: _Shared(checker)
-    )
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitUntil(lambda: made.is_ready and made.history.store is not None, timeout=30_000)
-    yield made
-    made.close()
-    assert worker.shutdown(timeout_ms=20_000)
-    shiboken6.delete(made)
-    qtbot.wait(50)
+def window(scripted_window: Callable[..., MainWindow]) -> MainWindow:
+    return scripted_window([DEMO_TRACE, WRONG, SAME])
 
 
 def _write_set(path: Path) -> Path:

@@ -8,18 +8,14 @@ the real transcript page, a real SQLite history, math-verify in its worker proce
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import shiboken6
 from pytestqt.qtbot import QtBot
 
-from satori_desktop.checking import AnswerChecker
-from satori_desktop.core.settings import Settings
-from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine
-from satori_desktop.ui.engine_worker import EngineWorker
+from satori_desktop.engine.scripted import DEMO_TRACE
 from satori_desktop.ui.main_window import MainWindow
 from tests.ui_transcript.conftest import run_js
 
@@ -49,46 +45,10 @@ CARD_JS = """
 """
 
 
-class _Shared:
-    def __init__(self, checker: AnswerChecker) -> None:
-        self._checker = checker
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._checker, name)
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def checker() -> Iterator[AnswerChecker]:
-    with AnswerChecker() as shared:
-        yield shared
-
-
 @pytest.fixture
-def make_window(qtbot: QtBot, checker: AnswerChecker) -> Iterator[MakeWindow]:
-    made: list[tuple[MainWindow, EngineWorker]] = []
-
-    def make(rate: float | None = None) -> MainWindow:
-        scripted = ScriptedEngine([DEMO_TRACE, WRONG, SAME], tokens_per_second=rate)
-        worker = EngineWorker(lambda: scripted)
-        window = MainWindow(
-            worker, Settings(), model_path=Path("demo.gguf"), checker_factory=lambda: _Shared(checker)
-        )
-        made.append((window, worker))
-        qtbot.addWidget(window)
-        window.resize(1100, 820)
-        window.show()
-        qtbot.waitUntil(lambda: window.is_ready and window.history.store is not None, timeout=30_000)
-        return window
-
-    yield make
-    for window, worker in made:
-        window.close()
-        assert worker.shutdown(timeout_ms=20_000)
-        shiboken6.delete(window)
-    qtbot.wait(50)
+def make_window(scripted_window: MakeWindow) -> MakeWindow:
+    """Windows whose scripted engine answers 5, 6 and 10/2 in turn."""
+    return lambda rate=None: scripted_window([DEMO_TRACE, WRONG, SAME], rate)
 
 
 def _cards(qtbot: QtBot, window: MainWindow) -> list[dict[str, Any]]:

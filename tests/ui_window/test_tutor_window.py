@@ -8,22 +8,18 @@ explore, answer 5), the real transcript page, a real SQLite history, math-verify
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from satori_desktop.checking import AnswerChecker
-from satori_desktop.core.settings import Settings
 from satori_desktop.core.tutor import first_sentence
-from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine
+from satori_desktop.engine.scripted import DEMO_TRACE
 from satori_desktop.engine.streaming import TurnSummary
-from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.transcript.copy_menu import CopyRequest
 from tests.support.answers import SLOW
@@ -61,49 +57,9 @@ PAGE_STATE_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def checker() -> Iterator[AnswerChecker]:
-    """One real checker for the module's windows (its worker starts once)."""
-    with AnswerChecker() as shared:
-        yield shared
-
-
-class _Shared:
-    """Hands the window the module's checker without letting the window close it."""
-
-    def __init__(self, checker: AnswerChecker) -> None:
-        self._checker = checker
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._checker, name)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
-def make_window(qtbot: QtBot, checker: AnswerChecker) -> Iterator[MakeWindow]:
-    made: list[tuple[MainWindow, EngineWorker]] = []
-
-    def make(traces: list[str] | None = None) -> MainWindow:
-        scripted = ScriptedEngine(traces, tokens_per_second=None)
-        worker = EngineWorker(lambda: scripted)
-        window = MainWindow(
-            worker, Settings(), model_path=Path("demo.gguf"), checker_factory=lambda: _Shared(checker)
-        )
-        made.append((window, worker))
-        qtbot.addWidget(window)
-        window.resize(1100, 820)
-        window.show()
-        qtbot.waitUntil(lambda: window.is_ready and window.history.store is not None, timeout=30_000)
-        return window
-
-    yield make
-    for window, worker in made:
-        window.close()
-        assert worker.shutdown(timeout_ms=20_000)
-        shiboken6.delete(window)
-    qtbot.wait(50)
+def make_window(scripted_window: MakeWindow) -> MakeWindow:
+    return scripted_window
 
 
 def _answer(qtbot: QtBot, window: MainWindow, question: str) -> TurnSummary:
@@ -249,7 +205,7 @@ def test_in_tutor_mode_a_check_keeps_satoris_answer_hidden_until_it_is_shown(
 
 
 def test_the_window_keeps_running_while_a_slow_check_is_stopped_at_its_deadline(
-    qtbot: QtBot, make_window: MakeWindow, checker: AnswerChecker
+    qtbot: QtBot, make_window: MakeWindow
 ) -> None:
     # An answer sympy needs many seconds to compare with (tests/support/answers.py says why), then 5.
     slow_trace = f"The integral is what it is.<|continue|>\nSo it is $\\boxed{{{SLOW.reference}}}$."
