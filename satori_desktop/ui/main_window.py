@@ -642,7 +642,8 @@ class MainWindow(QMainWindow):
         # Otherwise the answers are being grouped; `_on_samples_settled` ends the turn.
 
     def _on_samples_settled(self, settled: SettledSamples) -> None:
-        if settled.summary.request_id != self._running_request:
+        # Closing waited for the grouping, but its result arrives after the history has closed.
+        if settled.summary.request_id != self._running_request or self._closing:
             return
         chosen = settled.record.samples[settled.record.chosen].text
         parser = CoatParser()
