@@ -735,6 +735,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self.keep_open_action.setChecked(settings.keep_sections_open)
         self.transcript.set_keep_sections_open(settings.keep_sections_open)
+        self.composer.set_samples(settings.samples)
         application = QApplication.instance()
         if isinstance(application, QApplication):
             apply_theme(application, settings.theme)

@@ -139,7 +139,13 @@ class SettingsDialog(QDialog):
         self.set_settings(settings)
         for double_spin in (self.temperature_spin, self.seed_spin):
             double_spin.valueChanged.connect(self._on_edited)
-        for spin in (self.max_new_tokens_spin, self.n_ctx_spin, self.gpu_layers_spin, self.n_threads_spin):
+        for spin in (
+            self.max_new_tokens_spin,
+            self.samples_spin,
+            self.n_ctx_spin,
+            self.gpu_layers_spin,
+            self.n_threads_spin,
+        ):
             spin.valueChanged.connect(self._on_edited)
         for check in (
             self.seed_random_check,
@@ -198,6 +204,18 @@ class SettingsDialog(QDialog):
         self.seed_spin.setRange(*NUMBER_LIMITS["seed"])
         form.addRow(self.tr("&Seed:"), self._row(group, self.seed_random_check, self.seed_spin))
         self.seed_random_check.toggled.connect(lambda on: self.seed_spin.setEnabled(not on))
+
+        self.samples_spin = QSpinBox(group)
+        self.samples_spin.setObjectName("samplesSpin")
+        self.samples_spin.setRange(*_int_range("samples"))
+        self.samples_spin.setSuffix(self.tr(" solutions"))
+        self.samples_spin.setToolTip(
+            self.tr(
+                'How many solutions "Solve several times" samples together; the answer most of them reach '
+                "is shown."
+            )
+        )
+        form.addRow(self.tr("Solve se&veral times:"), self.samples_spin)
         return group
 
     def _model_group(self) -> QGroupBox:
@@ -330,6 +348,7 @@ class SettingsDialog(QDialog):
         self.temperature_spin.setValue(settings.temperature)
         self._temperature_shown = self.temperature_spin.value()  # rounded to the box's decimals
         self.max_new_tokens_spin.setValue(settings.max_new_tokens)
+        self.samples_spin.setValue(settings.samples)
         self.seed_random_check.setChecked(settings.seed is None)
         self.seed_spin.setValue(settings.seed if settings.seed is not None else 0)
         self.seed_spin.setEnabled(settings.seed is not None)
@@ -366,6 +385,7 @@ class SettingsDialog(QDialog):
         return self._applied.with_changes(
             temperature=temperature,
             max_new_tokens=self.max_new_tokens_spin.value(),
+            samples=self.samples_spin.value(),
             seed=None if self.seed_random_check.isChecked() else int(self.seed_spin.value()),
             n_ctx=None if self.n_ctx_auto_check.isChecked() else self.n_ctx_spin.value(),
             gpu_layers=gpu_layers,

@@ -37,6 +37,7 @@ CHOSEN = Settings(
     temperature=0.6,
     max_new_tokens=2048,
     seed=12345,
+    samples=12,
     n_ctx=8192,
     gpu_layers=20,
     n_threads=6,
@@ -149,6 +150,7 @@ def test_edits_go_to_the_file_and_come_back(qtbot: QtBot, parent: QMainWindow) -
     dialog.settings_accepted.connect(lambda new, _reload: save_settings(new))
     dialog.temperature_spin.setValue(0.6)
     dialog.max_new_tokens_spin.setValue(2048)
+    dialog.samples_spin.setValue(12)
     dialog.seed_random_check.setChecked(False)
     dialog.seed_spin.setValue(12345)
     dialog.n_ctx_auto_check.setChecked(False)
@@ -251,6 +253,7 @@ def test_numbers_cannot_leave_their_limits(qtbot: QtBot, parent: QMainWindow) ->
     spins = {
         "temperature": dialog.temperature_spin,
         "max_new_tokens": dialog.max_new_tokens_spin,
+        "samples": dialog.samples_spin,
         "seed": dialog.seed_spin,
         "n_ctx": dialog.n_ctx_spin,
         "n_threads": dialog.n_threads_spin,

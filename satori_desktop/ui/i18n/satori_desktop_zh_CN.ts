@@ -1424,6 +1424,18 @@
         <translation>随机种子(&amp;S)：</translation>
     </message>
     <message>
+        <source> solutions</source>
+        <translation> 个解答</translation>
+    </message>
+    <message>
+        <source>How many solutions &quot;Solve several times&quot; samples together; the answer most of them reach is shown.</source>
+        <translation>“多次求解”同时采样多少个解答；显示其中多数得到的答案。</translation>
+    </message>
+    <message>
+        <source>Solve se&amp;veral times:</source>
+        <translation>多次求解(&amp;V)：</translation>
+    </message>
+    <message>
         <source>Model &amp;&amp; hardware</source>
         <translation>模型与硬件</translation>
     </message>
