@@ -99,7 +99,14 @@ def test_the_bridge_offers_the_page_only_copying_and_the_copy_menu(qtbot: Any, t
         if meta.method(i).access() == QMetaMethod.Access.Public
         and meta.method(i).methodType() != QMetaMethod.MethodType.Signal
     }
-    assert callable_from_page == {"copy_text", "show_menu", "deleteLater"}
+    # open_sample: a click on a row of a "solve several times" card (the view opens that solution).
+    assert callable_from_page == {"copy_text", "show_menu", "open_sample", "deleteLater"}
+    opened: list[tuple[int, int]] = []
+    transcript_view.sample_requested.connect(lambda turn, index: opened.append((turn, index)))
+    bridge.open_sample(0, 3)
+    bridge.open_sample(-1, 3)  # out of range: refused
+    bridge.open_sample(0, 5000)
+    assert opened == [(0, 3)]
     # No signals either: the page is told nothing but through the page's own `satori` calls.
     assert not any(
         meta.method(i).methodType() == QMetaMethod.MethodType.Signal
