@@ -103,6 +103,7 @@ export function addCheck(turn, op) {
   if (op.student_tex) card.appendChild(mathLine(op.student_label || "", op.student_tex));
   if (op.reference_tex) card.appendChild(mathLine(op.reference_label || "", op.reference_tex));
   turn.el.insertBefore(card, turn.footerEl);
-  card.scrollIntoView({ block: "nearest" });
+  // The verdict the student just asked for comes into view (not in jsdom, which has no layout).
+  if (typeof card.scrollIntoView === "function") card.scrollIntoView({ block: "nearest" });
   return card;
 }

@@ -631,6 +631,7 @@ class MainWindow(QMainWindow):
     def _on_worker_samples_streamed(self, update: SamplesUpdate) -> None:
         if update.request_id == self._running_request and not self._closing:
             self.samples.show_progress(update)
+            self.status_line.show_batch_progress(update.tokens, update.tok_s)
 
     def _on_worker_samples_finished(self, outcome: SamplesOutcome) -> None:
         if outcome.request_id != self._running_request:

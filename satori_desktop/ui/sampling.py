@@ -39,6 +39,11 @@ class SampleProgress:
 class SamplesUpdate:
     request_id: int
     samples: tuple[SampleProgress, ...]
+    tok_s: float | None = None  # aggregate: every solution's pieces since the first one, per second
+
+    @property
+    def tokens(self) -> int:
+        return sum(sample.tokens for sample in self.samples)
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,15 @@ class SamplesTracker:
         self._interval_s = interval_s
         self._started = time.perf_counter()
         self._last = float("-inf")
+        self._first_piece_at: float | None = None
+        self._pieces = 0
 
     def feed(self, index: int, text: str) -> SamplesUpdate | None:
         sample = self._samples[index]
         sample.tokens += 1
+        self._pieces += 1
+        if self._first_piece_at is None:
+            self._first_piece_at = time.perf_counter()
         found = sample.scanner.feed(text)
         if found:
             sample.answer = found[-1]
@@ -104,8 +114,14 @@ class SamplesTracker:
         return self.update()
 
     def update(self) -> SamplesUpdate:
-        self._last = time.perf_counter()
-        return SamplesUpdate(self._request_id, self.progress())
+        now = self._last = time.perf_counter()
+        first = self._first_piece_at
+        rate = (
+            (self._pieces - 1) / (now - first)
+            if first is not None and self._pieces > 1 and now > first
+            else None
+        )
+        return SamplesUpdate(self._request_id, self.progress(), rate)
 
     def progress(self) -> tuple[SampleProgress, ...]:
         return tuple(

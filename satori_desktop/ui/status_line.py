@@ -100,6 +100,12 @@ class StatusLine(QObject):
         self._show_generating(progress.generated_tokens, speed)
         self._show_context(progress.generated_tokens)
 
+    def show_batch_progress(self, tokens: int, tok_s: float | None) -> None:
+        """Several solutions streaming together: their tokens and aggregate rate (the context line stays:
+        each solution has its own)."""
+        speed = self.tr("starting…") if tok_s is None else arg(self.tr("%1 tok/s"), f"{tok_s:.1f}")
+        self._show_generating(tokens, speed)
+
     def _show_generating(self, tokens: int, speed: str) -> None:
         self.speed_label.setText(arg(self.tr("Generating · %n tokens · %1", "", tokens), speed))
 
