@@ -105,6 +105,8 @@ def test_tutor_mode_reveals_hint_then_step_and_the_answer_on_request(
     qtbot: QtBot, make_window: MakeWindow, shoot: Callable[..., Path]
 ) -> None:
     window = make_window()
+    # Nothing to reveal yet: Space and → are the page's own (scrolling), not the tutor's.
+    assert not any(shortcut.isEnabled() for shortcut in window.tutor._reveal_shortcuts)
     window.tutor_bar.tutor_box.click()
     assert window.tutor.tutoring and window.tutor_action.isChecked()
     _answer(qtbot, window, QUESTION)
@@ -160,6 +162,7 @@ def test_tutor_mode_reveals_hint_then_step_and_the_answer_on_request(
     assert turn["steps"][3]["note"] == "Here Satori found a flaw and changed its approach."
     assert window.tutor.turn_tutoring(0) is not None
     assert not window.tutor_bar.next_button.isEnabled()
+    assert not any(shortcut.isEnabled() for shortcut in window.tutor._reveal_shortcuts)
     _picture(qtbot, shoot, window, "tutor-after-reveal")
 
     # What was revealed is in the history, with the conversation's tutor mode.

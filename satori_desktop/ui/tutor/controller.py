@@ -152,11 +152,14 @@ class TutorController(QObject):
         bar.key_requested.connect(self._on_bar_key_requested)
         self._key_dialog: QInputDialog | None = None
         # Space and → reveal while the transcript (or the bar) has the keyboard; the problem box keeps them.
+        # Only while a tutored turn has something to reveal: otherwise Space scrolls the page, as usual.
+        self._reveal_shortcuts: list[QShortcut] = []
         for key in (Qt.Key.Key_Space, Qt.Key.Key_Right):
             for widget in (view, bar.next_button):
                 shortcut = QShortcut(QKeySequence(key), widget)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(self._on_reveal_key)
+                self._reveal_shortcuts.append(shortcut)
         self._update()
 
     # -- the conversation ----------------------------------------------------------------------------------
@@ -549,6 +552,9 @@ class TutorController(QObject):
         )
         self._bar.key_button.setEnabled(bool(self._turns))
         self._bar.set_key(self._turns[-1].answer_key if self._turns else None)
+        revealing = self._reveal_target() is not None
+        for shortcut in self._reveal_shortcuts:
+            shortcut.setEnabled(revealing)
         found = self._reveal_target() or self._answer_target()
         if self._status_turn is not None and (found is None or found[0] != self._status_turn):
             if self._status_turn < len(self._turns):
