@@ -14,6 +14,7 @@ rate, elapsed from taking a slot to the end) and the raw output. With `--samples
 majority's, with `agreeing`, `total`, `groups` and every sample in brief; steps, finish_reason and output
 are the chosen solution's (the first of the majority), tokens add up all samples, ttft is the first
 sample's, the decode rate the samples' mean, elapsed from the first sample's start to the last one's end.
+`core.problem_sets.result_record` builds the line; the window's Export writes the same.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.problem_sets import (
     DEFAULT_ANSWER_FIELD,
+    MajorityVote,
     Problem,
     ProblemSet,
     ResultsFile,
     read_problem_set,
+    result_record,
 )
 from satori_desktop.core.prompt import problem_prompt
 from satori_desktop.engine.types import DEFAULT_MAX_NEW_TOKENS, BatchJob, GenerationRequest, GenerationResult
@@ -317,47 +320,29 @@ def _result_record(entry: _Pending, checker: Any) -> dict[str, Any]:
 
     problem = entry.problem
     results = [entry.results[index] for index in range(entry.samples)]
-    traces = [parse_trace(result.text) for result in results]
-    record: dict[str, Any] = {"id": problem.id, "problem": problem.text, "reference": problem.reference}
-    chosen = 0
+    vote = None
     if entry.samples > 1:
-        groups = group_answers([trace.answer for trace in traces], checker)
+        groups = group_answers([parse_trace(result.text).answer for result in results], checker)
         consensus = majority(groups, entry.samples)
-        chosen = groups[0].members[0] if groups else 0
         answer = consensus.answer
+        vote = MajorityVote(
+            agreeing=consensus.agreeing,
+            total=consensus.total,
+            groups=[group.to_dict() for group in groups],
+            chosen=groups[0].members[0] if groups else 0,
+        )
     else:
-        answer = traces[0].answer
-    record["answer"] = answer
-    record.update(grade_answer(answer, problem.reference, checker).to_dict())
-    result = results[chosen]
-    record["steps"] = len(traces[chosen].steps)
-    record["finish_reason"] = result.finish_reason
-    if result.error:
-        record["error"] = result.error
-    rates = [r.decode_tok_s for r in results if r.decode_tok_s is not None]
-    ttfts = [r.ttft_s for r in results if r.ttft_s is not None]
-    record["tokens"] = {"prompt": result.prompt_tokens, "generated": sum(r.generated_tokens for r in results)}
-    record["timing"] = {
-        "ttft_s": min(ttfts) if ttfts else None,
-        "decode_tok_s": sum(rates) / len(rates) if rates else None,
-        "elapsed_s": max(entry.ended.values()) - min(entry.started.values()),
-    }
-    if entry.samples > 1:
-        record["agreeing"] = consensus.agreeing
-        record["total"] = consensus.total
-        record["groups"] = [group.to_dict() for group in groups]
-        record["samples"] = [
-            {
-                "answer": trace.answer,
-                "steps": len(trace.steps),
-                "finish_reason": r.finish_reason,
-                "generated_tokens": r.generated_tokens,
-                "output": r.text,
-            }
-            for trace, r in zip(traces, results, strict=True)
-        ]
-    record["output"] = result.text
-    return record
+        answer = parse_trace(results[0].text).answer
+    grade = grade_answer(answer, problem.reference, checker)
+    return result_record(
+        problem,
+        results,
+        answer=answer,
+        grade=grade.grade,
+        grade_reason=grade.reason,
+        elapsed_s=max(entry.ended.values()) - min(entry.started.values()),
+        vote=vote,
+    )
 
 
 def _summary(

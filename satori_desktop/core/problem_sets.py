@@ -8,7 +8,8 @@ seen before) is reported by its line number and left out; the others still run.
 The results file is JSON Lines too, one line per solved problem, appended as each finishes: the whole
 line in one write, flushed and fsync'ed, so a run killed at any moment leaves only whole lines, except
 perhaps a last line cut short by a crash of the machine, which `ResultsFile.open_for_resume` cuts off.
-A re-run skips the ids already in the file: that is what makes a run resumable.
+A re-run skips the ids already in the file: that is what makes a run resumable. `result_record` builds
+that line, for `solve --out` and the window's Export alike.
 
 Ids are compared as text (`7` and `"7"` are the same problem), the way a spreadsheet shows them.
 Qt-free: the command line (`satori-desktop solve`) and the window share it.
@@ -20,11 +21,12 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
 
 PROBLEM_FIELDS = ("problem", "question")
@@ -193,6 +195,96 @@ def _problem_from(
         )
         return None
     return Problem(raw_id if isinstance(raw_id, int) else raw_id.strip(), text.strip(), reference_text, line)
+
+
+class Solution(Protocol):
+    """What a result line reads of one solution. The engine's `GenerationResult` is one; it is named by
+    its shape because core sits below the engine."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def finish_reason(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def generated_tokens(self) -> int: ...
+    @property
+    def ttft_s(self) -> float | None: ...
+    @property
+    def decode_tok_s(self) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class MajorityVote:
+    """How several solutions of one problem voted (`solve --samples`): how many reached the majority's
+    answer, of how many, the groups of equivalent answers (each group's `to_dict()`: answer, members,
+    count; largest first), and the solution the line carries (the first of the majority)."""
+
+    agreeing: int
+    total: int
+    groups: Sequence[Mapping[str, Any]]
+    chosen: int = 0
+
+
+def result_record(
+    problem: Problem,
+    solutions: Sequence[Solution],
+    *,
+    answer: str | None,
+    grade: str | None,
+    grade_reason: str | None,
+    elapsed_s: float | None,
+    vote: MajorityVote | None = None,
+) -> dict[str, Any]:
+    """One line of a results file: the problem, the `answer` graded (`grade` and its reason, as the
+    answer checker's grading names them; None without a reference), and the chosen solution's steps,
+    finish reason and raw output. Tokens add up every solution, ttft is the first one's, the decode rate
+    their mean; `elapsed_s` is the caller's. With a `vote`, every solution in brief too."""
+    traces = [parse_trace(solution.text) for solution in solutions]
+    chosen = vote.chosen if vote is not None else 0
+    solution = solutions[chosen]
+    record: dict[str, Any] = {
+        "id": problem.id,
+        "problem": problem.text,
+        "reference": problem.reference,
+        "answer": answer,
+        "grade": grade,
+        "grade_reason": grade_reason,
+        "steps": len(traces[chosen].steps),
+        "finish_reason": solution.finish_reason,
+    }
+    if solution.error:
+        record["error"] = solution.error
+    rates = [s.decode_tok_s for s in solutions if s.decode_tok_s is not None]
+    ttfts = [s.ttft_s for s in solutions if s.ttft_s is not None]
+    record["tokens"] = {
+        "prompt": solution.prompt_tokens,
+        "generated": sum(s.generated_tokens for s in solutions),
+    }
+    record["timing"] = {
+        "ttft_s": min(ttfts) if ttfts else None,
+        "decode_tok_s": sum(rates) / len(rates) if rates else None,
+        "elapsed_s": elapsed_s,
+    }
+    if vote is not None:
+        record["agreeing"] = vote.agreeing
+        record["total"] = vote.total
+        record["groups"] = [dict(group) for group in vote.groups]
+        record["samples"] = [
+            {
+                "answer": trace.answer,
+                "steps": len(trace.steps),
+                "finish_reason": s.finish_reason,
+                "generated_tokens": s.generated_tokens,
+                "output": s.text,
+            }
+            for trace, s in zip(traces, solutions, strict=True)
+        ]
+    record["output"] = solution.text
+    return record
 
 
 class ResultsFile:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from satori_desktop.checking.grading import Grade
 from satori_desktop.core.coat import parse_trace
-from satori_desktop.core.problem_sets import Problem, ProblemSet
+from satori_desktop.core.problem_sets import Problem, ProblemSet, result_record
 from satori_desktop.core.prompt import problem_prompt
 from satori_desktop.engine.types import BatchJob, GenerationRequest, GenerationResult
 from satori_desktop.ui.background import BackgroundJob
@@ -217,31 +217,25 @@ class ProblemSetWindow(QWidget):
         return not self._running and self._grade_job is None and not self._grading
 
     def results(self) -> list[dict[str, Any]]:
-        """One record per problem solved, shaped like `satori-desktop solve`'s result lines."""
+        """One record per problem solved, the line `satori-desktop solve` writes (`result_record`). The
+        window solves each problem once, so there are no `--samples` fields; its elapsed time runs from the
+        start of the batch (what the Time column shows), not from the job taking its slot, which the
+        window is not told."""
         records = []
         for row in self._rows:
             if row.result is None:
                 continue
-            trace = parse_trace(row.result.text)
-            record: dict[str, Any] = {
-                "id": row.problem.id,
-                "problem": row.problem.text,
-                "reference": row.problem.reference,
-                "answer": row.answer,
-                "steps": len(trace.steps),
-                "finish_reason": row.result.finish_reason,
-                "tokens": {"prompt": row.result.prompt_tokens, "generated": row.result.generated_tokens},
-                "timing": {
-                    "ttft_s": row.result.ttft_s,
-                    "decode_tok_s": row.result.decode_tok_s,
-                    "elapsed_s": row.elapsed_s,
-                },
-                "output": row.result.text,
-            }
-            record.update(
-                row.grade.to_dict() if row.grade is not None else {"grade": None, "grade_reason": None}
+            grade = row.grade if row.grade is not None else Grade(None, None)
+            records.append(
+                result_record(
+                    row.problem,
+                    [row.result],
+                    answer=row.answer,
+                    grade=grade.grade,
+                    grade_reason=grade.reason,
+                    elapsed_s=row.elapsed_s,
+                )
             )
-            records.append(record)
         return records
 
     def export_results(self, path: Path) -> None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.core.problem_sets import Problem, ResultsFile, read_problem_set
+from satori_desktop.core.problem_sets import (
+    MajorityVote,
+    Problem,
+    ResultsFile,
+    read_problem_set,
+    result_record,
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -107,3 +114,77 @@ def test_results_are_whole_lines_and_a_resume_cuts_a_partial_last_line(tmp_path:
         results.append({"id": "b", "answer": "3"})
     lines = path.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["a", 7, "b"]
+
+
+@dataclass(frozen=True)
+class _Solution:
+    text: str
+    finish_reason: str = "stop"
+    error: str | None = None
+    prompt_tokens: int = 30
+    generated_tokens: int = 10
+    ttft_s: float | None = 0.5
+    decode_tok_s: float | None = 20.0
+
+
+TWO_STEPS = "Let x = 1 + 1.<|continue|>So x = \\boxed{2}."
+THREE = "x is \\boxed{3}."
+
+
+def test_a_result_line_of_one_solution() -> None:
+    problem = Problem(7, "1+1?", "2", 1)
+    record = result_record(
+        problem, [_Solution(TWO_STEPS)], answer="2", grade="correct", grade_reason="equal", elapsed_s=1.5
+    )
+    assert record == {
+        "id": 7,
+        "problem": "1+1?",
+        "reference": "2",
+        "answer": "2",
+        "grade": "correct",
+        "grade_reason": "equal",
+        "steps": 2,
+        "finish_reason": "stop",
+        "tokens": {"prompt": 30, "generated": 10},
+        "timing": {"ttft_s": 0.5, "decode_tok_s": 20.0, "elapsed_s": 1.5},
+        "output": TWO_STEPS,
+    }
+    assert list(record)[-1] == "output"  # the long text last, as a reader of the file wants it
+    failed = result_record(
+        problem,
+        [_Solution("", finish_reason="error", error="out of memory", ttft_s=None, decode_tok_s=None)],
+        answer=None,
+        grade="no answer",
+        grade_reason="none",
+        elapsed_s=None,
+    )
+    assert failed["error"] == "out of memory" and failed["steps"] == 0
+    assert failed["timing"] == {"ttft_s": None, "decode_tok_s": None, "elapsed_s": None}
+
+
+def test_a_result_line_of_a_majority_vote_carries_the_chosen_solution_and_every_sample() -> None:
+    solutions = [
+        _Solution(THREE, generated_tokens=4, ttft_s=0.3, decode_tok_s=10.0),
+        _Solution(TWO_STEPS, prompt_tokens=31, generated_tokens=6, ttft_s=0.2, decode_tok_s=30.0),
+        _Solution(TWO_STEPS, finish_reason="length", generated_tokens=8, ttft_s=None, decode_tok_s=None),
+    ]
+    groups = [{"answer": "2", "members": [1, 2], "count": 2}, {"answer": "3", "members": [0], "count": 1}]
+    record = result_record(
+        Problem("a", "1+1?", None, 3),
+        solutions,
+        answer="2",
+        grade=None,
+        grade_reason=None,
+        elapsed_s=2.0,
+        vote=MajorityVote(agreeing=2, total=3, groups=groups, chosen=1),
+    )
+    assert record["steps"] == 2 and record["output"] == TWO_STEPS and record["finish_reason"] == "stop"
+    assert record["tokens"] == {"prompt": 31, "generated": 18}
+    assert record["timing"] == {"ttft_s": 0.2, "decode_tok_s": 20.0, "elapsed_s": 2.0}
+    assert (record["agreeing"], record["total"], record["groups"]) == (2, 3, groups)
+    assert [(s["answer"], s["steps"], s["finish_reason"]) for s in record["samples"]] == [
+        ("3", 1, "stop"),
+        ("2", 2, "stop"),
+        ("2", 2, "length"),
+    ]
+    assert list(record)[-1] == "output"

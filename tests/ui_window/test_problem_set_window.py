@@ -12,11 +12,15 @@ import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from satori_desktop.cli.solve import _Pending, _result_record
+from satori_desktop.core.problem_sets import Problem, read_problem_set
 from satori_desktop.engine.scripted import DEMO_TRACE
+from satori_desktop.engine.types import GenerationResult
 from satori_desktop.ui.main_window import MainWindow
 from tests.ui_transcript.conftest import run_js
 
@@ -38,10 +42,26 @@ def _write_set(path: Path) -> Path:
     return path
 
 
+def _solve_line(record: dict[str, Any], problem: Problem, checker: Any) -> dict[str, Any]:
+    """The line `satori-desktop solve` writes for the solution an exported record holds, graded again."""
+    result = GenerationResult(
+        text=record["output"],
+        finish_reason=record["finish_reason"],
+        prompt_tokens=record["tokens"]["prompt"],
+        reused_prompt_tokens=0,
+        generated_tokens=record["tokens"]["generated"],
+        ttft_s=record["timing"]["ttft_s"],
+        decode_tok_s=record["timing"]["decode_tok_s"],
+    )
+    entry = _Pending(problem, 1, {0: result}, started={0: 0.0}, ended={0: record["timing"]["elapsed_s"]})
+    return json.loads(json.dumps(_result_record(entry, checker)))
+
+
 def test_a_problem_set_is_solved_graded_exported_and_opened(
-    qtbot: QtBot, window: MainWindow, tmp_path: Path, shoot: Callable[..., Path]
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, shoot: Callable[..., Path], answer_checker: Any
 ) -> None:
-    problems = window.open_problem_set(_write_set(tmp_path / "homework.jsonl"))
+    problem_file = _write_set(tmp_path / "homework.jsonl")
+    problems = window.open_problem_set(problem_file)
     assert problems is not None
     assert "6 problems" in problems.info_label.text() and "line 4" in problems.info_label.text()
     problems.parallel_box.setValue(3)
@@ -62,6 +82,10 @@ def test_a_problem_set_is_solved_graded_exported_and_opened(
     records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records] == [1, 2, 3, 4, 5, 6]
     assert records[1]["grade"] == "wrong" and records[1]["answer"] == "6" and records[1]["output"] == WRONG
+    # Each is the line `satori-desktop solve` writes for that solution, field for field and in order.
+    for record, problem in zip(records, read_problem_set(problem_file).problems, strict=True):
+        line = _solve_line(record, problem, answer_checker)
+        assert list(record) == list(line) and record == line
     problems.export_results(tmp_path / "results.csv")
     with open(tmp_path / "results.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
