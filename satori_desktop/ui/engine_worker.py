@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -32,7 +32,15 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
-from satori_desktop.engine.types import BatchJob, Engine, GenerationRequest, GenerationResult, LoadOptions
+from satori_desktop.engine.types import (
+    BatchDoneCallback,
+    BatchJob,
+    BatchTextCallback,
+    Engine,
+    GenerationRequest,
+    GenerationResult,
+    LoadOptions,
+)
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.sampling import BatchFinished, BatchJobDone, SamplesTracker
 
@@ -153,21 +161,9 @@ class _Worker(QObject):
     def generate_samples(self, request_id: int, requests: tuple[GenerationRequest, ...]) -> None:
         """Several solutions of one problem decoded together (`Engine.generate_batch`, one slot each)."""
         tracker = SamplesTracker(request_id, len(requests))
-        engine = self._engine
-        if self._cancel_state.is_cancelled(request_id):
-            self.samples_finished.emit(tracker.outcome())
-            return
-        if engine is None or engine.load_report is None:
-            self.samples_finished.emit(
-                tracker.outcome(QCoreApplication.translate("EngineWorker", NO_MODEL_YET))
-            )
-            return
-        active: Engine = engine
         jobs = [BatchJob(str(index), request) for index, request in enumerate(requests)]
 
         def on_text(key: str, text: str) -> None:
-            if self._cancel_state.is_cancelled(request_id):
-                active.cancel()
             update = tracker.feed(int(key), text)
             if update is not None:
                 self.samples_streamed.emit(update)
@@ -175,55 +171,72 @@ class _Worker(QObject):
         def on_done(key: str, result: GenerationResult) -> None:
             self.samples_streamed.emit(tracker.done(int(key), result))
 
-        error: str | None = None
-        self._cancel_state.begin(request_id)
-        try:
-            results = engine.generate_batch(jobs, parallel=len(jobs), on_text=on_text, on_done=on_done)
-        except UserFacingError as exc:
-            error = str(exc)
-        except Exception:
-            log.exception("generating several solutions failed")
-            error = _bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "generating the solutions"))
-        else:
-            for key, result in results.items():
-                tracker.done(int(key), result)  # any the engine did not report as done
-        finally:
-            self._cancel_state.end(request_id)
+        results, error = self._generate_batch(
+            request_id,
+            jobs,
+            len(jobs),
+            on_text,
+            on_done,
+            QT_TRANSLATE_NOOP("EngineWorker", "generating the solutions"),
+        )
+        for key, result in results.items():
+            tracker.done(int(key), result)  # any the engine did not report as done
         self.samples_finished.emit(tracker.outcome(error))
 
     @Slot(int, object, int)
     def solve_batch(self, request_id: int, jobs: tuple[BatchJob, ...], parallel: int) -> None:
         """A problem set: every job through `Engine.generate_batch`, `parallel` at a time; each result is
         handed over as its job ends (its slot goes to the next problem)."""
-        engine = self._engine
-        if self._cancel_state.is_cancelled(request_id):
-            self.batch_finished.emit(BatchFinished(request_id))
-            return
-        if engine is None or engine.load_report is None:
-            message = QCoreApplication.translate("EngineWorker", NO_MODEL_YET)
-            self.batch_finished.emit(BatchFinished(request_id, message))
-            return
-        active: Engine = engine
-
-        def on_text(_key: str, _text: str) -> None:
-            if self._cancel_state.is_cancelled(request_id):
-                active.cancel()
 
         def on_done(key: str, result: GenerationResult) -> None:
             self.batch_job_done.emit(BatchJobDone(request_id, key, result))
 
-        error: str | None = None
+        _results, error = self._generate_batch(
+            request_id,
+            jobs,
+            parallel,
+            None,
+            on_done,
+            QT_TRANSLATE_NOOP("EngineWorker", "solving the problem set"),
+        )
+        self.batch_finished.emit(BatchFinished(request_id, error))
+
+    def _generate_batch(
+        self,
+        request_id: int,
+        jobs: Sequence[BatchJob],
+        parallel: int,
+        on_text: BatchTextCallback | None,
+        on_done: BatchDoneCallback,
+        action: str,
+    ) -> tuple[dict[str, GenerationResult], str | None]:
+        """`Engine.generate_batch` for request `request_id`: its results, and the user's sentence when it
+        did not run or failed (no results then). Cancelled before it started: no results and no sentence.
+        `action` names it in the sentence of a bug ("solving the problem set")."""
+        engine = self._engine
+        if self._cancel_state.is_cancelled(request_id):
+            return {}, None
+        if engine is None or engine.load_report is None:
+            return {}, QCoreApplication.translate("EngineWorker", NO_MODEL_YET)
+        active: Engine = engine  # the closure below needs the narrowed type
+
+        def on_any_text(key: str, text: str) -> None:
+            # Re-issue a cancel that raced with the start of the batch (which clears the engine's flag).
+            if self._cancel_state.is_cancelled(request_id):
+                active.cancel()
+            if on_text is not None:
+                on_text(key, text)
+
         self._cancel_state.begin(request_id)
         try:
-            engine.generate_batch(jobs, parallel=parallel, on_text=on_text, on_done=on_done)
+            return engine.generate_batch(jobs, parallel=parallel, on_text=on_any_text, on_done=on_done), None
         except UserFacingError as exc:
-            error = str(exc)
+            return {}, str(exc)
         except Exception:
-            log.exception("solving the problem set failed")
-            error = _bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "solving the problem set"))
+            log.exception("%s failed", action)
+            return {}, _bug_sentence(action)
         finally:
             self._cancel_state.end(request_id)
-        self.batch_finished.emit(BatchFinished(request_id, error))
 
     @Slot()
     def shutdown(self) -> None:

@@ -23,6 +23,7 @@ from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.engine.scripted import DEMO_TRACE, ScriptedEngine, synthetic_trace
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import (
+    BatchJob,
     GenerationRequest,
     GenerationResult,
     LoadOptions,
@@ -204,6 +205,70 @@ def test_generating_before_a_model_is_loaded_says_so(qtbot: QtBot) -> None:
         worker.generate(GenerationRequest("q"))
     assert finished.args[0].finish_reason == "error" and finished.args[0].error == NO_MODEL_YET
     assert worker.shutdown(timeout_ms=5000)
+
+
+SAMPLES = (GenerationRequest("q", max_tokens=20), GenerationRequest("q", max_tokens=20))
+JOBS = (
+    BatchJob("a", GenerationRequest("a", max_tokens=20)),
+    BatchJob("b", GenerationRequest("b", max_tokens=20)),
+)
+
+
+def _batches(qtbot: QtBot, worker: EngineWorker) -> tuple[Any, Any, list[Any]]:
+    """Several solutions, then a problem set, on `worker`: their outcomes, and the problems handed over."""
+    done: list[Any] = []
+    worker.batch_job_done.connect(done.append)
+    with qtbot.waitSignal(worker.samples_finished, timeout=10_000) as samples:
+        worker.generate_samples(SAMPLES)
+    with qtbot.waitSignal(worker.batch_finished, timeout=10_000) as batch:
+        worker.solve_batch(JOBS, 2)
+    return samples.args[0], batch.args[0], done
+
+
+def test_batches_run_and_say_why_when_they_cannot(qtbot: QtBot, make_worker: Any) -> None:
+    samples, batch, done = _batches(qtbot, make_worker(ScriptedEngine(tokens_per_second=None)))
+    assert [r.finish_reason for r in samples.results] == ["length", "length"] and samples.error is None
+    assert batch.error is None and sorted(d.key for d in done) == ["a", "b"]
+
+    unloaded = EngineWorker(ScriptedEngine)
+    samples, batch, done = _batches(qtbot, unloaded)
+    assert samples.error == NO_MODEL_YET and samples.results == (None, None)
+    assert batch.error == NO_MODEL_YET and done == []
+    assert unloaded.shutdown(timeout_ms=5000)
+
+    class FailingEngine(ScriptedEngine):
+        failure: Exception = RuntimeError("a bug")
+
+        def generate_batch(self, *args: Any, **kwargs: Any) -> dict[str, GenerationResult]:
+            raise self.failure
+
+    engine = FailingEngine()
+    worker = make_worker(engine)
+    samples, batch, done = _batches(qtbot, worker)
+    for error in (samples.error, batch.error):
+        assert error is not None and str(log_file_path()) in error and "RuntimeError" not in error
+    assert samples.results == (None, None) and done == []
+    engine.failure = UserFacingError("The model ran out of memory.")
+    samples, batch, done = _batches(qtbot, worker)
+    assert samples.error == batch.error == "The model ran out of memory."
+
+
+def test_stop_before_a_batch_starts_cancels_it_too(qtbot: QtBot, make_worker: Any) -> None:
+    worker = make_worker(ScriptedEngine([synthetic_trace(3000)], tokens_per_second=300))
+    outcomes: list[Any] = []
+    done: list[Any] = []
+    worker.samples_finished.connect(outcomes.append)
+    worker.batch_finished.connect(outcomes.append)
+    worker.batch_job_done.connect(done.append)
+    with qtbot.waitSignal(worker.generation_streamed, timeout=5000):
+        worker.generate(GenerationRequest("q1"))
+    worker.generate_samples(SAMPLES)  # queued behind the first
+    worker.solve_batch(JOBS, 2)
+    worker.cancel()
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=5000)
+    samples, batch = outcomes
+    assert samples.error is None and samples.results == (None, None)  # never started
+    assert batch.error is None and done == []
 
 
 def test_the_pinned_pyside6_keeps_references_to_true_and_none() -> None:
