@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
+
+# How a solution ended: the engine's `FinishReason` (engine/types.py), spelled out here because core sits
+# below the engine; tests/core/test_samples.py keeps the two the same.
+FinishReason = Literal["stop", "length", "cancelled", "error"]
+FINISH_REASONS: tuple[FinishReason, ...] = get_args(FinishReason)
+
+
+def _finish_reason(value: object) -> FinishReason:
+    """A stored finish reason; a missing or unknown one reads as "stop" (a solution that ended)."""
+    for known in FINISH_REASONS:
+        if value == known:
+            return known
+    return "stop"
 
 
 @dataclass(frozen=True)
 class SampleRecord:
     text: str  # the raw output, meta tokens as text
     answer: str | None
-    finish_reason: str
+    finish_reason: FinishReason
     generated_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,7 +87,7 @@ class SamplesRecord:
                 SampleRecord(
                     text=item["text"],
                     answer=answer if isinstance(answer, str) else None,
-                    finish_reason=str(item.get("finish_reason") or "stop"),
+                    finish_reason=_finish_reason(item.get("finish_reason")),
                     generated_tokens=tokens if type(tokens) is int else 0,
                 )
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QWidget
 from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.samples import SampleRecord, SamplesRecord
 from satori_desktop.engine.streaming import TurnSummary
-from satori_desktop.engine.types import FinishReason
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.sampling import SampleProgress, SamplesOutcome, SamplesUpdate
@@ -51,14 +50,6 @@ SOLUTION_OF = QT_TRANSLATE_NOOP("SamplesController", "Solution %1 of %2")
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
-
-
-def _finish_reason(value: str) -> FinishReason:
-    """A stored finish reason as the engine names them (anything else: "stop")."""
-    for known in get_args(FinishReason):
-        if value == known:
-            return known  # type: ignore[no-any-return]
-    return "stop"
 
 
 @dataclass(frozen=True)
@@ -176,7 +167,7 @@ class SamplesController(QObject):
             arg(_tr(SOLUTION_OF), index + 1, len(record.samples)),
             question,
             sample.text,
-            finish_reason=_finish_reason(sample.finish_reason),
+            finish_reason=sample.finish_reason,
             generated_tokens=sample.generated_tokens,
             parent=self._view.window(),
         )
