@@ -14,10 +14,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -32,30 +31,7 @@ from tests.support.qt_env import app_env
 from tests.ui_transcript.conftest import dom_state
 
 ROOT = Path(__file__).resolve().parents[2]
-MakeWindow = Callable[..., MainWindow]
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[MakeWindow]:
-    made: list[tuple[MainWindow, EngineWorker]] = []
-
-    def make(engine: ScriptedEngine | None = None) -> MainWindow:
-        scripted = engine or ScriptedEngine(tokens_per_second=None)
-        worker = EngineWorker(lambda: scripted)
-        window = MainWindow(worker, Settings(), model_path=Path("demo.gguf"))
-        made.append((window, worker))
-        qtbot.addWidget(window)
-        window.resize(1100, 760)
-        window.show()
-        qtbot.waitUntil(lambda: window.is_ready and window.history.store is not None, timeout=30_000)
-        return window
-
-    yield make
-    for window, worker in made:
-        window.close()
-        assert worker.shutdown(timeout_ms=20_000)
-        shiboken6.delete(window)
-    qtbot.wait(50)
+MakeWindow = Callable[..., MainWindow]  # conftest's scripted_window: make(traces=None, rate=None)
 
 
 def _answer(qtbot: QtBot, window: MainWindow, question: str) -> TurnSummary:
@@ -67,15 +43,15 @@ def _answer(qtbot: QtBot, window: MainWindow, question: str) -> TurnSummary:
 
 
 def test_an_answer_is_found_again_after_a_restart_and_continues(
-    qtbot: QtBot, make_window: MakeWindow
+    qtbot: QtBot, scripted_window: MakeWindow
 ) -> None:
-    first = make_window()
+    first = scripted_window()
     _answer(qtbot, first, "What is the sum of the roots of $x^2-5x+6=0$?")
     assert len(first.sidebar.shown_ids()) == 1
     shown_before = dom_state(qtbot, first.transcript)
     first.close()
 
-    second = make_window()  # a restart: same home, a new window and store
+    second = scripted_window()  # a restart: same home, a new window and store
     [conversation_id] = second.sidebar.shown_ids()
     item = second.sidebar.item_for(conversation_id)
     assert item is not None and item.text(0) == "What is the sum of the roots of $x^2-5x+6=0$?"
@@ -98,9 +74,9 @@ def test_an_answer_is_found_again_after_a_restart_and_continues(
 
 
 def test_search_finds_english_and_chinese_and_new_starts_afresh(
-    qtbot: QtBot, make_window: MakeWindow
+    qtbot: QtBot, scripted_window: MakeWindow
 ) -> None:
-    window = make_window()
+    window = scripted_window()
     _answer(qtbot, window, "Factor the quadratic polynomial x^2 - 5x + 6")
     window.new_action.trigger()
     assert window.conversation.turns == [] and window.history.conversation_id is None
@@ -122,8 +98,8 @@ def test_search_finds_english_and_chinese_and_new_starts_afresh(
     qtbot.waitUntil(lambda: len(window.sidebar.shown_ids()) == 2, timeout=5000)
 
 
-def test_rename_and_delete_with_undo(qtbot: QtBot, make_window: MakeWindow) -> None:
-    window = make_window()
+def test_rename_and_delete_with_undo(qtbot: QtBot, scripted_window: MakeWindow) -> None:
+    window = scripted_window()
     _answer(qtbot, window, "A first problem")
     [conversation_id] = window.sidebar.shown_ids()
     item = window.sidebar.item_for(conversation_id)
@@ -186,7 +162,7 @@ sys.exit(run_gui(sys.argv[1:]))
 
 
 def test_an_answer_killed_mid_stream_comes_back_interrupted_with_retry(
-    qtbot: QtBot, satori_home: Path, make_window: MakeWindow
+    qtbot: QtBot, satori_home: Path, scripted_window: MakeWindow
 ) -> None:
     env = app_env(satori_home)
     child = subprocess.Popen(
@@ -222,7 +198,7 @@ def test_an_answer_killed_mid_stream_comes_back_interrupted_with_retry(
     # All the text handed over up to 2 s before the kill is in the file.
     promised = max(length for at, length in shown if at <= killed_at - 2.0)
 
-    window = make_window()  # the next start
+    window = scripted_window()  # the next start
     qtbot.waitUntil(lambda: window.history.conversation_id is not None, timeout=10_000)
     qtbot.waitUntil(window.transcript.is_idle, timeout=20_000)
     assert "Interrupted" in dom_state(qtbot, window.transcript)["footer"]
@@ -241,9 +217,9 @@ def test_an_answer_killed_mid_stream_comes_back_interrupted_with_retry(
 
 
 def test_a_full_disk_while_streaming_is_one_sentence_and_the_answer_goes_on(
-    qtbot: QtBot, make_window: MakeWindow
+    qtbot: QtBot, scripted_window: MakeWindow
 ) -> None:
-    window = make_window(ScriptedEngine([DEMO_TRACE, synthetic_trace(3000)], tokens_per_second=1500))
+    window = scripted_window([DEMO_TRACE, synthetic_trace(3000)], rate=1500)
     _answer(qtbot, window, "A first problem, saved")
     store = window.history.store
     assert store is not None and store.flush(10)
@@ -258,8 +234,8 @@ def test_a_full_disk_while_streaming_is_one_sentence_and_the_answer_goes_on(
     assert window.notice_bar.label.text().count("\n") == 0  # one sentence, once
 
 
-def test_history_text_matches_what_was_streamed(qtbot: QtBot, make_window: MakeWindow) -> None:
-    window = make_window()
+def test_history_text_matches_what_was_streamed(qtbot: QtBot, scripted_window: MakeWindow) -> None:
+    window = scripted_window()
     _answer(qtbot, window, "Record me")
     store = window.history.store
     assert store is not None and store.flush(10)
@@ -290,13 +266,13 @@ def test_a_store_that_cannot_open_leaves_the_app_working(qtbot: QtBot, satori_ho
 
 
 def test_a_damaged_history_file_is_moved_aside_and_the_window_says_where(
-    qtbot: QtBot, make_window: MakeWindow
+    qtbot: QtBot, scripted_window: MakeWindow
 ) -> None:
     path = default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     damaged = b"SQLite format 3\x00" + os.urandom(8192)
     path.write_bytes(damaged)
-    window = make_window()
+    window = scripted_window()
     qtbot.waitUntil(window.notice_bar.isVisible, timeout=10_000)
     text = window.notice_bar.label.text()
     assert "damaged" in text and "moved to" in text
@@ -306,13 +282,15 @@ def test_a_damaged_history_file_is_moved_aside_and_the_window_says_where(
     assert len(window.sidebar.shown_ids()) == 1
 
 
-def test_the_window_remembers_its_size_and_the_sidebar_width(qtbot: QtBot, make_window: MakeWindow) -> None:
-    first = make_window()
+def test_the_window_remembers_its_size_and_the_sidebar_width(
+    qtbot: QtBot, scripted_window: MakeWindow
+) -> None:
+    first = scripted_window()
     first.resize(1000, 700)
     first.splitter.setSizes([330, 640])
     qtbot.wait(50)
     width = first.splitter.sizes()[0]
     first.close()
-    second = make_window()
+    second = scripted_window()
     qtbot.wait(50)
     assert abs(second.splitter.sizes()[0] - width) <= 2
