@@ -47,3 +47,9 @@ export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/
 
 # 4. The window's translations: satori_desktop/ui/i18n/*.ts compiled into satori_desktop/_assets/i18n/.
 .venv/bin/python packaging/compile_translations.py
+
+# 5. With --test: llama.cpp's llama-server, built once from the llama.cpp source in the pinned
+#    llama-cpp-python sdist and cached (the remote-engine tests run the app against it on 127.0.0.1).
+if [ -n "$extras" ]; then
+  bash scripts/build-llama-server.sh >/dev/null
+fi

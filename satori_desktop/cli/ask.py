@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from satori_desktop.cli.terminal import TerminalTranscript
-from satori_desktop.core import arguments
+from satori_desktop.core import arguments, keychain
 from satori_desktop.core.coat import AnswerFound, CoatParser, StepStarted, TraceBuilder, TranscriptEvent
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import problem_prompt
@@ -111,7 +111,34 @@ def add_engine_options(parser: Any) -> None:
         default=None,
         help="layers to offload: auto (the default), all, or a number (0: CPU only)",
     )
+    parser.add_argument(
+        "--server",
+        dest="servers",
+        action="append",
+        type=server_url,
+        default=None,
+        metavar="URL",
+        help="use Satori on a shared llama-server or vLLM instead of a local model (repeat the option to "
+        "spread the work over several servers); the API key comes from the keychain entry the app saved, "
+        f"or from {keychain.ENVIRONMENT}",
+    )
+    parser.add_argument(
+        "--server-model",
+        default="",
+        metavar="NAME",
+        help="the server's name for the model (default: the one model the server offers)",
+    )
     parser.add_argument("--scripted-traces", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def server_url(text: str) -> str:
+    """argparse type of --server: a normalised base URL, or the sentence why it is not one."""
+    from satori_desktop.engine.remote import normalize_url
+
+    try:
+        return normalize_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def sampling_settings(args: argparse.Namespace, *, sampled: bool) -> tuple[float, float]:
@@ -135,6 +162,8 @@ def open_engine(args: argparse.Namespace) -> tuple[Engine, LoadReport, Path]:
     """Load the model the options name (or the scripted engine of --scripted-traces): the engine, its
     load report and the model's path; load warnings go to stderr."""
     engine: Engine
+    if args.servers:
+        return _open_remote(args)
     if args.scripted_traces is not None:
         from satori_desktop.engine.scripted import ScriptedEngine
 
@@ -150,6 +179,25 @@ def open_engine(args: argparse.Namespace) -> tuple[Engine, LoadReport, Path]:
     for warning in report.warnings:
         print(f"satori-desktop: note: {warning}", file=sys.stderr)
     return engine, report, model_path
+
+
+def _open_remote(args: argparse.Namespace) -> tuple[Engine, LoadReport, Path]:
+    """Connect to the servers of --server; a key over plain http to another host is refused here (the
+    window asks first; a command line has no one to ask)."""
+    from satori_desktop.engine.remote import RemoteEngine, ServerConfig, display_host, sends_key_in_clear
+
+    api_key = keychain.load()
+    for url in args.servers:
+        if sends_key_in_clear(url, api_key):
+            raise UserFacingError(
+                f"The API key would travel unencrypted to {display_host(url)} (plain http): use https://, "
+                "or connect to it once from the app's server settings and confirm there."
+            )
+    engine = RemoteEngine(ServerConfig(urls=tuple(args.servers), model=args.server_model, api_key=api_key))
+    report = engine.load(LoadOptions(Path(args.server_model or "server")))
+    for warning in report.warnings:
+        print(f"satori-desktop: note: {warning}", file=sys.stderr)
+    return engine, report, report.model_path
 
 
 def _read_scripted_traces(path: Path) -> tuple[list[str], float | None]:
@@ -267,7 +315,7 @@ class CancelOnInterrupt:
 def run(args: argparse.Namespace) -> int:
     if not args.question.strip():
         raise UserFacingError("The question is empty: write the problem after `ask`.")
-    if args.scripted_traces is None:
+    if args.scripted_traces is None and not args.servers:
         resolve_model_path(args.model)  # no model: say so before reading anything else
     grammar = None
     if args.grammar_file is not None:

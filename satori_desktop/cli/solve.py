@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     problem_set = read_problem_set(args.in_path, answer_field=args.answer_field)
     for bad in problem_set.bad_lines:
         print(f"satori-desktop: {bad.message}", file=sys.stderr)
-    if args.scripted_traces is None:
+    if args.scripted_traces is None and not args.servers:
         resolve_model_path(args.model)  # no model: say so before anything is written
     grammar = None
     if args.grammar_file is not None:

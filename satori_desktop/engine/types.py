@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
-Backend = Literal["CUDA", "Metal", "Vulkan", "CPU"]
+Backend = Literal["CUDA", "Metal", "Vulkan", "CPU", "Server"]  # Server: a remote engine
 
 DEFAULT_MAX_NEW_TOKENS = 4096
 # Generated tokens per window of GenerationResult.window_tok_s (a power of two: checked with a bit mask).
