@@ -80,6 +80,10 @@ THEMES: tuple[Theme, ...] = get_args(Theme)
 Language = Literal["system", "en", "zh_CN"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 
+# Where answers come from: the model on this computer, or Satori on a shared server (engine/remote.py).
+EngineMode = Literal["local", "server"]
+ENGINE_MODES: tuple[EngineMode, ...] = get_args(EngineMode)
+
 # The command line takes any temperature >= 0 for one run (core.arguments); a saved preference stays in
 # the range where sampling still follows the model (above 2 it is close to uniform), which is also what
 # the settings dialog offers.
@@ -121,6 +125,13 @@ class Settings:
 
     # -- solve several times: how many solutions are sampled together (self-consistency) --
     samples: int = 8
+
+    # -- a shared server instead of the local model (the API key is in the OS keychain, never here) --
+    engine: EngineMode = "local"
+    # The server's address, or several separated by commas or spaces (their work is shared in turn).
+    server_urls: str = ""
+    # The server's name for the model; "" takes the one it offers.
+    server_model: str = ""
 
     # -- appearance --
     # Reflect/explore sections fold when the next step starts; True keeps every one open.
@@ -296,7 +307,15 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "theme": _check_choice(THEMES),
     "language": _check_choice(LANGUAGES),
     "models_dir": _check_text,
+    "engine": _check_choice(ENGINE_MODES),
+    "server_urls": _check_text,
+    "server_model": _check_text,
 }
+
+
+def server_url_list(text: str) -> list[str]:
+    """The addresses of `Settings.server_urls`, as written (commas or spaces between them)."""
+    return [part for part in text.replace(",", " ").split() if part]
 
 
 def _settings_from(raw: dict[str, Any], path: Path) -> Settings:

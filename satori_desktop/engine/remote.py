@@ -525,7 +525,9 @@ def probe_step_markers(
             return None  # not one token: not Satori's vocabulary (or a server that does not parse specials)
         token = tokens[0]["id"] if isinstance(tokens[0], dict) else int(tokens[0])
         body = completion_body(GenerationRequest(prompt="1 + 1 =", max_tokens=1), model)
-        body.update(stream=False, logit_bias={str(token): PROBE_BIAS})
+        # Both ways of making that token come: a logit bias (any server), and on llama-server a grammar
+        # of that one token (a token reference), which also wins over a grammar the server starts with.
+        body.update(stream=False, logit_bias={str(token): PROBE_BIAS}, grammar=f"root ::= {marker}\n")
         body.pop("stream_options")
         if not preserve:
             body.pop("preserved_tokens")

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
@@ -43,6 +44,9 @@ from satori_desktop.engine.types import (
 )
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 from satori_desktop.ui.sampling import BatchFinished, BatchJobDone, SamplesTracker
+
+if TYPE_CHECKING:  # the remote engine (and its HTTP client) is imported only once it is used
+    from satori_desktop.engine.remote import ServerConfig
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ class _Worker(QObject):
         super().__init__()
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
+        self._remote = False  # the engine is a RemoteEngine (connect_server), not the factory's
         self._cancel_state = cancel_state
 
     @Slot(object)
@@ -98,11 +103,12 @@ class _Worker(QObject):
             self.load_progressed.emit(fraction)
 
         try:
-            if self._engine is None:
-                self._engine = self._engine_factory()
-                self._cancel_state.set_engine(self._engine)
+            if self._engine is None or self._remote:
+                # The first load, or back from a shared server to a local model.
+                self._replace_engine(self._engine_factory)
             else:
                 self._engine.unload()
+            assert self._engine is not None
             report = self._engine.load(dataclasses.replace(options, on_progress=on_progress))
         except UserFacingError as exc:
             self.errored.emit(str(exc))
@@ -112,6 +118,34 @@ class _Worker(QObject):
             self.errored.emit(_bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "loading the model")))
             return
         self.model_loaded.emit(report)
+
+    @Slot(object)
+    def connect_server(self, config: ServerConfig) -> None:
+        """Use Satori on a shared server from now on (engine/remote.py); a later `load` goes back local."""
+        from satori_desktop.engine.remote import RemoteEngine
+
+        try:
+            self._replace_engine(lambda: RemoteEngine(config))
+            self._remote = True
+            assert self._engine is not None
+            report = self._engine.load(LoadOptions(Path(config.model or "server")))
+        except UserFacingError as exc:
+            self.errored.emit(str(exc))
+            return
+        except Exception:
+            log.exception("connecting to the server failed")
+            self.errored.emit(_bug_sentence(QT_TRANSLATE_NOOP("EngineWorker", "connecting to the server")))
+            return
+        self.model_loaded.emit(report)
+
+    def _replace_engine(self, factory: EngineFactory) -> None:
+        """Unload the engine there is (on this thread, which owns it) and make a new one."""
+        if self._engine is not None:
+            self._engine.unload()
+        self._engine = None
+        self._remote = False
+        self._engine = factory()
+        self._cancel_state.set_engine(self._engine)
 
     @Slot(int, object)
     def generate(self, request_id: int, request: GenerationRequest) -> None:
@@ -315,6 +349,7 @@ class EngineWorker(QObject):
     errored = Signal(str)
 
     _load_requested = Signal(object)  # a frozen LoadOptions
+    _connect_requested = Signal(object)  # a frozen ServerConfig
     _generate_requested = Signal(int, object)  # a frozen GenerationRequest: plain, immutable data
     _samples_requested = Signal(int, object)  # a tuple of frozen GenerationRequests
     _batch_requested = Signal(int, object, int)  # a tuple of frozen BatchJobs, and how many at a time
@@ -329,6 +364,7 @@ class EngineWorker(QObject):
         self._worker.moveToThread(self._thread)
         # The worker lives on the other thread, so these connections are queued: requests run there, in order.
         self._load_requested.connect(self._worker.load)
+        self._connect_requested.connect(self._worker.connect_server)
         self._generate_requested.connect(self._worker.generate)
         self._samples_requested.connect(self._worker.generate_samples)
         self._batch_requested.connect(self._worker.solve_batch)
@@ -363,6 +399,11 @@ class EngineWorker(QObject):
         self._load_requested.emit(
             LoadOptions(model_path=model_path, n_ctx=n_ctx, gpu_layers=gpu_layers, n_threads=n_threads)
         )
+
+    def connect_server(self, config: ServerConfig) -> None:
+        """Queue a switch to Satori on a shared server: `model_loaded` (backend "Server") or `errored`."""
+        if not self._stopped:
+            self._connect_requested.emit(config)
 
     def generate(self, request: GenerationRequest) -> int:
         """Queue a generation; returns its request id (`generation_finished` carries it back)."""

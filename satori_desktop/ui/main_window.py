@@ -41,7 +41,7 @@ from satori_desktop.core import paths
 from satori_desktop.core.coat import CoatParser, parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import Conversation, Turn
-from satori_desktop.core.settings import Settings, save_settings
+from satori_desktop.core.settings import Settings, save_settings, server_url_list
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import BatchJob, FinishReason, GenerationRequest, LoadReport
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for
     from satori_desktop.ui.first_run import FirstRunPage
     from satori_desktop.ui.models_window import ModelsWindow
     from satori_desktop.ui.problem_set_window import ProblemSetWindow
+    from satori_desktop.ui.server_dialog import ServerChoice
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,9 @@ class MainWindow(QMainWindow):
 
         if notice:
             self.notice_bar.add(notice)
-        if model_path is None:
+        if settings.engine == "server" and server_url_list(settings.server_urls):
+            self._connect_server()
+        elif model_path is None:
             self.status_line.show_no_model()
             self.pages.setCurrentWidget(self.first_run)
             self.first_run.start()
@@ -338,7 +341,8 @@ class MainWindow(QMainWindow):
             self.tr("&Settings…"), self._on_settings_action_triggered, keys.Preferences
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        file_menu.addActions([self.new_action, self.import_action, self.models_action])
+        self.server_action = self._action(self.tr("S&hared server…"), self._on_server_action_triggered, None)
+        file_menu.addActions([self.new_action, self.import_action, self.models_action, self.server_action])
         file_menu.addSeparator()
         self.problem_set_action = self._action(
             self.tr("Solve a &problem set…"),
@@ -670,7 +674,10 @@ class MainWindow(QMainWindow):
         if summary.finish_reason == "error":
             # A failed turn leaves nothing worth continuing from: drop it so a retry starts clean. Its
             # sentence is in the transcript, under the question it belongs to.
-            self._conversation.turns.pop()
+            failed = self._conversation.turns.pop()
+            if self._on_server() and not self._closing and summary.error:
+                # A network fault mid-answer (the text that arrived is shown above): offer to ask again.
+                self._offer_retry_question(failed.question, summary.error)
         else:
             self._conversation.record_answer(summary.text)
         self.status_line.show_finished(summary)
@@ -683,6 +690,11 @@ class MainWindow(QMainWindow):
 
     def _on_worker_errored(self, message: str) -> None:
         if self._closing:
+            return
+        if not self._model_ready and self._settings.engine == "server":
+            # The server could not be reached or refused: say so, and offer its settings.
+            self.status_line.show_not_connected()
+            self.notice_bar.offer(message, self.tr("Server settings…"), self._on_server_action_triggered)
             return
         if not self._model_ready:
             # The model could not be loaded: back to the page that gets one, with what happened.
@@ -966,6 +978,16 @@ class MainWindow(QMainWindow):
         if last is not None and last.interrupted:
             self._offer_retry(last)
 
+    def _offer_retry_question(self, question: str, sentence: str) -> None:
+        conversation_id = self.history.conversation_id
+
+        def retry() -> None:
+            if self.is_busy or self.history.conversation_id != conversation_id or not self.is_ready:
+                return
+            self._start_answer(question)
+
+        self.notice_bar.offer(sentence, self.tr("Retry"), retry)
+
     def _offer_retry(self, turn: StoredTurn) -> None:
         def retry() -> None:
             if self.is_busy or self.history.conversation_id != turn.conversation_id or not self.is_ready:
@@ -1003,6 +1025,75 @@ class MainWindow(QMainWindow):
         if self._showing_first_run():
             self.first_run.show_importing()
         job.start()
+
+    # -- a shared server ----------------------------------------------------------------------------------
+
+    def _on_server(self) -> bool:
+        return self._load_report is not None and self._load_report.backend == "Server"
+
+    def _on_server_action_triggered(self) -> None:
+        from satori_desktop.core import keychain
+        from satori_desktop.ui.server_dialog import open_server_dialog
+
+        dialog = open_server_dialog(self._settings, keychain.load(environment=False), self)
+        dialog.server_chosen.connect(self._on_server_dialog_server_chosen)
+
+    def _on_server_dialog_server_chosen(self, choice: ServerChoice) -> None:
+        from satori_desktop.core import keychain
+
+        if self.is_busy:
+            self.notice_bar.add(QCoreApplication.translate("MainWindow", WAIT_FOR_THE_ANSWER))
+            return
+        saved = keychain.save(choice.api_key)
+        if not saved.stored and saved.sentence:
+            self.notice_bar.add(saved.sentence)
+        self.apply_settings(
+            self._settings.with_changes(
+                engine=choice.mode,
+                server_urls=", ".join(choice.urls) if choice.urls else self._settings.server_urls,
+                server_model=choice.model,
+            )
+        )
+        if choice.mode == "server":
+            self._connect_server()
+        elif self._on_server() or not self._model_ready:
+            self._load_report = None
+            model_path = self._model_path or self._default_model_path()
+            if model_path is not None:
+                self._load_model(model_path)
+            else:
+                self._model_ready = False
+                self._update_accepting()
+                self.status_line.show_no_model()
+                self.pages.setCurrentWidget(self.first_run)
+                self.first_run.start()
+
+    def _default_model_path(self) -> Path | None:
+        try:
+            installed = self._store_factory().default_model()
+        except UserFacingError as exc:
+            log.warning("the model store could not be read: %s", exc)
+            return None
+        return None if installed is None else Path(installed.path)
+
+    def _connect_server(self) -> None:
+        """Answers from Satori on the settings' server(s) from now on (engine/remote.py)."""
+        from satori_desktop.core import keychain
+        from satori_desktop.engine.remote import ServerConfig, display_host, normalize_url
+
+        try:
+            urls = tuple(normalize_url(text) for text in server_url_list(self._settings.server_urls))
+        except ValueError as exc:
+            self.notice_bar.offer(str(exc), self.tr("Server settings…"), self._on_server_action_triggered)
+            return
+        self._model_ready = False
+        self._load_report = None
+        self._update_accepting()
+        self.pages.setCurrentWidget(self.chat_page)
+        self.status_line.show_connecting(", ".join(display_host(url) for url in urls))
+        self._worker.connect_server(
+            ServerConfig(urls=urls, model=self._settings.server_model, api_key=keychain.load())
+        )
 
     def _use_installed_model(self, model: InstalledModel) -> None:
         try:

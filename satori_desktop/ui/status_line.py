@@ -67,7 +67,23 @@ class StatusLine(QObject):
     def show_checking(self, file_name: str) -> None:
         self.model_label.setText(arg(self.tr("Checking %1…"), file_name))
 
+    def show_connecting(self, hosts: str) -> None:
+        self.model_label.setText(arg(self.tr("Connecting to %1…"), hosts))
+        self.backend_label.setText("")
+        self.context_label.setText("")
+
+    def show_not_connected(self) -> None:
+        self.model_label.setText(self.tr("Not connected to a server"))
+        self.backend_label.setText("")
+        self.context_label.setText("")
+
     def show_loaded(self, report: LoadReport) -> None:
+        if report.backend == "Server":  # the server's context is its own business: no context line
+            self._n_ctx = None
+            self.model_label.setText(report.name)
+            self.backend_label.setText(self.tr("Shared server"))
+            self._show_context(0)
+            return
         self._n_ctx = report.n_ctx
         self.model_label.setText(report.name)
         backend: str = report.backend

@@ -53,6 +53,9 @@ def test_round_trip(satori_home: Path) -> None:
     assert str(settings_path()).startswith(str(satori_home))
     data = json.loads(settings_path().read_text(encoding="utf-8"))
     assert data == {
+        "engine": "local",
+        "server_model": "",
+        "server_urls": "",
         "gpu_layers": None,
         "keep_sections_open": True,
         "language": "system",
@@ -509,3 +512,15 @@ def test_auto_and_a_number_are_different_loads() -> None:
     assert reload_needed(Settings(), Settings(n_ctx=4096))  # auto may pick another size
     assert reload_needed(Settings(gpu_layers=0), Settings())  # CPU only -> auto
     assert set(RELOAD_FIELDS) == {"n_ctx", "gpu_layers", "n_threads"}
+
+
+def test_server_settings_are_checked_and_the_addresses_split() -> None:
+    from satori_desktop.core.settings import server_url_list
+
+    write_json({"engine": "cloud", "server_urls": 8080, "server_model": "satori-7b", "schema_version": 1})
+    settings = load_settings()
+    assert (settings.engine, settings.server_urls, settings.server_model) == ("local", "", "satori-7b")
+    write_json({"engine": "server", "server_urls": "http://a:8080, b:8081  c", "schema_version": 1})
+    settings = load_settings()
+    assert settings.engine == "server"
+    assert server_url_list(settings.server_urls) == ["http://a:8080", "b:8081", "c"]

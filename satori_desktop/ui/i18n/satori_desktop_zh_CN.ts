@@ -432,6 +432,10 @@
         <translation>加载模型</translation>
     </message>
     <message>
+        <source>connecting to the server</source>
+        <translation>连接服务器</translation>
+    </message>
+    <message>
         <source>generating the answer</source>
         <translation>生成回答</translation>
     </message>
@@ -665,6 +669,10 @@
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
+        <source>S&amp;hared server…</source>
+        <translation>共享服务器(&amp;H)…</translation>
+    </message>
+    <message>
         <source>Solve a &amp;problem set…</source>
         <translation>解一个题集(&amp;P)…</translation>
     </message>
@@ -771,6 +779,10 @@
     <message>
         <source>Satori is busy with another answer, or the model is still loading; try again then.</source>
         <translation>Satori 正在写另一个答案，或者模型还在加载；请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Server settings…</source>
+        <translation>服务器设置…</translation>
     </message>
     <message>
         <source>The models folder could not be changed: %1</source>
@@ -1358,6 +1370,69 @@
     </message>
 </context>
 <context>
+    <name>ServerDialog</name>
+    <message>
+        <source>Shared server</source>
+        <translation>共享服务器</translation>
+    </message>
+    <message>
+        <source>This computer: the model chosen in File &gt; Models…</source>
+        <translation>本机：在“文件 &gt; 模型…”中选择的模型</translation>
+    </message>
+    <message>
+        <source>A shared Satori server (llama-server or vLLM)</source>
+        <translation>共享的 Satori 服务器（llama-server 或 vLLM）</translation>
+    </message>
+    <message>
+        <source>http://gpu-box:8080 (several: separate them with commas)</source>
+        <translation>http://gpu-box:8080（多个地址请用逗号分隔）</translation>
+    </message>
+    <message>
+        <source>&amp;Address:</source>
+        <translation>地址(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>the one the server offers</source>
+        <translation>服务器提供的模型</translation>
+    </message>
+    <message>
+        <source>&amp;Model name:</source>
+        <translation>模型名称(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>the key the server&apos;s owner gave you, if any</source>
+        <translation>服务器管理员提供的密钥（如有）</translation>
+    </message>
+    <message>
+        <source>API &amp;key:</source>
+        <translation>API 密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Show the key</source>
+        <translation>显示密钥</translation>
+    </message>
+    <message>
+        <source>The key is kept in this system&apos;s keychain, never in the settings file or the history.</source>
+        <translation>密钥保存在本系统的钥匙串中，绝不会写入设置文件或历史记录。</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Write the server&apos;s address, such as http://gpu-box:8080.</source>
+        <translation>请填写服务器地址，例如 http://gpu-box:8080。</translation>
+    </message>
+    <message>
+        <source>%1 is reached over plain http, so the API key would travel unencrypted and anyone on the network could read it. Send it anyway?</source>
+        <translation>%1 使用未加密的 http 连接，API 密钥将以明文传输，网络上的任何人都可能读取。仍要发送吗？</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Follow the system</source>
@@ -1557,6 +1632,18 @@
     <message>
         <source>Checking %1…</source>
         <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>正在连接 %1…</translation>
+    </message>
+    <message>
+        <source>Not connected to a server</source>
+        <translation>未连接到服务器</translation>
+    </message>
+    <message>
+        <source>Shared server</source>
+        <translation>共享服务器</translation>
     </message>
     <message>
         <source>%1 · %2/%3 layers offloaded</source>
