@@ -32,6 +32,7 @@ from satori_desktop.core.logging_setup import configure_logging, log_file_path
 _COMMAND_MODULES = (
     "ask",
     "solve",
+    "serve",
     "parse",
     "models",
     "export",
