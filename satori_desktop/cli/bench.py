@@ -1,5 +1,5 @@
 """`satori-desktop bench NAME`: the benchmarks (engine, ui, download, history, app, bundle, batched,
-check), side by side."""
+check, remote), side by side."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ _BENCHMARKS = {
     "bundle": "the frozen app against this source install: cold start and decode speed",
     "batched": "batched decoding (generate_batch) at several B vs B single answers and llama-batched-bench",
     "check": "answer checking: the first check with the worker's start, then p50/p95 of 100 warm checks",
+    "remote": "the remote engine's stream vs a bare HTTP client; a problem set on two llama-servers vs one",
 }
 
 
