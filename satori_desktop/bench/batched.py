@@ -60,6 +60,13 @@ def register(parser: argparse.ArgumentParser) -> None:
         "(what `solve --parallel` does; default 0: skip)",
     )
     parser.add_argument(
+        "--sequential-subset",
+        type=arguments.whole_number_between(0, 4096),
+        default=0,
+        help="solve only the first M problems of --problem-set one at a time and scale that time to all N "
+        "(one at a time, every problem costs the same: same prompt length, same tokens; default 0: all)",
+    )
+    parser.add_argument(
         "--samples",
         type=arguments.whole_number_between(0, 16),
         default=0,
@@ -282,12 +289,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if args.problem_set:
         parallel = sizes[-1]
         wall_parallel = _problem_set_run(engine, prompt, args.problem_set, parallel, args.tokens)
-        wall_one = _problem_set_run(engine, prompt, args.problem_set, 1, args.tokens)
+        subset = min(args.sequential_subset or args.problem_set, args.problem_set)
+        wall_subset = _problem_set_run(engine, prompt, subset, 1, args.tokens)
+        wall_one = wall_subset * args.problem_set / subset
         extra["problem_set"] = {
             "problems": args.problem_set,
             "parallel": parallel,
             "wall_parallel_s": wall_parallel,
             "wall_one_at_a_time_s": wall_one,
+            # One at a time, only the first `measured_one_at_a_time` problems ran; the rest is scaled.
+            "measured_one_at_a_time": subset,
+            "wall_measured_one_at_a_time_s": wall_subset,
             "speedup": wall_one / wall_parallel,
         }
     engine.unload()

@@ -54,7 +54,13 @@ def test_ask_on_a_server_streams_the_steps(keyed_server: LlamaServer, grammar: P
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["answer"] == "2"
-    assert [step["action"] for step in payload["steps"]] == ["start", "continue", "reflect", "explore", "continue"]
+    assert [step["action"] for step in payload["steps"]] == [
+        "start",
+        "continue",
+        "reflect",
+        "explore",
+        "continue",
+    ]
     assert payload["finish_reason"] == "stop"
     assert "sk-class-7b" not in result.stdout + result.stderr
 
@@ -72,16 +78,24 @@ def test_ask_with_a_wrong_key_says_so(keyed_server: LlamaServer) -> None:
 def test_solve_spreads_a_problem_set_over_two_servers(model: Path, grammar: Path, tmp_path: Path) -> None:
     problems = tmp_path / "set.jsonl"
     problems.write_text(
-        "".join(json.dumps({"id": n, "problem": f"What is {n} - {n} + 2?", "answer": "2"}) + "\n" for n in range(8)),
+        "".join(
+            json.dumps({"id": n, "problem": f"What is {n} - {n} + 2?", "answer": "2"}) + "\n"
+            for n in range(8)
+        ),
         encoding="utf-8",
     )
     out = tmp_path / "results.jsonl"
-    with LlamaServer(model, parallel=2) as one, LlamaServer(model, parallel=2) as two:
-        with FaultProxy(one.port) as first, FaultProxy(two.port) as second:
-            result = run_cli(
-                "solve", "--in", str(problems), "--out", str(out), "--server", first.url, "--server", second.url,
-                "--grammar-file", str(grammar), "--parallel", "4", "--json",
-            )  # fmt: skip
+    with (
+        LlamaServer(model, parallel=2) as one,
+        LlamaServer(model, parallel=2) as two,
+        FaultProxy(one.port) as first,
+        FaultProxy(two.port) as second,
+    ):
+        result = run_cli(
+            "solve", "--in", str(problems), "--out", str(out),
+            "--server", first.url, "--server", second.url,
+            "--grammar-file", str(grammar), "--parallel", "4", "--json",
+        )  # fmt: skip
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(record["id"] for record in records) == list(range(8))
