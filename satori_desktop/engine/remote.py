@@ -20,10 +20,13 @@ an unknown model, TLS and connection failures say which server and what to do. `
 sockets of the streams in flight, so the reading thread wakes at once and the server sees the client go
 and stops generating.
 
-`generate_batch` sends the jobs as concurrent requests (`parallel` at a time in all), the servers taken
-in turn (client-side round robin): k solutions of one problem go to llama-server's parallel slots, with
-its prompt cache sharing the prompt; a problem set spreads over every server given. Callbacks run on the
-calling thread, as the local engine's do: the request threads hand their text over through a queue.
+`generate_batch` sends the jobs as concurrent requests (`parallel` at a time in all), each to the server
+with the fewest requests in flight when it starts, in turn among equals (client-side round robin that a
+server slowed by its neighbours does not hold back): k solutions of one problem go to llama-server's
+parallel slots, with its prompt cache sharing the prompt; a problem set spreads over every server given.
+(vLLM's `n=k`, one request for k samples, is not used: k concurrent requests share vLLM's prefix cache
+too.) Callbacks run on the calling thread, as the local engine's do: the request threads hand their text
+over through a queue. A kept-alive connection the server closed while idle is asked again once.
 """
 
 from __future__ import annotations
@@ -143,10 +146,14 @@ def display_host(url: str) -> str:
 class RemoteError(Exception):
     """A request that failed with a sentence for the user (and whether trying again later may help)."""
 
-    def __init__(self, sentence: str, *, busy: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self, sentence: str, *, busy: bool = False, retry_after: float | None = None, stale: bool = False
+    ) -> None:
         super().__init__(sentence)
         self.busy = busy
         self.retry_after = retry_after
+        # Closed before any answer: typically a kept-alive connection the server had just timed out.
+        self.stale = stale
 
 
 @dataclass
@@ -179,6 +186,7 @@ class RemoteEngine:
         self._lock = threading.Lock()
         self._live: set[Any] = set()  # the sockets of streams in flight, shut by cancel()
         self._turn = 0  # the next server in turn
+        self._in_flight = dict.fromkeys(self._urls, 0)  # requests streaming from each server now
 
     # -- connecting ------------------------------------------------------------------------------------
 
@@ -294,7 +302,7 @@ class RemoteEngine:
     def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult:
         client = self._require_client()
         self._cancel.clear()
-        return self._complete(client, self._next_url(), request, on_text)
+        return self._complete(client, request, on_text)
 
     def generate_batch(
         self,
@@ -310,13 +318,13 @@ class RemoteEngine:
         self._cancel.clear()
         events: queue.SimpleQueue[tuple[str, str, Any]] = queue.SimpleQueue()
 
-        def run(job: BatchJob, url: str) -> None:
+        def run(job: BatchJob) -> None:
             try:
                 if self._cancel.is_set():
                     result = GenerationResult("", "cancelled", 0, 0, 0, None, None)
                 else:
                     result = self._complete(
-                        client, url, job.request, lambda text: events.put(("text", job.key, text))
+                        client, job.request, lambda text: events.put(("text", job.key, text))
                     )
             except UserFacingError as exc:
                 result = GenerationResult("", "error", 0, 0, 0, None, None, error=str(exc))
@@ -330,7 +338,7 @@ class RemoteEngine:
         workers = min(parallel, max(1, len(jobs)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remote") as pool:
             for job in jobs:
-                pool.submit(run, job, self._next_url())
+                pool.submit(run, job)
             try:
                 while len(results) < len(jobs):
                     kind, key, payload = events.get()
@@ -351,20 +359,41 @@ class RemoteEngine:
             raise UserFacingError("Not connected to a Satori server yet; connect first (load).")
         return self._client
 
-    def _next_url(self) -> str:
+    def _take_server(self) -> str:
+        """The server with the fewest requests in flight, in turn among equals (round robin when they keep
+        pace; a server slowed down gets less until it catches up), counted as busy until `_give_back`."""
         with self._lock:
-            url = self._urls[self._turn % len(self._urls)]
-            self._turn += 1
+            n = len(self._urls)
+            order = [self._urls[(self._turn + i) % n] for i in range(n)]
+            url = min(order, key=lambda u: self._in_flight[u])
+            self._turn = (self._urls.index(url) + 1) % n
+            self._in_flight[url] += 1
         return url
 
+    def _give_back(self, url: str) -> None:
+        with self._lock:
+            self._in_flight[url] -= 1
+
     def _complete(
+        self, client: httpx2.Client, request: GenerationRequest, on_text: TextCallback | None
+    ) -> GenerationResult:
+        """One streamed completion from the least busy server (`_take_server`)."""
+        url = self._take_server()
+        try:
+            return self._complete_on(client, url, request, on_text)
+        finally:
+            self._give_back(url)
+
+    def _complete_on(
         self, client: httpx2.Client, url: str, request: GenerationRequest, on_text: TextCallback | None
     ) -> GenerationResult:
         """One streamed completion; busy servers retried with backoff before any text arrived."""
         body = completion_body(request, self._model)
         t_start = time.perf_counter()
         stream = _Stream()
-        for attempt in range(len(BUSY_BACKOFF_S) + 1):
+        retried_stale = False
+        attempt = 0
+        while True:
             try:
                 self._stream_once(client, url, body, stream, on_text)
                 break
@@ -374,8 +403,13 @@ class RemoteEngine:
                 if self._cancel.is_set():
                     stream.finish = "cancelled"
                     break
+                if exc.stale and not stream.parts and not retried_stale:
+                    retried_stale = True  # once, on a fresh connection: nothing was generated for it
+                    log.info("server %s closed a kept-alive connection; asking again", display_host(url))
+                    continue
                 if exc.busy and not stream.parts and attempt < len(BUSY_BACKOFF_S):
                     wait = exc.retry_after if exc.retry_after is not None else BUSY_BACKOFF_S[attempt]
+                    attempt += 1
                     log.info("server %s busy; trying again in %.1f s", display_host(url), wait)
                     if self._cancel.wait(min(wait, 30.0)):
                         stream.finish = "cancelled"
@@ -617,6 +651,8 @@ def _translate_errors(url: str, stream: _Stream | None, cancel: threading.Event)
             sentence = f"The connection to the server at {host} was lost mid-answer."
         else:
             sentence = f"The server at {host} closed the connection before answering ({_reason(exc)})."
+            if stream is not None:
+                raise RemoteError(sentence, stale=True) from None
         if stream is None:
             raise UserFacingError(sentence) from None
         raise RemoteError(sentence + kept) from None

@@ -271,6 +271,22 @@ def test_busy_server_is_retried_with_backoff(server: LlamaServer, monkeypatch: p
     assert refused.error is not None and "too busy" in refused.error and "HTTP 503" in refused.error
 
 
+def test_a_connection_closed_before_answering_is_asked_again_once(server: LlamaServer) -> None:
+    with FaultProxy(server.port) as proxy:
+        engine = connect(proxy.url)
+        proxy.faults.hang_up = 1
+        before = proxy.requests
+        recovered = engine.generate(scripted(f"Step{IM_END}"))
+        proxy.faults.hang_up = 2
+        refused = engine.generate(scripted(f"Step{IM_END}"))
+        engine.unload()
+
+    assert recovered.finish_reason == "stop" and recovered.text == "Step"
+    assert proxy.requests - before == 4  # 1 hung up + 1 answered, then 2 hung up
+    assert refused.finish_reason == "error"
+    assert refused.error is not None and "closed the connection before answering" in refused.error
+
+
 def test_wrong_or_missing_api_key_is_refused_with_a_sentence(tiny_model: Path) -> None:
     with LlamaServer(tiny_model, api_key="sk-right", parallel=1) as keyed:
         for key in ("sk-wrong", ""):
@@ -336,7 +352,9 @@ def test_problem_set_is_shared_by_two_servers(server: LlamaServer, plain_server:
 
     texts = {key: result.text for key, result in results.items()}
     assert texts == {f"p{n}": f"Answer {n}." for n in range(6)}
-    assert first.requests - before[0] == 3 and second.requests - before[1] == 3  # round robin
+    # Both servers answered; with the fewest-in-flight rule and equal servers each got about half.
+    shares = (first.requests - before[0], second.requests - before[1])
+    assert sum(shares) == 6 and min(shares) >= 2
 
 
 # -- the request itself (what vLLM needs; vLLM itself cannot run here and is untested) ----------------------

@@ -146,6 +146,7 @@ class _Faults:
     drop_after: int | None = None  # bytes of response body, then both sides are closed
     stall_after: int | None = None  # bytes of response body, then nothing more until released
     busy: int = 0  # the next requests answered 503 without reaching the server
+    hang_up: int = 0  # the next requests met by a closed connection (a kept-alive one the server timed out)
     busy_status: int = 503
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -195,6 +196,9 @@ class FaultProxy:
                     return
                 self.requests += 1
                 faults = self.faults
+                if faults.hang_up > 0:
+                    faults.hang_up -= 1
+                    return
                 if faults.busy > 0:
                     faults.busy -= 1
                     error = {"error": {"code": faults.busy_status, "message": "Loading model"}}
