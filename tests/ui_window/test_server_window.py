@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import shiboken6
@@ -26,7 +27,12 @@ from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.server_dialog import ServerChoice, ServerDialog
 from tests.support.servers import FaultProxy, LlamaServer, free_port
 from tests.support.tiny_gguf import EXAMPLE_TRACE, IM_END, LONG_PIECE, script_grammar, write_tiny_gguf
-from tests.ui_transcript.conftest import dom_state
+from tests.ui_transcript.conftest import dom_state, run_js
+from tests.ui_window.conftest import SharedChecker
+from tests.ui_window.test_samples_window import CARD_JS
+
+if TYPE_CHECKING:
+    from satori_desktop.checking import AnswerChecker
 
 SECRET = "sk-satori-unit-test-6f1c2d9e"
 
@@ -49,7 +55,7 @@ def no_saved_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[Callable[..., MainWindow]]:
+def make_window(qtbot: QtBot, answer_checker: Any) -> Iterator[Callable[..., MainWindow]]:
     """`make(settings, grammar=None)`: a shown window (local answers would come from the scripted engine)."""
     made: list[tuple[MainWindow, EngineWorker]] = []
 
@@ -60,6 +66,7 @@ def make_window(qtbot: QtBot) -> Iterator[Callable[..., MainWindow]]:
             settings,
             model_path=Path("demo.gguf"),
             generation_defaults=GenerationRequest(prompt="", grammar=grammar),
+            checker_factory=lambda: cast("AnswerChecker", SharedChecker(answer_checker)),
         )
         made.append((window, worker))
         qtbot.addWidget(window)
@@ -134,6 +141,23 @@ def test_answers_stream_from_a_shared_server(
     )
     assert window._settings.engine == "local"
     assert window.model_label.text().startswith("Scripted demo engine")
+
+
+def test_solve_several_times_on_the_server(
+    qtbot: QtBot, server: LlamaServer, make_window: Callable[..., MainWindow]
+) -> None:
+    window = make_window(
+        Settings(engine="server", server_urls=server.url, max_new_tokens=400),
+        grammar=script_grammar(EXAMPLE_TRACE),
+    )
+    qtbot.waitUntil(lambda: window.is_ready, timeout=30_000)
+    window.solve_several_times("What is 1 + 1?", 4)
+    qtbot.waitUntil(lambda: not window.is_busy, timeout=60_000)
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    [card] = run_js(qtbot, window.transcript, CARD_JS)
+    assert len(card["rows"]) == 4
+    assert all(row["answer"] == "2" and row["agree"] for row in card["rows"])
+    assert card["consensus"] == "2"
 
 
 def test_a_dropped_connection_keeps_the_text_and_offers_retry(
