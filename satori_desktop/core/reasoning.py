@@ -1,0 +1,260 @@
+r"""Stream parsers for reasoning models other than Satori, with the same contract as `CoatParser`.
+
+DeepSeek-R1 distills, QwQ and Qwen3 in thinking mode write `<think>...</think>` and then the answer;
+Marco-o1 writes `<Thought>...</Thought>` and then `<Output>...</Output>`. Their parsers emit the same
+transcript events as the COAT parser (`StepStarted -> TextAppended* -> StepFinished ... AnswerFound`), so
+the GUI, the CLI, the history and the exports take them as they are: the thought is one step, the answer
+another. `make_parser(format)` picks one for "coat", "think", "marco" or "plain" (no structure at all).
+
+As with COAT, chunking does not matter: a tail that could begin a tag is held back until the next chunk (or
+`finish()`) decides it, and only the exact tags count, so `<thinking>`, `</thinkx>` or `<|think|>` stay
+text. Chat end tokens end the output; other chat special tokens never reach step text. The answer
+(`AnswerFound`) is the last `\boxed{}` anywhere in the output, as for Satori; without one there is none, and
+the GUI shows the answer section itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import Enum
+from typing import Literal, Protocol
+
+from satori_desktop.core.answer import BoxedScanner
+from satori_desktop.core.coat import (
+    AnswerFound,
+    CoatParser,
+    ParsedTrace,
+    StepAction,
+    StepFinished,
+    StepStarted,
+    TextAppended,
+    TraceBuilder,
+    TranscriptEvent,
+    assistant_part,
+)
+
+ReasoningFormat = Literal["coat", "think", "marco", "plain"]
+REASONING_FORMATS: tuple[ReasoningFormat, ...] = ("coat", "think", "marco", "plain")
+
+# The actions the two sections are given. StepAction has no THINK (nor ANSWER) member yet: a new member
+# today breaks the window's exports, since ui/i18n/documents.py looks every member up in its WORDS table
+# (and cli/terminal.py, documents/labels.py index their label tables by action). Until those have labels,
+# the thought is the opening step and the answer the step after it, which every consumer already shows;
+# a parser's format tells the GUI which is which. Switching to StepAction.THINK is this one line.
+THOUGHT_ACTION = StepAction.START
+ANSWER_ACTION = StepAction.CONTINUE
+
+# Generation ends at these (Qwen2/ChatML, and DeepSeek's own for the Llama-based R1 distills).
+END_TOKENS = ("<|im_end|>", "<|endoftext|>", "<｜end▁of▁sentence｜>")
+# Chat special tokens a model may echo: never shown, never a boundary.
+HIDDEN_TOKENS = (
+    "<|im_start|>",
+    "<｜begin▁of▁sentence｜>",
+    "<｜User｜>",
+    "<｜Assistant｜>",
+)
+
+
+class _Tag(Enum):
+    OPEN_THOUGHT = "open thought"
+    CLOSE_THOUGHT = "close thought"
+    OPEN_ANSWER = "open answer"
+    CLOSE_ANSWER = "close answer"
+    END = "end"
+    HIDDEN = "hidden"
+
+
+class TranscriptParser(Protocol):
+    """What `CoatParser` and the parsers here have in common."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    def feed(self, text: str) -> list[TranscriptEvent]: ...
+
+    def finish(self) -> list[TranscriptEvent]: ...
+
+
+class _SectionParser:
+    """A thought section and an answer section, marked by tags: the machinery of the parsers below.
+
+    Text inside the thought tags is the thought step; any other text (inside the answer tags or outside
+    every tag) is the answer step. A step starts at its first text that is not whitespace, so an empty
+    `<think>\n\n</think>` (Qwen3 with thinking off) gives no step, and the newline a model writes after a
+    tag is not part of the step.
+    """
+
+    def __init__(self, tags: Mapping[str, _Tag], *, starts_inside: bool = False) -> None:
+        self._tags: dict[str, _Tag] = {
+            **{token: _Tag.END for token in END_TOKENS},
+            **{token: _Tag.HIDDEN for token in HIDDEN_TOKENS},
+            **tags,
+        }
+        self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self._tags, key=len, reverse=True)))
+        self._longest_tag = max(len(t) for t in self._tags)
+        self._held = ""  # a tail that may be the start of a tag
+        self._in_thought = starts_inside
+        self._step_index = -1
+        self._open_action: StepAction | None = None  # the action of the open step, None when none is
+        self._ended = False
+        self._finished = False
+        self._boxes = BoxedScanner()
+
+    @property
+    def ended(self) -> bool:
+        """True once an end-of-generation token went by."""
+        return self._ended
+
+    def feed(self, text: str) -> list[TranscriptEvent]:
+        if self._ended or self._finished or not text:
+            return []
+        events: list[TranscriptEvent] = []
+        buffer = self._held + text
+        position = 0
+        for match in self._pattern.finditer(buffer):
+            self._append_text(buffer[position : match.start()], events)
+            position = match.end()
+            tag = self._tags[match.group()]
+            if tag is _Tag.END:
+                self._ended = True
+                self._held = ""
+                return events
+            self._apply_tag(tag, events)
+        rest = buffer[position:]
+        hold = self._tag_prefix_length(rest)
+        self._held = rest[len(rest) - hold :] if hold else ""
+        self._append_text(rest[: len(rest) - hold], events)
+        return events
+
+    def finish(self) -> list[TranscriptEvent]:
+        """Flush what is held back and close the open step, an unclosed thought too. Call once, at the end."""
+        if self._finished:
+            return []
+        events: list[TranscriptEvent] = []
+        if self._held and not self._ended:
+            self._append_text(self._held, events)
+        self._held = ""
+        self._close_step(events)
+        self._finished = True
+        return events
+
+    def _apply_tag(self, tag: _Tag, events: list[TranscriptEvent]) -> None:
+        if tag is _Tag.OPEN_THOUGHT:
+            if not self._in_thought:  # a second opening tag inside a thought changes nothing
+                self._close_step(events)
+                self._in_thought = True
+        elif tag is _Tag.CLOSE_THOUGHT:
+            # Also a closing tag with no opening one: the text before it was thought, even if it could not
+            # be shown as such (ThinkParser(starts_inside=True) is for models whose prompt opens the tag).
+            self._close_step(events)
+            self._in_thought = False
+        elif tag in (_Tag.OPEN_ANSWER, _Tag.CLOSE_ANSWER):
+            self._close_step(events)
+            self._in_thought = False
+
+    def _append_text(self, text: str, events: list[TranscriptEvent]) -> None:
+        action = THOUGHT_ACTION if self._in_thought else ANSWER_ACTION
+        if self._open_action is not action:
+            text = text.lstrip()
+            if not text:
+                return
+            self._close_step(events)
+            self._step_index += 1
+            self._open_action = action
+            events.append(StepStarted(self._step_index, action))
+        events.append(TextAppended(self._step_index, text))
+        events.extend(AnswerFound(latex) for latex in self._boxes.feed(text))
+
+    def _close_step(self, events: list[TranscriptEvent]) -> None:
+        if self._open_action is not None:
+            events.append(StepFinished(self._step_index))
+            self._open_action = None
+
+    def _tag_prefix_length(self, text: str) -> int:
+        """Length of the longest tail of `text` that is a proper prefix of some tag."""
+        start = text.find("<", max(0, len(text) - self._longest_tag))
+        while start != -1:
+            tail = text[start:]
+            if any(tag.startswith(tail) and tag != tail for tag in self._tags):
+                return len(tail)
+            start = text.find("<", start + 1)
+        return 0
+
+
+class ThinkParser(_SectionParser):
+    """`<think>...</think>` then the answer (DeepSeek-R1 distills, QwQ, Qwen3 thinking).
+
+    `starts_inside=True` is for chat templates that end the prompt with `<think>\n` (the R1 distills'): the
+    output then begins inside the thought and only has the closing tag.
+    """
+
+    def __init__(self, *, starts_inside: bool = False) -> None:
+        super().__init__(
+            {"<think>": _Tag.OPEN_THOUGHT, "</think>": _Tag.CLOSE_THOUGHT}, starts_inside=starts_inside
+        )
+
+
+class MarcoParser(_SectionParser):
+    """`<Thought>...</Thought>` then `<Output>...</Output>` (Marco-o1)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "<Thought>": _Tag.OPEN_THOUGHT,
+                "</Thought>": _Tag.CLOSE_THOUGHT,
+                "<Output>": _Tag.OPEN_ANSWER,
+                "</Output>": _Tag.CLOSE_ANSWER,
+            }
+        )
+
+
+class PlainParser(_SectionParser):
+    """A model with no reasoning markup: its whole output is one answer step."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+
+
+def make_parser(reasoning_format: str, *, starts_inside: bool = False) -> TranscriptParser:
+    """A fresh parser for `reasoning_format` ("coat", "think", "marco" or "plain").
+
+    `starts_inside` matters for "think" only: the prompt already opened the thought.
+    """
+    if reasoning_format == "coat":
+        return CoatParser()
+    if reasoning_format == "think":
+        return ThinkParser(starts_inside=starts_inside)
+    if reasoning_format == "marco":
+        return MarcoParser()
+    if reasoning_format == "plain":
+        return PlainParser()
+    raise ValueError(
+        f"Unknown reasoning format {reasoning_format!r}: use one of {', '.join(REASONING_FORMATS)}."
+    )
+
+
+def model_output(raw: str) -> str:
+    """The model's own output in a pasted transcript that may include the chat prompt before it."""
+    raw = assistant_part(raw)
+    marker = "<｜Assistant｜>"  # DeepSeek's template (the Llama-based R1 distills)
+    at = raw.rfind(marker)
+    return raw if at == -1 else raw[at + len(marker) :]
+
+
+def parse_output(raw: str, reasoning_format: str = "coat") -> ParsedTrace:
+    """Parse a complete output of a model writing `reasoning_format` into steps and the answer.
+
+    For "think", an output with `</think>` and no `<think>` before it began inside the thought (its prompt
+    opened the tag), which a finished text shows.
+    """
+    output = model_output(raw)
+    starts_inside = False
+    if reasoning_format == "think":
+        closing = output.find("</think>")
+        starts_inside = closing != -1 and "<think>" not in output[:closing]
+    parser = make_parser(reasoning_format, starts_inside=starts_inside)
+    builder = TraceBuilder()
+    builder.apply(parser.feed(output))
+    builder.apply(parser.finish())
+    return builder.result()
