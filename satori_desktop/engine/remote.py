@@ -92,7 +92,9 @@ class ServerConfig:
     model: str = ""  # the server's name for the model; "" takes the one model the server offers
     api_key: str = field(default="", repr=False)  # never in a repr, a log line or a report
     connect_timeout_s: float = 10.0
-    stall_timeout_s: float = 120.0  # the longest silence mid-answer before the answer is given up
+    # The longest silence before the answer is given up: long, since a busy server queues a request until
+    # one of its slots is free and sends nothing meanwhile (a class of thirty on a few slots).
+    stall_timeout_s: float = 300.0
 
 
 def normalize_url(text: str) -> str:
@@ -636,7 +638,10 @@ def _translate_errors(url: str, stream: _Stream | None, cancel: threading.Event)
         if isinstance(exc, httpx2.ReadTimeout) and mid:
             sentence = f"The server at {host} sent nothing for a long while, so this answer stopped here."
         elif isinstance(exc, httpx2.TimeoutException):
-            sentence = f"The server at {host} did not answer in time; check that it is running and reachable."
+            sentence = (
+                f"The server at {host} did not answer in time: it may be busy with many answers, or not "
+                "reachable; try again in a while."
+            )
         elif _is_tls_error(exc):
             sentence = (
                 f"The secure connection to {host} failed ({_reason(exc)}): check whether the address starts "
