@@ -78,3 +78,71 @@ def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "is not UTF-8 text" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# A DeepSeek-R1 distill's output pasted with its chat prompt, whose generation prompt opened the thought.
+R1_PASTED = (
+    "<|im_start|>user\nWhat is $\\frac{1}{2} + \\frac{1}{3}$?<|im_end|>\n<|im_start|>assistant\n<think>\n"
+    "Okay, the common denominator is 6, so $\\frac{3}{6} + \\frac{2}{6} = \\frac{5}{6}$.\n</think>\n\n"
+    "The sum is $\\boxed{\\frac{5}{6}}$.<|im_end|>"
+)
+MARCO = "<Thought>\n$2^{10}$: double ten times.\n</Thought>\n<Output>\n$2^{10} = 1024$\n</Output>"
+
+
+def test_parse_think_format_json_has_the_thought_and_the_answer() -> None:
+    result = run_cli("parse", "--format", "think", "--json", stdin=R1_PASTED)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "format": "think",
+        "steps": [
+            {
+                "action": "start",
+                "text": "Okay, the common denominator is 6, so $\\frac{3}{6} + \\frac{2}{6} = \\frac{5}{6}$.",
+                "section": "thought",
+            },
+            {"action": "continue", "text": "The sum is $\\boxed{\\frac{5}{6}}$.", "section": "answer"},
+        ],
+        "answer": "\\frac{5}{6}",
+    }
+
+
+def test_parse_think_format_text_from_a_file_that_starts_inside_the_thought(tmp_path: Path) -> None:
+    trace_file = tmp_path / "r1.txt"
+    trace_file.write_text("Hmm, $3 \\cdot 4 = 12$.\n</think>\n\n**12**", encoding="utf-8")
+    result = run_cli("parse", str(trace_file), "--format", "think")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "\n── Thinking ──\nHmm, $3 \\cdot 4 = 12$.\n\n── Answer ──\n**12**\n\n"
+        "No \\boxed{} answer: the answer is the section above.\n"
+    )
+
+
+def test_parse_marco_format_and_an_unclosed_thought() -> None:
+    result = run_cli("parse", "--format", "marco", stdin=MARCO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "\n── Thinking ──\n$2^{10}$: double ten times.\n\n── Answer ──\n$2^{10} = 1024$\n"
+    )
+    assert "<Thought>" not in result.stdout and "<Output>" not in result.stdout
+    cut = run_cli("parse", "--format", "think", stdin="<think>\nStill thinking when the tokens ran out")
+    assert cut.stdout.rstrip().endswith("No final answer (the output ended before its answer).")
+    assert "── Answer ──" not in cut.stdout
+
+
+def test_parse_plain_format_and_coat_named_explicitly() -> None:
+    plain = run_cli("parse", "--format", "plain", "--json", stdin="It is $\\boxed{4}$.<|endoftext|>junk")
+    assert json.loads(plain.stdout) == {
+        "format": "plain",
+        "steps": [{"action": "continue", "text": "It is $\\boxed{4}$.", "section": "answer"}],
+        "answer": "4",
+    }
+    assert run_cli("parse", "--format", "coat", "--json", stdin=PASTED_CHAT).stdout == (
+        run_cli("parse", "--json", stdin=PASTED_CHAT).stdout
+    )
+
+
+def test_parse_unknown_format_is_a_usage_error() -> None:
+    result = run_cli("parse", "--format", "harmony", stdin="x")
+    assert result.returncode == 2
+    assert "invalid choice: 'harmony'" in result.stderr
+    assert "Traceback" not in result.stderr
