@@ -30,14 +30,10 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +42,13 @@ from satori_desktop.bench.report import report_header
 from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import problem_prompt
+from satori_desktop.engine.server_process import (
+    ServerProcess,
+    find_program,
+    free_port,
+    new_log_file,
+    running,
+)
 from satori_desktop.engine.types import BatchJob, GenerationRequest, LoadOptions
 
 if TYPE_CHECKING:  # httpx2 and the remote engine are imported when the benchmark runs, not by every command
@@ -58,6 +61,7 @@ SERVER_ALIAS = "satori-bench"
 # Room in each slot's context beyond the new tokens: the prompt and llama-server's own margin.
 SLOT_CONTEXT_MARGIN = 512
 HEALTH_TIMEOUT_S = 120.0
+STOP_GRACE_S = 5.0
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -104,17 +108,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 # -- the servers -----------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class BenchServer:
-    """One llama-server on 127.0.0.1, started with `start()` (waits for GET /health) and `stop()`."""
+    """One llama-server on 127.0.0.1, started with `start()` (waits for GET /health) and `stop()`.
+
+    Its log is removed on stop, unless it never became ready: then the sentence names the log."""
 
     def __init__(self, binary: Path, model: Path, *, slots: int, threads: int, n_ctx_per_slot: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = [
             str(binary),
@@ -129,75 +129,31 @@ class BenchServer:
             "--no-webui",
             "--metrics",  # GET /metrics: the server's own count of decode time, per run
         ]  # fmt: skip
-        self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self._server: ServerProcess | None = None
+        self._ready = False
 
     def start(self) -> None:
-        import httpx2
-
-        handle, name = tempfile.mkstemp(prefix="satori-bench-llama-server-", suffix=".log")
-        self.log_path = Path(name)
-        with os.fdopen(handle, "wb") as log:
-            try:
-                self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
-            except OSError as exc:
-                raise UserFacingError(f"llama-server could not be started ({exc}).") from None
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        with httpx2.Client(trust_env=False, timeout=2.0) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise UserFacingError(
-                        f"llama-server exited with {self.process.returncode} on start:\n{self._log_tail()}"
-                    )
-                with contextlib.suppress(httpx2.HTTPError):
-                    if client.get(f"{self.url}/health").status_code == 200:
-                        return
-                time.sleep(0.1)
-        self.stop()
-        raise UserFacingError(f"llama-server was not ready in {HEALTH_TIMEOUT_S:.0f} s:\n{self._log_tail()}")
+        self.log_path = new_log_file("satori-bench-llama-server-")
+        self._server = ServerProcess.start(self.args, self.log_path, name="llama-server")
+        self._ready = self._server.wait_until_ready(f"{self.url}/health", HEALTH_TIMEOUT_S)
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-        if self.log_path is not None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop(STOP_GRACE_S)
+        if self.log_path is not None and self._ready:
             with contextlib.suppress(OSError):
                 self.log_path.unlink()
 
-    def _log_tail(self) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-
-
-@contextlib.contextmanager
-def _running(servers: Sequence[BenchServer]) -> Iterator[None]:
-    try:
-        for server in servers:
-            server.start()
-        yield
-    finally:
-        for server in servers:
-            server.stop()
-
 
 def _llama_server_binary(given: Path | None) -> Path:
-    if given is not None:
-        if not given.is_file():
-            raise UserFacingError(f"There is no llama-server at {given}.")
-        return given
-    found = shutil.which("llama-server")
-    if found is None:
-        raise UserFacingError(
-            "llama-server is not on PATH: give --llama-server PATH (bash scripts/build-llama-server.sh "
-            "builds the pinned one and prints its path)."
-        )
-    return Path(found)
+    return find_program(
+        "llama-server",
+        given,
+        not_on_path="llama-server is not on PATH: give --llama-server PATH (bash "
+        "scripts/build-llama-server.sh builds the pinned one and prints its path).",
+    )
 
 
 def _connect(urls: Sequence[str]) -> RemoteEngine:
@@ -456,7 +412,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         BenchServer(binary, model, slots=args.slots, threads=args.threads, n_ctx_per_slot=n_ctx_per_slot)
         for _ in range(count)
     ]
-    with _running(servers):
+    with running(servers):
         streaming = measure_streaming(servers[0].url, args.tokens, args.rounds)
         problem_set = None
         if args.problems:

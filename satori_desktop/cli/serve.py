@@ -19,7 +19,8 @@ What Satori needs of each server (engine/remote.py has the client's side):
 The key reaches the server through its environment (LLAMA_API_KEY, VLLM_API_KEY: both servers read it
 as they read --api-key), not its command line, which any user of the machine can read in `ps`.
 The server's own output goes to a log file, named when it starts; when the server exits before it is
-ready, the last lines of that log are the sentence's end.
+ready, the last lines of that log are the sentence's end (engine/server_process.py starts, awaits and
+stops it, as for `bench remote` and the tests).
 """
 
 from __future__ import annotations
@@ -28,18 +29,14 @@ import argparse
 import contextlib
 import errno
 import json
-import logging
 import math
 import os
 import secrets
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -47,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from satori_desktop.core import arguments, paths
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.server_process import ServerProcess, find_program, how_it_ended
 
 if TYPE_CHECKING:
     from satori_desktop.engine.memory import ModelShape
@@ -66,14 +64,7 @@ API_KEY_PREFIX = "sk-satori-"
 KEY_ENVIRONMENT = {LLAMA_SERVER: "LLAMA_API_KEY", VLLM: "VLLM_API_KEY"}
 DEFAULT_STARTUP_TIMEOUT_S = 600.0  # vLLM downloads and compiles on its first start; minutes are normal
 STOP_GRACE_S = 10.0
-LOG_TAIL_LINES = 6
 WILDCARD_HOSTS = ("0.0.0.0", "::")
-log = logging.getLogger(__name__)
-
-if sys.platform == "win32":
-    _NEW_PROCESS_GROUP = subprocess.CREATE_NEW_PROCESS_GROUP
-else:
-    _NEW_PROCESS_GROUP = 0
 
 NO_LLAMA_SERVER_SENTENCE = (
     "llama-server was not found on PATH: build llama.cpp (https://github.com/ggml-org/llama.cpp; the "
@@ -202,22 +193,39 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_server(args)
     check_port_free(plan.host, plan.port)
     log_path = paths.log_dir() / f"serve-{plan.engine}-{plan.port}.log"
+    headers = {"Authorization": f"Bearer {plan.api_key}"} if plan.api_key else {}
     with _stop_requests() as stop:
-        process = _start(plan, log_path)
+        server = ServerProcess.start(
+            plan.argv,
+            log_path,
+            name=plan.engine,
+            env=plan.env,
+            # Its own process group: Ctrl+C reaches this process only, which stops the server in order.
+            own_process_group=True,
+            advice="check --server-binary",
+        )
         try:
-            if not wait_until_ready(process, plan, log_path, args.startup_timeout, stop):
+            ready = server.wait_until_ready(
+                plan.health_url,
+                args.startup_timeout,
+                headers=headers,
+                stop=stop,
+                timeout_advice=f"give it longer with --startup-timeout, or see its log {log_path}.",
+            )
+            if not ready:
                 print("satori-desktop: stopped before the server was ready.", file=sys.stderr)
                 return 0
-            _announce(plan, process.pid, log_path, as_json=args.json)
+            _announce(plan, server.pid, log_path, as_json=args.json)
             while not stop.wait(0.5):
-                if process.poll() is not None:
+                returncode = server.poll()
+                if returncode is not None:
                     raise UserFacingError(
-                        f"{plan.engine} stopped on its own ({how_it_ended(process.returncode)}); its last "
-                        f"lines: {log_tail(log_path)}",
+                        f"{plan.engine} stopped on its own ({how_it_ended(returncode)}); its last "
+                        f"lines: {server.log_tail()}",
                         exit_code=1,
                     )
         finally:
-            stop_server(process)
+            server.stop(STOP_GRACE_S)
     if not args.json:
         print("Stopped the server.", flush=True)
     return 0
@@ -347,26 +355,14 @@ def gpu_layers_flag(requested: int | None) -> str:
 
 def find_server_binary(engine: str, explicit: Path | None) -> Path:
     """The program to run: --server-binary, else the one on PATH; a sentence saying how to get it."""
-    if explicit is not None:
-        path = explicit.expanduser()
-        if not path.is_file():
-            raise UserFacingError(
-                f"There is no program at {path} (--server-binary); give the path of {engine}"
-                + (
-                    ", e.g. the one `bash scripts/build-llama-server.sh` prints."
-                    if engine == LLAMA_SERVER
-                    else "."
-                )
-            )
-        if not os.access(path, os.X_OK):
-            raise UserFacingError(
-                f"{path} is not executable (--server-binary); `chmod +x` it or pick another."
-            )
-        return path
-    found = shutil.which(engine)
-    if found is None:
-        raise UserFacingError(NO_LLAMA_SERVER_SENTENCE if engine == LLAMA_SERVER else NO_VLLM_SENTENCE)
-    return Path(found)
+    example = ", e.g. the one `bash scripts/build-llama-server.sh` prints" if engine == LLAMA_SERVER else ""
+    return find_program(
+        engine,
+        explicit,
+        not_on_path=NO_LLAMA_SERVER_SENTENCE if engine == LLAMA_SERVER else NO_VLLM_SENTENCE,
+        no_program="There is no program at {path} (--server-binary); give the path of {name}" + example + ".",
+        not_executable="{path} is not executable (--server-binary); `chmod +x` it or pick another.",
+    )
 
 
 def _default_model() -> Path:
@@ -508,82 +504,6 @@ def _stop_requests() -> Iterator[threading.Event]:
             signal.signal(signum, handler)
 
 
-def _start(plan: ServePlan, log_path: Path) -> subprocess.Popen[bytes]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log.info("starting %s", format_command(plan.argv))
-    try:
-        with log_path.open("wb") as output:
-            output.write(f"# {format_command(plan.argv)}\n".encode())
-            output.flush()
-            return subprocess.Popen(
-                plan.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=plan.env,
-                # Its own process group: Ctrl+C reaches this process only, which stops the server in order.
-                start_new_session=sys.platform != "win32",
-                creationflags=_NEW_PROCESS_GROUP,
-            )
-    except OSError as exc:
-        raise UserFacingError(
-            f"{plan.argv[0]} could not be started ({exc.strerror or exc}); check --server-binary."
-        ) from None
-
-
-def wait_until_ready(
-    process: subprocess.Popen[bytes], plan: ServePlan, log_path: Path, timeout_s: float, stop: threading.Event
-) -> bool:
-    """True once the server answers its health check with 200; False when a stop was asked for first."""
-    import httpx2
-
-    headers = {"Authorization": f"Bearer {plan.api_key}"} if plan.api_key else {}
-    deadline = time.monotonic() + timeout_s
-    with httpx2.Client(timeout=2.0, trust_env=False) as client:
-        while not stop.is_set():
-            if process.poll() is not None:
-                raise UserFacingError(
-                    f"{plan.engine} exited before it was ready ({how_it_ended(process.returncode)}); its "
-                    f"last lines: {log_tail(log_path)}"
-                )
-            with contextlib.suppress(httpx2.HTTPError):
-                if client.get(plan.health_url, headers=headers).status_code == 200:
-                    return True
-            if time.monotonic() > deadline:
-                raise UserFacingError(
-                    f"{plan.engine} was not ready after {timeout_s:g} s (still loading?); it was stopped: "
-                    f"give it longer with --startup-timeout, or see its log {log_path}."
-                )
-            stop.wait(0.25)
-    return False
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, give it STOP_GRACE_S to finish its answers and free the GPU, then kill."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(STOP_GRACE_S)
-
-
-def how_it_ended(returncode: int) -> str:
-    return f"killed by signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
-
-
-def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The server's last non-empty lines, joined into the end of one sentence."""
-    try:
-        text = log_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(its log could not be read)."
-    kept = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-    return (" | ".join(kept) + f" (full log: {log_path}).") if kept else f"(nothing; log: {log_path})."
-
-
 def _announce(plan: ServePlan, pid: int, log_path: Path, *, as_json: bool) -> None:
     """Say once what students need; with --json, one object for scripts."""
     if as_json:
@@ -621,10 +541,3 @@ def _is_loopback_url(url: str) -> bool:
     from satori_desktop.engine.remote import is_loopback
 
     return is_loopback(url)
-
-
-def format_command(argv: Sequence[str]) -> str:
-    """The command line as a shell would show it (for the log)."""
-    import shlex
-
-    return " ".join(shlex.quote(part) for part in argv)

@@ -4,7 +4,8 @@
   the pinned llama-cpp-python sdist by scripts/build-llama-server.sh (the README's test set-up runs it;
   a test run calls it too and gets the cached path at once).
 * `LlamaServer`: starts it on a free port with a tiny GGUF, waits for GET /health as llama.cpp's own test
-  harness does (tools/server/tests/utils.py), and stops it: terminate, then kill after 5 s.
+  harness does (tools/server/tests/utils.py), and stops it: terminate, then kill after 5 s. The process
+  work is satori_desktop/engine/server_process.py's, as for `serve` and `bench remote`.
 * `FaultProxy`: a TCP proxy between the app and a server that can drop the connection or stall after so
   many bytes of an answer, or answer 503 to the next requests, to show what the app does when a network
   or a server misbehaves. It speaks just enough HTTP to count the response body and to send a 503.
@@ -21,8 +22,7 @@ import os
 import socket
 import subprocess
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +30,11 @@ from typing import Any
 
 import httpx2
 
+from satori_desktop.core.errors import UserFacingError
+from satori_desktop.engine.server_process import ServerProcess, free_port, new_log_file
+
 ROOT = Path(__file__).resolve().parents[2]
+STOP_GRACE_S = 5.0
 _binary: Path | None = None
 
 
@@ -48,12 +52,6 @@ def llama_server_binary() -> Path:
             raise RuntimeError(f"scripts/build-llama-server.sh failed:\n{done.stderr[-3000:]}")
         _binary = Path(done.stdout.strip().splitlines()[-1])
     return _binary
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LlamaServer:
@@ -85,13 +83,15 @@ class LlamaServer:
         ]  # fmt: skip
         if special:
             self.args.append("--special")
+        # The key goes by environment, as `serve` sends it: the command line is logged.
+        self.env = {name: value for name, value in os.environ.items() if name != "LLAMA_API_KEY"}
         if api_key:
-            self.args += ["--api-key", api_key]
+            self.env["LLAMA_API_KEY"] = api_key
         if alias:
             self.args += ["--alias", alias]
         self.args += list(extra)
-        self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self._server: ServerProcess | None = None
 
     def __enter__(self) -> LlamaServer:
         self.start()
@@ -101,33 +101,17 @@ class LlamaServer:
         self.stop()
 
     def start(self, timeout_s: float = 60.0) -> None:
-        import tempfile
-
-        handle, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
-        self.log_path = Path(name)
-        with os.fdopen(handle, "wb") as log:
-            self.process = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"llama-server exited with {self.process.returncode}:\n{self.log()}")
-            with contextlib.suppress(httpx2.HTTPError):
-                if httpx2.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    return
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"llama-server did not become healthy in {timeout_s} s:\n{self.log()}")
+        self.log_path = new_log_file("llama-server-")
+        self._server = ServerProcess.start(self.args, self.log_path, name="llama-server", env=self.env)
+        try:
+            self._server.wait_until_ready(f"{self.url}/health", timeout_s)
+        except UserFacingError as exc:  # a test failure shows more of the log than a user's sentence
+            raise RuntimeError(f"{exc}\n{self.log()}") from None
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop(STOP_GRACE_S)
 
     def log(self) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -364,17 +348,3 @@ class RecordingServer:
 
     def completions(self) -> list[dict[str, Any]]:
         return [body for path, body, _ in self.requests if path == "POST /v1/completions"]
-
-
-@contextlib.contextmanager
-def running(servers: Sequence[LlamaServer]) -> Iterator[list[LlamaServer]]:
-    """Start several servers (each on its own port) and stop them all on exit."""
-    started: list[LlamaServer] = []
-    try:
-        for server in servers:
-            server.start()
-            started.append(server)
-        yield started
-    finally:
-        for server in started:
-            server.stop()
