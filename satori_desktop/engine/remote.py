@@ -32,6 +32,7 @@ over through a queue. A kept-alive connection the server closed while idle is as
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import json
 import logging
@@ -64,6 +65,9 @@ from satori_desktop.engine.types import (
 )
 
 log = logging.getLogger(__name__)
+
+# (choice index, text piece) as the choices of one streamed completion arrive.
+ChoiceTextCallback = Callable[[int, str], None]
 
 STEP_MARKERS = ("<|continue|>", "<|reflect|>", "<|explore|>")
 # Satori's end-of-turn tokens, as stop strings for a server that renders them instead of stopping.
@@ -189,6 +193,7 @@ class RemoteEngine:
         self._live: set[Any] = set()  # the sockets of streams in flight, shut by cancel()
         self._turn = 0  # the next server in turn
         self._in_flight = dict.fromkeys(self._urls, 0)  # requests streaming from each server now
+        self._kinds: dict[str, str] = {}  # "vllm" or "other" per server, from GET /v1/models
 
     # -- connecting ------------------------------------------------------------------------------------
 
@@ -208,6 +213,7 @@ class RemoteEngine:
         """
         _report_progress(options, 0.0)
         self.unload()
+        self._kinds = {}
         client = self._make_client()
         try:
             models: list[str] = []
@@ -276,8 +282,13 @@ class RemoteEngine:
         response = _call(lambda: client.get(f"{url}/v1/models", headers=self._headers()), url, self._cancel)
         _raise_for_status(response, url, self.config.model)
         try:
-            data = response.json().get("data", [])
-            return [str(item["id"]) for item in data if isinstance(item, dict) and "id" in item]
+            data = [
+                item for item in response.json().get("data", []) if isinstance(item, dict) and "id" in item
+            ]
+            # vLLM says it is vLLM here (llama-server: "llamacpp"): then k samples go as one request with n.
+            vllm = any(item.get("owned_by") == "vllm" for item in data)
+            self._kinds[url] = "vllm" if vllm else "other"
+            return [str(item["id"]) for item in data]
         except (ValueError, AttributeError, KeyError):
             raise UserFacingError(
                 f"The server at {display_host(url)} does not answer like an OpenAI-compatible server "
@@ -304,7 +315,8 @@ class RemoteEngine:
     def generate(self, request: GenerationRequest, on_text: TextCallback | None = None) -> GenerationResult:
         client = self._require_client()
         self._cancel.clear()
-        return self._complete(client, request, on_text)
+        per_choice = None if on_text is None else (lambda _index, text: on_text(text))
+        return self._complete(client, [request], per_choice)[0]
 
     def generate_batch(
         self,
@@ -314,33 +326,37 @@ class RemoteEngine:
         on_text: BatchTextCallback | None = None,
         on_done: BatchDoneCallback | None = None,
     ) -> dict[str, GenerationResult]:
-        """Every job as its own streamed request, `parallel` in flight, the servers taken in turn."""
+        """Every job as its own streamed request (on vLLM, k samples of one prompt as one request with
+        `n=k`), `parallel` sequences in flight, each request to the least busy server."""
         check_batch(jobs, parallel)
         client = self._require_client()
         self._cancel.clear()
         events: queue.SimpleQueue[tuple[str, str, Any]] = queue.SimpleQueue()
 
-        def run(job: BatchJob) -> None:
+        def run(group: list[BatchJob]) -> None:
+            keys = [job.key for job in group]
             try:
                 if self._cancel.is_set():
-                    result = GenerationResult("", "cancelled", 0, 0, 0, None, None)
+                    results = [GenerationResult("", "cancelled", 0, 0, 0, None, None) for _ in group]
                 else:
-                    result = self._complete(
-                        client, job.request, lambda text: events.put(("text", job.key, text))
+                    results = self._complete(
+                        client,
+                        [job.request for job in group],
+                        lambda index, text: events.put(("text", keys[index], text)),
                     )
-            except UserFacingError as exc:
-                result = GenerationResult("", "error", 0, 0, 0, None, None, error=str(exc))
-            except Exception as exc:  # a bug: the job ends with a sentence, the log has the traceback
-                log.exception("remote job %s failed", job.key)
+            except Exception as exc:  # a bug: the jobs end with a sentence, the log has the traceback
+                log.exception("remote jobs %s failed", ", ".join(keys))
                 sentence = f"The request failed: {exc}."
-                result = GenerationResult("", "error", 0, 0, 0, None, None, error=sentence)
-            events.put(("done", job.key, result))
+                results = [GenerationResult("", "error", 0, 0, 0, None, None, error=sentence) for _ in group]
+            for key, result in zip(keys, results, strict=True):
+                events.put(("done", key, result))
 
+        groups = self._request_groups(jobs, parallel)
         results: dict[str, GenerationResult] = {}
-        workers = min(parallel, max(1, len(jobs)))
+        workers = min(parallel, max(1, len(groups)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remote") as pool:
-            for job in jobs:
-                pool.submit(run, job)
+            for group in groups:
+                pool.submit(run, group)
             try:
                 while len(results) < len(jobs):
                     kind, key, payload = events.get()
@@ -355,6 +371,26 @@ class RemoteEngine:
                 self.cancel()  # a callback raised: stop the requests in flight before the pool waits for them
                 raise
         return results
+
+    def _request_groups(self, jobs: Sequence[BatchJob], parallel: int) -> list[list[BatchJob]]:
+        """Jobs as requests: on vLLM (every server), sampled jobs that differ only in their seed go
+        together as one request with n (up to `parallel`); anywhere else, one job per request."""
+        if not self._kinds or any(kind != "vllm" for kind in self._kinds.values()):
+            return [[job] for job in jobs]
+        groups: list[list[BatchJob]] = []
+        open_groups: dict[GenerationRequest, list[BatchJob]] = {}
+        for job in jobs:
+            request = job.request
+            if request.temperature <= 0.0 or request.grammar is not None:
+                groups.append([job])
+                continue
+            same = dataclasses.replace(request, seed=None)
+            group = open_groups.get(same)
+            if group is None or len(group) >= parallel:
+                group = open_groups[same] = []
+                groups.append(group)
+            group.append(job)
+        return groups
 
     def _require_client(self) -> httpx2.Client:
         if self._client is None:
@@ -377,72 +413,81 @@ class RemoteEngine:
             self._in_flight[url] -= 1
 
     def _complete(
-        self, client: httpx2.Client, request: GenerationRequest, on_text: TextCallback | None
-    ) -> GenerationResult:
-        """One streamed completion from the least busy server (`_take_server`)."""
+        self, client: httpx2.Client, requests: Sequence[GenerationRequest], on_text: ChoiceTextCallback | None
+    ) -> list[GenerationResult]:
+        """One streamed completion (of len(requests) choices) from the least busy server."""
         url = self._take_server()
         try:
-            return self._complete_on(client, url, request, on_text)
+            return self._complete_on(client, url, requests, on_text)
         finally:
             self._give_back(url)
 
     def _complete_on(
-        self, client: httpx2.Client, url: str, request: GenerationRequest, on_text: TextCallback | None
-    ) -> GenerationResult:
-        """One streamed completion; busy servers retried with backoff before any text arrived."""
-        body = completion_body(request, self._model)
+        self,
+        client: httpx2.Client,
+        url: str,
+        requests: Sequence[GenerationRequest],
+        on_text: ChoiceTextCallback | None,
+    ) -> list[GenerationResult]:
+        """One streamed completion; busy servers retried with backoff before any text arrived.
+
+        Several requests (the same but for their seeds) go as one request with n choices (vLLM)."""
+        body = completion_body(requests[0], self._model)
+        if len(requests) > 1:
+            body["n"] = len(requests)
         t_start = time.perf_counter()
-        stream = _Stream()
+        streams = [_Stream() for _ in requests]
         retried_stale = False
         attempt = 0
         while True:
             try:
-                self._stream_once(client, url, body, stream, on_text)
+                self._stream_once(client, url, body, streams, on_text)
                 break
             except UserFacingError as exc:  # refused (key, model, ...): nothing to retry
-                return _result(stream, t_start, "error", str(exc))
+                return [_result(stream, t_start, "error", str(exc)) for stream in streams]
             except RemoteError as exc:
+                arrived = any(stream.parts for stream in streams)
                 if self._cancel.is_set():
-                    stream.finish = "cancelled"
                     break
-                if exc.stale and not stream.parts and not retried_stale:
+                if exc.stale and not arrived and not retried_stale:
                     retried_stale = True  # once, on a fresh connection: nothing was generated for it
                     log.info("server %s closed a kept-alive connection; asking again", display_host(url))
                     continue
-                if exc.busy and not stream.parts and attempt < len(BUSY_BACKOFF_S):
+                if exc.busy and not arrived and attempt < len(BUSY_BACKOFF_S):
                     wait = exc.retry_after if exc.retry_after is not None else BUSY_BACKOFF_S[attempt]
                     attempt += 1
                     log.info("server %s busy; trying again in %.1f s", display_host(url), wait)
                     if self._cancel.wait(min(wait, 30.0)):
-                        stream.finish = "cancelled"
                         break
                     continue
-                return _result(stream, t_start, "error", str(exc))
-        if self._cancel.is_set() and stream.finish not in ("stop", "length"):
-            stream.finish = "cancelled"
-        if stream.finish is None:
-            return _result(
-                stream,
-                t_start,
-                "error",
-                f"The server at {display_host(url)} ended the answer without saying it was finished; what "
-                "arrived is kept. Retry to ask again.",
-            )
-        return _result(stream, t_start, stream.finish, None)
+                return [_result(stream, t_start, stream.finish or "error", str(exc)) for stream in streams]
+        results = []
+        for stream in streams:
+            if self._cancel.is_set() and stream.finish not in ("stop", "length"):
+                results.append(_result(stream, t_start, "cancelled", None))
+            elif stream.finish is None:
+                sentence = (
+                    f"The server at {display_host(url)} ended the answer without saying it was finished; "
+                    "what arrived is kept. Retry to ask again."
+                )
+                results.append(_result(stream, t_start, "error", sentence))
+            else:
+                results.append(_result(stream, t_start, stream.finish, None))
+        return results
 
     def _stream_once(
         self,
         client: httpx2.Client,
         url: str,
         body: dict[str, Any],
-        stream: _Stream,
-        on_text: TextCallback | None,
+        streams: list[_Stream],
+        on_text: ChoiceTextCallback | None,
     ) -> None:
-        """POST the completion and read its events into `stream`; RemoteError for what went wrong."""
+        """POST the completion and read its events into `streams`; RemoteError for what went wrong."""
         sock = None
         try:
             with (
-                _translate_errors(url, stream, self._cancel),
+                _translate_errors(url, streams, self._cancel),
                 client.stream(
                     "POST", f"{url}/v1/completions", json=body, headers=self._headers()
                 ) as response,
@@ -459,7 +504,7 @@ class RemoteEngine:
                 for data in _sse_data(response):
                     if data == "[DONE]":
                         return
-                    self._take_event(data, url, stream, on_text)
+                    self._take_event(data, url, streams, on_text)
                     if self._cancel.is_set():
                         return
         finally:
@@ -467,7 +512,9 @@ class RemoteEngine:
                 with self._lock:
                     self._live.discard(sock)
 
-    def _take_event(self, data: str, url: str, stream: _Stream, on_text: TextCallback | None) -> None:
+    def _take_event(
+        self, data: str, url: str, streams: list[_Stream], on_text: ChoiceTextCallback | None
+    ) -> None:
         try:
             event = json.loads(data)
         except ValueError:
@@ -484,17 +531,24 @@ class RemoteEngine:
             )
         usage = event.get("usage")
         if isinstance(usage, dict):
-            stream.usage_tokens = _int(usage.get("completion_tokens"), stream.usage_tokens)
-            stream.prompt_tokens = _int(usage.get("prompt_tokens"), stream.prompt_tokens) or 0
-            details = usage.get("prompt_tokens_details")
-            if isinstance(details, dict):  # vLLM with prefix caching
-                stream.cached_tokens = _int(details.get("cached_tokens"), stream.cached_tokens) or 0
+            for stream in streams:
+                stream.prompt_tokens = _int(usage.get("prompt_tokens"), stream.prompt_tokens) or 0
+                details = usage.get("prompt_tokens_details")
+                if isinstance(details, dict):  # vLLM with prefix caching
+                    stream.cached_tokens = _int(details.get("cached_tokens"), stream.cached_tokens) or 0
+            if len(streams) == 1:  # with n choices the count is their sum: each counts its own chunks
+                streams[0].usage_tokens = _int(usage.get("completion_tokens"), streams[0].usage_tokens)
         timings = event.get("timings")
         if isinstance(timings, dict):  # llama-server: how much of the prompt its cache held
-            stream.cached_tokens = _int(timings.get("cache_n"), stream.cached_tokens) or 0
+            for stream in streams:
+                stream.cached_tokens = _int(timings.get("cache_n"), stream.cached_tokens) or 0
         for choice in event.get("choices") or []:
             if not isinstance(choice, dict):
                 continue
+            index = choice.get("index", 0)
+            if not isinstance(index, int) or not 0 <= index < len(streams):
+                continue
+            stream = streams[index]
             text = choice.get("text") or ""
             if text:
                 now = time.perf_counter()
@@ -504,7 +558,7 @@ class RemoteEngine:
                 stream.generated += 1
                 stream.parts.append(text)
                 if on_text is not None:
-                    on_text(text)
+                    on_text(index, text)
             reason = choice.get("finish_reason")
             if reason in ("stop", "eos"):
                 stream.finish = "stop"
@@ -625,7 +679,7 @@ def _call(make: Callable[[], httpx2.Response], url: str, cancel: threading.Event
 
 
 @contextlib.contextmanager
-def _translate_errors(url: str, stream: _Stream | None, cancel: threading.Event) -> Iterator[None]:
+def _translate_errors(url: str, streams: Sequence[_Stream] | None, cancel: threading.Event) -> Iterator[None]:
     """httpx2's exceptions -> RemoteError (mid-answer) or UserFacingError (before one), in one sentence."""
     host = display_host(url)
     try:
@@ -633,7 +687,7 @@ def _translate_errors(url: str, stream: _Stream | None, cancel: threading.Event)
     except (httpx2.HTTPError, OSError) as exc:
         if cancel.is_set():
             raise RemoteError("cancelled") from None
-        mid = stream is not None and bool(stream.parts)
+        mid = streams is not None and any(stream.parts for stream in streams)
         kept = " What arrived is kept; Retry asks again." if mid else ""
         if isinstance(exc, httpx2.ReadTimeout) and mid:
             sentence = f"The server at {host} sent nothing for a long while, so this answer stopped here."
@@ -656,9 +710,9 @@ def _translate_errors(url: str, stream: _Stream | None, cancel: threading.Event)
             sentence = f"The connection to the server at {host} was lost mid-answer."
         else:
             sentence = f"The server at {host} closed the connection before answering ({_reason(exc)})."
-            if stream is not None:
+            if streams is not None:
                 raise RemoteError(sentence, stale=True) from None
-        if stream is None:
+        if streams is None:
             raise UserFacingError(sentence) from None
         raise RemoteError(sentence + kept) from None
 

@@ -102,9 +102,10 @@ def test_solve_spreads_a_problem_set_over_two_servers(model: Path, grammar: Path
     assert all(record["grade"] == "correct" for record in records)
     summary = json.loads(result.stdout)
     assert summary["accuracy"] == 1.0
-    # Round robin: each server solved half (plus the connect-time requests each one answers).
-    solved = {proxy.url: proxy.requests for proxy in (first, second)}
-    assert abs(solved[first.url] - solved[second.url]) <= 1
+    # Both servers solved a share: each answered its 3 connect-time requests (models, tokenize, probe) and
+    # at least 2 of the 8 problems (each problem goes to the server with fewer in flight).
+    assert first.requests >= 5 and second.requests >= 5
+    assert first.requests + second.requests == 6 + 8
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ wrong API key, an unknown model, no server at all, and a problem set shared by t
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -378,6 +379,42 @@ def test_requests_carry_both_servers_special_token_options() -> None:
     assert headers["authorization"] == "Bearer sk-test"
     assert result.text == f"Hello{CONTINUE} world"
     assert result.prompt_tokens == 7 and result.generated_tokens == 3
+
+
+def test_samples_of_one_problem_go_to_vllm_as_one_request_with_n() -> None:
+    with RecordingServer(["Try", " it"], vllm=True) as recorder:
+        engine = connect(recorder.url)
+        sampled = GenerationRequest(PROMPT, max_tokens=64, temperature=0.7, top_p=0.8)
+        jobs = [BatchJob(f"s{n}", dataclasses.replace(sampled, seed=10 + n)) for n in range(3)]
+        jobs.append(BatchJob("greedy", GenerationRequest(PROMPT, max_tokens=64)))
+        streamed: dict[str, list[str]] = {}
+        results = engine.generate_batch(
+            jobs, parallel=4, on_text=lambda key, text: streamed.setdefault(key, []).append(text)
+        )
+        engine.unload()
+
+    bodies = recorder.completions()[1:]  # after the connect-time probe
+    assert sorted(body.get("n", 1) for body in bodies) == [1, 3]
+    assert {key: result.text for key, result in results.items()} == {
+        "s0": "Try #0 it #0",
+        "s1": "Try #1 it #1",
+        "s2": "Try #2 it #2",
+        "greedy": "Try it",
+    }
+    assert all(result.finish_reason == "stop" for result in results.values())
+    assert "".join(streamed["s1"]) == "Try #1 it #1"
+    assert results["s2"].generated_tokens == 2  # its own chunks, not the request's total
+
+
+def test_samples_go_to_llama_server_as_concurrent_requests() -> None:
+    with RecordingServer(["Try"]) as recorder:
+        engine = connect(recorder.url)
+        sampled = GenerationRequest(PROMPT, max_tokens=64, temperature=0.7, top_p=0.8)
+        engine.generate_batch(
+            [BatchJob(f"s{n}", dataclasses.replace(sampled, seed=n)) for n in range(3)], parallel=3
+        )
+        engine.unload()
+    assert [body.get("n", 1) for body in recorder.completions()[1:]] == [1, 1, 1]
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,8 @@ class FaultProxy:
             self._threads.append(thread)
 
     def _handle(self, client: socket.socket) -> None:
-        with contextlib.closing(client):
+        # Either side may go away at any moment (that is what the tests make happen): not an error here.
+        with contextlib.closing(client), contextlib.suppress(OSError):
             while True:  # one request after another on a kept-alive connection
                 request = _read_request(client)
                 if request is None:
@@ -264,12 +265,17 @@ def _content_length(header: bytes) -> int | None:
 class RecordingServer:
     """An HTTP server on 127.0.0.1 that records requests and streams `pieces` back as a completion.
 
-    `strip_markers` answers like a server that drops special tokens (llama-cpp-python's own server).
+    `strip_markers` answers like a server that drops special tokens (llama-cpp-python's own server);
+    `vllm` says it is vLLM in GET /v1/models (`owned_by`) and streams `n` choices (choice i: `pieces` with
+    ` #i` after each), as vLLM does for one request with n > 1.
     """
 
-    def __init__(self, pieces: Sequence[str] = ("Hello",), *, strip_markers: bool = False) -> None:
+    def __init__(
+        self, pieces: Sequence[str] = ("Hello",), *, strip_markers: bool = False, vllm: bool = False
+    ) -> None:
         self.pieces = list(pieces)
         self.strip_markers = strip_markers
+        self.vllm = vllm
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         owner = self
 
@@ -282,7 +288,9 @@ class RecordingServer:
             def do_GET(self) -> None:
                 owner.requests.append(("GET " + self.path, {}, dict(self.headers)))
                 if self.path == "/v1/models":
-                    self._json({"object": "list", "data": [{"id": "recorded-model", "object": "model"}]})
+                    owned_by = "vllm" if owner.vllm else "recorder"
+                    model = {"id": "recorded-model", "object": "model", "owned_by": owned_by}
+                    self._json({"object": "list", "data": [model]})
                 else:
                     self._json({"error": {"message": "not found"}}, 404)
 
@@ -314,14 +322,17 @@ class RecordingServer:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 pieces = list(owner.pieces)
+                choices = int(body.get("n", 1))
                 for number, piece in enumerate(pieces):
                     if owner.strip_markers:
                         for marker in ("<|continue|>", "<|reflect|>", "<|explore|>"):
                             piece = piece.replace(marker, "")
                     last = number == len(pieces) - 1
-                    choice = {"text": piece, "index": 0, "finish_reason": "stop" if last else None}
-                    self._chunk(f"data: {json.dumps({'choices': [choice]})}\n\n")
-                n = len(pieces)
+                    for index in range(choices):
+                        text = piece if choices == 1 else f"{piece} #{index}"
+                        choice = {"text": text, "index": index, "finish_reason": "stop" if last else None}
+                        self._chunk(f"data: {json.dumps({'choices': [choice]})}\n\n")
+                n = len(pieces) * choices
                 usage = {"prompt_tokens": 7, "completion_tokens": n, "total_tokens": 7 + n}
                 self._chunk(f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n")
                 self._chunk("data: [DONE]\n\n")
