@@ -84,9 +84,24 @@ def new_log_file(prefix: str) -> Path:
     return Path(name)
 
 
+# Options whose value is a secret: never written out (a key belongs in the server's environment anyway).
+SECRET_OPTIONS = ("--api-key", "--api-key-file", "--ssl-key-file")
+
+
 def format_command(argv: Sequence[str]) -> str:
-    """The command line as a shell would show it (for the log)."""
-    return " ".join(shlex.quote(part) for part in argv)
+    """The command line as a shell would show it (for the log), the values of SECRET_OPTIONS hidden."""
+    shown: list[str] = []
+    hide_next = False
+    for part in argv:
+        name, equals, _value = part.partition("=")
+        if hide_next:
+            shown.append("***")
+        elif equals and name in SECRET_OPTIONS:
+            shown.append(f"{name}=***")
+        else:
+            shown.append(shlex.quote(part))
+        hide_next = part in SECRET_OPTIONS
+    return " ".join(shown)
 
 
 def how_it_ended(returncode: int) -> str:

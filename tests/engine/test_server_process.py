@@ -233,3 +233,10 @@ def test_running_stops_every_server_it_started() -> None:
     ):
         pass
     assert events == ["start a", "start b", "stop a"]
+
+
+def test_secret_options_never_reach_the_log_line() -> None:
+    from satori_desktop.engine.server_process import format_command
+
+    line = format_command(["llama-server", "--api-key", "sk-1", "--api-key=sk-2", "-m", "a model.gguf"])
+    assert line == "llama-server --api-key *** --api-key=*** -m 'a model.gguf'"
