@@ -25,9 +25,11 @@ from typing import Any, TextIO
 
 from satori_desktop.cli.terminal import TerminalTranscript
 from satori_desktop.core import arguments, keychain
-from satori_desktop.core.coat import AnswerFound, CoatParser, StepStarted, TraceBuilder, TranscriptEvent
+from satori_desktop.core.coat import AnswerFound, StepStarted, TraceBuilder, TranscriptEvent
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.core.prompt import problem_prompt
+from satori_desktop.core.model_format import parser_for
+from satori_desktop.core.prompt import problem_prompt_for
+from satori_desktop.core.reasoning import TranscriptParser
 from satori_desktop.engine.types import (
     DEFAULT_MAX_NEW_TOKENS,
     BatchJob,
@@ -328,7 +330,9 @@ def run(args: argparse.Namespace) -> int:
         return _run_samples(args, engine, report, model_path, grammar)
     temperature, top_p = sampling_settings(args, sampled=False)
 
-    parser = CoatParser()
+    # Satori's prompt and steps, or another reasoning model's own template and format.
+    prompt = problem_prompt_for(report.prompting, args.question)
+    parser = parser_for(report.prompting, prompt)
     builder = TraceBuilder()
     terminal = None if args.json else TerminalTranscript()
 
@@ -338,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
             terminal.write_events(events)
 
     request = GenerationRequest(
-        prompt=problem_prompt(args.question),
+        prompt=prompt,
         max_tokens=args.max_tokens,
         temperature=temperature,
         top_p=top_p,
@@ -417,10 +421,10 @@ def _answer_fields(trace: dict[str, Any], result: GenerationResult, report: Load
 
 
 class _SampleProgress:
-    """One solution as it streams: its own COAT parser, and what its progress line shows."""
+    """One solution as it streams: its own parser, and what its progress line shows."""
 
-    def __init__(self) -> None:
-        self.parser = CoatParser()
+    def __init__(self, parser: TranscriptParser) -> None:
+        self.parser = parser
         self.builder = TraceBuilder()
         self.steps = 0
         self.pieces = 0
@@ -511,7 +515,7 @@ def _run_samples(
 
     count = args.samples
     temperature, top_p = sampling_settings(args, sampled=True)
-    prompt = problem_prompt(args.question)
+    prompt = problem_prompt_for(report.prompting, args.question)
     jobs = [
         BatchJob(
             f"sample-{index + 1}",
@@ -526,7 +530,7 @@ def _run_samples(
         )
         for index in range(count)
     ]
-    progress = [_SampleProgress() for _ in jobs]
+    progress = [_SampleProgress(parser_for(report.prompting, prompt)) for _ in jobs]
     index_of = {job.key: index for index, job in enumerate(jobs)}
     board = None if args.json else _SampleBoard(progress, sys.stdout)
 

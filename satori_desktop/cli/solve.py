@@ -52,7 +52,7 @@ from satori_desktop.core.problem_sets import (
     read_problem_set,
     result_record,
 )
-from satori_desktop.core.prompt import problem_prompt
+from satori_desktop.core.prompt import problem_prompt_for
 from satori_desktop.engine.types import DEFAULT_MAX_NEW_TOKENS, BatchJob, GenerationRequest, GenerationResult
 
 DEFAULT_PARALLEL = 4
@@ -239,11 +239,12 @@ def _solve(
 
     samples = args.samples or 1
     temperature, top_p = sampling_settings(args, sampled=samples > 1)
+    engine, report, _model_path = open_engine(args)
     jobs: list[BatchJob] = []
     owner: dict[str, tuple[_Pending, int]] = {}
     for number, problem in enumerate(problems):
         entry = _Pending(problem, samples)
-        prompt = problem_prompt(problem.text)
+        prompt = problem_prompt_for(report.prompting, problem.text)  # Satori's prompt, or the model's own
         for index in range(samples):
             key = f"p{number}" if samples == 1 else f"p{number}s{index}"
             request = GenerationRequest(
@@ -257,7 +258,6 @@ def _solve(
             jobs.append(BatchJob(key, request))
             owner[key] = (entry, index)
 
-    engine, report, _model_path = open_engine(args)
     outcome = _RunOutcome(backend={"name": report.backend, "gpu_layers": report.gpu_layers})
     progress = _Progress(len(problems), sys.stderr)
     finished: queue.Queue[_Pending | None] = queue.Queue()

@@ -7,7 +7,11 @@ text: the engine then finds the previous turns already in its KV cache and evalu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from satori_desktop.core.chat_template import ChatTemplateError, plain_prompt, render_chat_template
+from satori_desktop.core.model_format import SATORI_PROMPTING, ModelPrompting, messages_of
 
 SATORI_INSTRUCTION = (
     "Solve the following math problem efficiently and clearly.\n"
@@ -35,9 +39,11 @@ class Turn:
 
 @dataclass
 class Conversation:
-    """The turns of one conversation; renders the prompt for the next answer."""
+    """The turns of one conversation; renders the prompt for the next answer (Satori's official prompt,
+    or another model's own chat template: core/model_format.py)."""
 
     turns: list[Turn] = field(default_factory=list)
+    prompting: ModelPrompting = SATORI_PROMPTING
 
     def ask(self, question: str) -> str:
         """Add a question and return the full prompt the engine should continue."""
@@ -53,12 +59,40 @@ class Conversation:
         self.turns[-1].answer = raw_output
 
     def prompt(self) -> str:
+        if not self.prompting.is_satori:
+            return model_prompt(self.prompting, [(turn.question, turn.answer) for turn in self.turns])
         parts: list[str] = []
         for number, turn in enumerate(self.turns):
             parts.append(problem_prompt(turn.question) if number == 0 else _user_turn(turn.question))
             if turn.answer is not None:
                 parts.append(f"{_strip_end(turn.answer)}{IM_END}\n")
         return "".join(parts)
+
+
+def model_prompt(prompting: ModelPrompting, turns: Sequence[tuple[str, str | None]]) -> str:
+    """The prompt of a non-Satori model: its chat template (checked when the model loaded), or plain text
+    where it has none or the template refuses this conversation."""
+    messages = messages_of(
+        [(question, None if answer is None else _strip_end(answer)) for question, answer in turns]
+    )
+    if prompting.chat_template:
+        try:
+            return render_chat_template(
+                prompting.chat_template,
+                messages,
+                bos_token=prompting.bos_token,
+                eos_token=prompting.eos_token,
+            )
+        except ChatTemplateError:
+            pass  # the load report said so for the model; this conversation falls back the same way
+    return prompting.bos_token + plain_prompt(messages)
+
+
+def problem_prompt_for(prompting: ModelPrompting, question: str) -> str:
+    """The prompt for a new problem, for whichever model is loaded."""
+    if prompting.is_satori:
+        return problem_prompt(question)
+    return model_prompt(prompting, [(question, None)])
 
 
 def _strip_end(output: str) -> str:

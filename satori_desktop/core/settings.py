@@ -84,6 +84,11 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 EngineMode = Literal["local", "server"]
 ENGINE_MODES: tuple[EngineMode, ...] = get_args(EngineMode)
 
+# How a model's output is read: "auto" takes what the model is (core/model_format.py); the others force
+# Satori's COAT steps, a <think> thought, Marco-o1's <Thought>/<Output>, or a plain answer.
+ReasoningChoice = Literal["auto", "coat", "think", "marco", "plain"]
+REASONING_CHOICES: tuple[ReasoningChoice, ...] = get_args(ReasoningChoice)
+
 # The command line takes any temperature >= 0 for one run (core.arguments); a saved preference stays in
 # the range where sampling still follows the model (above 2 it is close to uniform), which is also what
 # the settings dialog offers.
@@ -132,6 +137,9 @@ class Settings:
     server_urls: str = ""
     # The server's name for the model; "" takes the one it offers.
     server_model: str = ""
+
+    # -- how the model's reasoning is read (a model that is not Satori): --
+    reasoning_format: ReasoningChoice = "auto"
 
     # -- appearance --
     # Reflect/explore sections fold when the next step starts; True keeps every one open.
@@ -310,6 +318,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "engine": _check_choice(ENGINE_MODES),
     "server_urls": _check_text,
     "server_model": _check_text,
+    "reasoning_format": _check_choice(REASONING_CHOICES),
 }
 
 

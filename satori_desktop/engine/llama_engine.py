@@ -37,7 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from satori_desktop.core.chat_template import ChatTemplateError, render_chat_template
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.model_format import (
+    SATORI_PROMPTING,
+    ModelPrompting,
+    detect_reasoning_format,
+    messages_of,
+)
 from satori_desktop.engine.backends import (
     cpu_fallback_sentence,
     ensure_backends_loaded,
@@ -381,12 +388,13 @@ class LlamaEngine:
         self._loaded.stop_ids = frozenset(stop_ids)
         is_satori = all(self._is_single_control_token(text) for text in COAT_TOKEN_TEXTS)
         architecture = header.architecture
+        prompting = self._prompting(header, path, is_satori, warnings)
         if architecture != SATORI_ARCHITECTURE or not is_satori:
             warnings.append(
                 f"This model ({shown_text(architecture)}"
                 + ("" if is_satori else ", without the COAT tokens")
-                + ") is not Satori: answers work, but the reasoning steps are shown only for "
-                "Satori-7B-Round2."
+                + ") is not Satori: answers work, "
+                + _FORMAT_NOTES[prompting.reasoning_format]
             )
         total_layers = int(llama.llama_model_n_layer(model))
         self._report = LoadReport(
@@ -400,10 +408,52 @@ class LlamaEngine:
             is_satori=is_satori,
             warnings=warnings,
             cpu_variant=runtime.cpu_variant,
+            prompting=prompting,
         )
         log.info("loaded %s: %s", path, self._report.to_dict())
         progress.report(1.0)
         return self._report
+
+    def _prompting(
+        self, header: GgufHeader, path: Path, is_satori: bool, warnings: list[str]
+    ) -> ModelPrompting:
+        """How this model is prompted and read (core/model_format.py); notes for the load report."""
+        template = header.metadata.get(CHAT_TEMPLATE_KEY)
+        template = template if isinstance(template, str) else ""
+        reasoning_format = detect_reasoning_format(
+            is_satori=is_satori,
+            name=header.name or path.stem,
+            chat_template=template,
+            has_token=self._is_single_control_token,  # any single token, in fact
+        )
+        if reasoning_format == "coat":
+            return SATORI_PROMPTING
+        bos = self._special_text(header, "tokenizer.ggml.bos_token_id")
+        add_bos = header.metadata.get("tokenizer.ggml.add_bos_token") is True
+        eos = self._special_text(header, "tokenizer.ggml.eos_token_id")
+        if not template:
+            warnings.append(
+                "This model has no chat template, so the app asks it in plain text; its answers may be "
+                "weaker than in its own chat format."
+            )
+        else:
+            try:  # a template is untrusted input: one that is refused falls back to plain text
+                render_chat_template(
+                    template, messages_of([("1 + 1?", None)]), bos_token=bos if add_bos else "", eos_token=eos
+                )
+            except ChatTemplateError as exc:
+                warnings.append(str(exc))
+                template = ""
+        return ModelPrompting(reasoning_format, template, bos if add_bos else "", eos)
+
+    def _special_text(self, header: GgufHeader, key: str) -> str:
+        token = header.metadata.get(key)
+        if isinstance(token, bool) or not isinstance(token, int) or token < 0:
+            return ""
+        try:
+            return self._piece(token).decode("utf-8", errors="replace")
+        except Exception:  # an id outside the vocabulary: no such token
+            return ""
 
     def _try_load(
         self, llama: Any, path: Path, n_ctx: int, gpu_layers: int, n_threads: int, progress: _LoadProgress
@@ -858,6 +908,16 @@ def _offload_attempts(wanted: int) -> list[int]:
     if wanted > 0:
         attempts.append(0)
     return attempts
+
+
+CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
+# The end of the non-Satori sentence in the load report, by the reasoning format chosen for the model.
+_FORMAT_NOTES = {
+    "coat": "but the reasoning steps are shown only for Satori-7B-Round2.",
+    "think": "and its <think> reasoning is shown as one folded Thinking section before its answer.",
+    "marco": "and its <Thought> is shown as one folded Thinking section, its <Output> as the answer.",
+    "plain": "but it writes no reasoning format the app knows, so its answer is shown as it comes.",
+}
 
 
 def _known_architectures() -> frozenset[str]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from satori_desktop.core.coat import CoatParser, TextAppended, TranscriptEvent
+from satori_desktop.core.reasoning import TranscriptParser
 from satori_desktop.engine.types import FinishReason, GenerationResult
 
 # One update per page frame (transcript.view.FRAME_MS, 30 a second): an update the page cannot show yet
@@ -104,12 +105,14 @@ class StreamBatcher:
         *,
         interval_s: float = UPDATE_INTERVAL_S,
         clock: Clock = time.perf_counter,
+        parser: TranscriptParser | None = None,
     ) -> None:
         self._request_id = request_id
         self._n_ctx = n_ctx
         self._interval_s = interval_s
         self._clock = clock
-        self._parser = CoatParser()
+        # Satori's COAT steps, unless the loaded model writes another format (core/model_format.parser_for).
+        self._parser: TranscriptParser = parser if parser is not None else CoatParser()
         self._pending: list[TranscriptEvent] = []
         self._pending_text: list[str] = []
         self._started = clock()

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from satori_desktop.core.model_format import SATORI_PROMPTING, ModelPrompting
+
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 Backend = Literal["CUDA", "Metal", "Vulkan", "CPU", "Server"]  # Server: a remote engine
 
@@ -53,6 +55,9 @@ class LoadReport:
     # The CPU backend llama.cpp chose for this CPU in a release build ("haswell", "sapphirerapids"),
     # "built in" for a source install's single CPU backend, "" where unknown (engine/backends.py).
     cpu_variant: str = ""
+    # How the model is prompted and its output read: Satori's official prompt and COAT steps, or another
+    # reasoning model's own chat template and format (core/model_format.py).
+    prompting: ModelPrompting = SATORI_PROMPTING
 
     @property
     def name(self) -> str:

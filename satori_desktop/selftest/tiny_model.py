@@ -179,6 +179,7 @@ def write_tiny_gguf(
     seed: int = 0,
     name: str = "tiny-test-model",
     alignment: int | None = None,
+    chat_template: str | None = None,
 ) -> Path:
     """Write a small GGUF model and return its path.
 
@@ -187,7 +188,8 @@ def write_tiny_gguf(
     (a realistic vocabulary size makes the output layer as costly as a real model's). With
     `random_weights=False` the model is the scripted one described in the module docstring; with True the
     weights are random (F16 matrices), for speed measurements. `alignment` writes `general.alignment` and
-    lays the tensor data out by it (without it: no key, and 32).
+    lays the tensor data out by it (without it: no key, and 32). `chat_template` writes
+    `tokenizer.chat_template` (how another reasoning model is prompted: core/model_format.py).
     """
     import gguf  # imported here: it is only needed while a model is written (and it imports a lot)
 
@@ -230,6 +232,8 @@ def write_tiny_gguf(
     writer.add_eot_token_id(ids[IM_END])
     writer.add_pad_token_id(ids[ENDOFTEXT])
     writer.add_add_bos_token(False)
+    if chat_template is not None:
+        writer.add_chat_template(chat_template)
 
     head_dim = n_embd // n_head
     kv_dim = head_dim * n_head_kv

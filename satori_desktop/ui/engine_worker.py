@@ -32,6 +32,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.logging_setup import log_file_path
+from satori_desktop.core.model_format import parser_for
 from satori_desktop.engine.streaming import StreamBatcher, TurnSummary
 from satori_desktop.engine.types import (
     BatchDoneCallback,
@@ -162,7 +163,8 @@ class _Worker(QObject):
             )
             return
         active: Engine = engine  # the closure below needs the narrowed type
-        batcher = StreamBatcher(request_id, engine.load_report.n_ctx)
+        report = engine.load_report
+        batcher = StreamBatcher(request_id, report.n_ctx, parser=parser_for(report.prompting, request.prompt))
 
         def on_text(text: str) -> None:
             # Re-issue a cancel that raced with the start of generate() (which clears the engine's flag).

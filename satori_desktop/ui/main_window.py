@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.core import paths
-from satori_desktop.core.coat import CoatParser, parse_trace
+from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.model_format import ModelPrompting, parser_for_output, with_format
 from satori_desktop.core.prompt import Conversation, Turn
 from satori_desktop.core.settings import Settings, save_settings, server_url_list
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
@@ -129,7 +130,9 @@ class MainWindow(QMainWindow):
         self._reload_after_answer = False
         # Decoding options for every question (the prompt and token limit are filled in per turn).
         self._generation_defaults = generation_defaults or GenerationRequest(prompt="")
-        self._conversation = Conversation()
+        # How the loaded model is prompted and read (its load report, with the settings' override).
+        self._prompting = ModelPrompting()
+        self._conversation = Conversation(prompting=self._prompting)
         self._page_ready = False
         self._model_ready = False
         self._running_request: int | None = None  # the answer being generated, if any
@@ -447,6 +450,8 @@ class MainWindow(QMainWindow):
     def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
         self._load_report = report
+        self._prompting = with_format(report.prompting, self._settings.reasoning_format)
+        self._conversation.prompting = self._prompting  # the next question is asked the new model's way
         if self._models_window is not None:
             self._models_window.set_loaded_model(report.model_path)
         self.status_line.show_loaded(report)
@@ -651,7 +656,7 @@ class MainWindow(QMainWindow):
         if settled.summary.request_id != self._running_request or self._closing:
             return
         chosen = settled.record.samples[settled.record.chosen].text
-        parser = CoatParser()
+        parser = parser_for_output(chosen)
         events = parser.feed(chosen) + parser.finish()
         if not self._closing:
             self.transcript.apply_events(events)
@@ -746,6 +751,9 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from now on and keep them; what needs a reload waits for one."""
         self._settings = settings
+        if self._load_report is not None:  # the reasoning format applies from the next answer
+            self._prompting = with_format(self._load_report.prompting, settings.reasoning_format)
+            self._conversation.prompting = self._prompting
         self.keep_open_action.setChecked(settings.keep_sections_open)
         self.transcript.set_keep_sections_open(settings.keep_sections_open)
         self.composer.set_samples(settings.samples)
@@ -844,7 +852,7 @@ class MainWindow(QMainWindow):
         if self.is_busy:
             return
         self.samples.clear()
-        self._conversation = Conversation()
+        self._conversation = Conversation(prompting=self._prompting)
         self.history.conversation_id = None
         self.sidebar.set_current(None)
         self.transcript.clear()
@@ -962,7 +970,7 @@ class MainWindow(QMainWindow):
         self.transcript.clear()
         self.tutor.show_conversation(stored.tutor_mode)
         self.samples.clear()
-        conversation = Conversation()
+        conversation = Conversation(prompting=self._prompting)
         for position, turn in enumerate(stored.turns):
             self.transcript.show_stored_turn(turn, tutored=bool(turn.tutoring and turn.tutoring.tutored))
             self.tutor.stored_turn_shown(turn)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from satori_desktop.core.coat import CoatParser
+from satori_desktop.core.model_format import parser_for_output
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.engine.types import FinishReason
 
@@ -38,7 +38,7 @@ class SolutionDialog(QDialog):
         layout.addWidget(self.transcript, 1)
         layout.addWidget(buttons)
         self.transcript.begin_turn(question)
-        parser = CoatParser()
+        parser = parser_for_output(text)
         self.transcript.apply_events(parser.feed(text) + parser.finish())
         self.transcript.end_turn(
             TurnSummary(

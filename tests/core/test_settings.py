@@ -54,6 +54,7 @@ def test_round_trip(satori_home: Path) -> None:
     data = json.loads(settings_path().read_text(encoding="utf-8"))
     assert data == {
         "engine": "local",
+        "reasoning_format": "auto",
         "server_model": "",
         "server_urls": "",
         "gpu_layers": None,

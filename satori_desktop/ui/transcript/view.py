@@ -23,7 +23,8 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMenu, QWidget
 
-from satori_desktop.core.coat import CoatParser, TranscriptEvent
+from satori_desktop.core.coat import TranscriptEvent
+from satori_desktop.core.model_format import parser_for_output
 from satori_desktop.engine.streaming import TurnSummary
 from satori_desktop.ui.i18n.page import page_language, page_strings
 from satori_desktop.ui.theme import PAGE_BACKGROUND, check_theme, page_theme
@@ -128,7 +129,7 @@ class TranscriptView(QWebEngineView):
         renderer), with its footer as it was recorded (a `tutored` one hidden, for the tutor to reveal
         what had been revealed)."""
         self.begin_turn(turn.question, tutored=tutored)
-        parser = CoatParser()
+        parser = parser_for_output(turn.output)  # Satori's steps, or another model's thought and answer
         self.apply_events(parser.feed(turn.output) + parser.finish())
         self.end_turn(turn)
 
