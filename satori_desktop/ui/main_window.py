@@ -41,7 +41,7 @@ from satori_desktop.core import paths
 from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.model_format import ModelPrompting, parser_for_output, with_format
-from satori_desktop.core.prompt import Conversation, Turn
+from satori_desktop.core.prompt import Conversation, Turn, problem_prompt_for
 from satori_desktop.core.settings import Settings, save_settings, server_url_list
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import BatchJob, FinishReason, GenerationRequest, LoadReport
@@ -561,7 +561,11 @@ class MainWindow(QMainWindow):
             self.notice_bar.add(str(exc))
             return None
         window = ProblemSetWindow(
-            problem_set, request_for=self._request_for, checker=self.tutor.checker, parent=self
+            problem_set,
+            # Each problem asked the loaded model's way (Satori's prompt, or its own template).
+            request_for=lambda text: self._request_for(problem_prompt_for(self._prompting, text)),
+            checker=self.tutor.checker,
+            parent=self,
         )
         window.run_requested.connect(self._on_problem_set_run_requested)
         window.stop_requested.connect(self._on_composer_stop_requested)

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from satori_desktop.checking.grading import Grade
 from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.problem_sets import Problem, ProblemSet, result_record
-from satori_desktop.core.prompt import problem_prompt
 from satori_desktop.engine.types import BatchJob, GenerationRequest, GenerationResult
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
@@ -77,7 +76,7 @@ class ProblemSetWindow(QWidget):
         self,
         problem_set: ProblemSet,
         *,
-        request_for: Callable[[str], GenerationRequest],
+        request_for: Callable[[str], GenerationRequest],  # the request for a problem's text
         checker: Callable[[], AnswerChecker],
         parent: QWidget | None = None,
     ) -> None:
@@ -167,9 +166,7 @@ class ProblemSetWindow(QWidget):
         pending = [row for row in self._rows if row.result is None]
         if self._running or not pending:
             return
-        jobs = tuple(
-            BatchJob(row.problem.key, self._request_for(problem_prompt(row.problem.text))) for row in pending
-        )
+        jobs = tuple(BatchJob(row.problem.key, self._request_for(row.problem.text)) for row in pending)
         self.run_requested.emit(self, jobs, self.parallel_box.value())
 
     def started(self) -> None:
