@@ -70,6 +70,14 @@ LANGUAGE_CHOICES = (
     ("简体中文", "zh_CN"),
 )
 
+REASONING_CHOICES = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Automatic (from the model)"), "auto"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Satori's steps (COAT)"), "coat"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "A <think> thought, then the answer"), "think"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Marco-o1: <Thought>, then <Output>"), "marco"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Plain answer"), "plain"),
+)
+
 RELOAD_HINT = QT_TRANSLATE_NOOP("SettingsDialog", "Applies when the model is reloaded.")
 RELOAD_NOTE = QT_TRANSLATE_NOOP(
     "SettingsDialog",
@@ -154,7 +162,7 @@ class SettingsDialog(QDialog):
             self.fold_sections_check,
         ):
             check.toggled.connect(self._on_edited)
-        for combo in (self.gpu_layers_combo, self.theme_combo, self.language_combo):
+        for combo in (self.gpu_layers_combo, self.theme_combo, self.language_combo, self.reasoning_combo):
             combo.currentIndexChanged.connect(self._on_edited)
 
     # ----- the groups -----
@@ -216,6 +224,18 @@ class SettingsDialog(QDialog):
             )
         )
         form.addRow(self.tr("Solve se&veral times:"), self.samples_spin)
+
+        self.reasoning_combo = QComboBox(group)
+        self.reasoning_combo.setObjectName("reasoningCombo")
+        for label, value in REASONING_CHOICES:
+            self.reasoning_combo.addItem(_tr(label), value)
+        self.reasoning_combo.setToolTip(
+            self.tr(
+                "How a model's reasoning is shown: Automatic reads Satori's steps, a <think> thought or "
+                "Marco-o1's thought and output from what the model is."
+            )
+        )
+        form.addRow(self.tr("&Reasoning format:"), self.reasoning_combo)
         return group
 
     def _model_group(self) -> QGroupBox:
@@ -372,6 +392,7 @@ class SettingsDialog(QDialog):
         self.fold_sections_check.setChecked(not settings.keep_sections_open)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
+        self.reasoning_combo.setCurrentIndex(max(0, self.reasoning_combo.findData(settings.reasoning_format)))
         self._show_models_dir(settings.models_dir)
 
     def current_settings(self) -> Settings:
@@ -393,6 +414,7 @@ class SettingsDialog(QDialog):
             keep_sections_open=not self.fold_sections_check.isChecked(),
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
+            reasoning_format=self.reasoning_combo.currentData(),
             models_dir=self._models_dir,
         )
 

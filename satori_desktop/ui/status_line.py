@@ -25,6 +25,19 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("StatusLine", text)
 
 
+# How a model that is not Satori has its output read (core/model_format.py), in the status line.
+FORMAT_LABELS = {
+    "think": QT_TRANSLATE_NOOP("StatusLine", "<think> reasoning"),
+    "marco": QT_TRANSLATE_NOOP("StatusLine", "Marco-o1 thought and output"),
+    "plain": QT_TRANSLATE_NOOP("StatusLine", "plain answers"),
+}
+
+
+def _translated_format(reasoning_format: str) -> str:
+    label = FORMAT_LABELS.get(reasoning_format, reasoning_format)
+    return QCoreApplication.translate("StatusLine", label)
+
+
 class StatusLine(QObject):
     """Owns the labels it adds to `status_bar`; object names let tests find each one. (A QObject for
     `self.tr`, which pyside6-lupdate reads counts from.)"""
@@ -85,7 +98,11 @@ class StatusLine(QObject):
             self._show_context(0)
             return
         self._n_ctx = report.n_ctx
-        self.model_label.setText(report.name)
+        reasoning = report.prompting.reasoning_format
+        if reasoning == "coat":
+            self.model_label.setText(report.name)
+        else:  # another reasoning model: say how its output is read
+            self.model_label.setText(arg(self.tr("%1 · %2"), report.name, _translated_format(reasoning)))
         backend: str = report.backend
         if backend == "CPU" and report.cpu_variant not in ("", "built in", "unknown"):
             backend += f" ({report.cpu_variant})"  # a release build: which CPU variant llama.cpp chose
