@@ -18,6 +18,13 @@ export const ICONS = {
     'stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M12.5 3.5 15.5 6.5 ' +
     '12.5 9.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" ' +
     'stroke-linejoin="round"/><circle cx="4" cy="17" r="1.6" fill="currentColor"/></svg>',
+  // A thought bubble: another model's thinking.
+  think:
+    '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M6.2 12.6C4 12.4 2.6 10.9 2.6 9c0-2 1.6-3.5 ' +
+    '3.6-3.5.5-1.8 2.1-3 4-3 2 0 3.6 1.3 4 3.1 1.9.1 3.3 1.6 3.3 3.4 0 1.9-1.6 3.5-3.6 3.5H6.2z" ' +
+    'fill="none" stroke="currentColor" stroke-width="1.7" stroke-linejoin="round"/>' +
+    '<circle cx="6.2" cy="15.4" r="1.3" fill="currentColor"/><circle cx="3.6" cy="17.6" r="0.9" ' +
+    'fill="currentColor"/></svg>',
   answer:
     '<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="8" fill="none" ' +
     'stroke="currentColor" stroke-width="1.8"/><path d="M6.3 10.2l2.5 2.5 5-5.3" fill="none" ' +

@@ -1,25 +1,49 @@
 /*
- * What a turn says about itself, as plain data: the summary line above its steps, and the finish lines of
- * its footer. Pure functions of counts and of the summary the app sends when the turn ends
- * (`finish_reason`, `error`, `generated_tokens`, `decode_tok_s`, `elapsed_s`, each may be missing), in
- * the app's language (i18n.js).
+ * What a turn says about itself, as plain data: the summary line above its steps, a thought's length, and
+ * the finish lines of its footer. Pure functions of counts, of text and of the summary the app sends when
+ * the turn ends (`finish_reason`, `error`, `generated_tokens`, `decode_tok_s`, `elapsed_s`, each may be
+ * missing), in the app's language (i18n.js).
  */
 import { t, tn } from "./i18n.js";
 
 /* The counts a turn keeps as its steps start and its sections open or fold. */
 export function emptyCounts() {
-  return { steps: 0, reflect: 0, explore: 0, folded: 0 };
+  return { steps: 0, reflect: 0, explore: 0, think: 0, folded: 0 };
 }
 
-/* The summary line: `text` ("5 steps · 1 check"), and `action`, what clicking it does to the foldable
+/* The summary line: `text` ("5 steps · 1 check"; another model's "2 steps · 1 thought"), and `action`, what clicking it does to the foldable
    sections ("Show all" while any is folded, else "Fold all"; "" when there are none). */
 export function summaryLine(counts) {
   const parts = [tn(counts.steps, "%n step", "%n steps")];
   if (counts.reflect) parts.push(tn(counts.reflect, "%n check", "%n checks"));
   if (counts.explore) parts.push(tn(counts.explore, "%n change of approach", "%n changes of approach"));
+  if (counts.think) parts.push(tn(counts.think, "%n thought", "%n thoughts"));
   let action = "";
-  if (counts.reflect + counts.explore > 0) action = counts.folded > 0 ? t("Show all") : t("Fold all");
+  if (counts.reflect + counts.explore + counts.think > 0) action = counts.folded > 0 ? t("Show all") : t("Fold all");
   return { text: parts.join(" · "), action };
+}
+
+// Scripts written without spaces between words: each character counts as a word.
+const CJK_CHARACTER = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/g;
+
+/* How many words `text` has: runs between spaces that hold a letter or a digit (a lone "—" or "=" is not
+   one), and each Chinese, Japanese or Korean character. */
+export function wordCount(text) {
+  const cjk = text.match(CJK_CHARACTER);
+  const words = text
+    .replace(CJK_CHARACTER, " ")
+    .split(/\s+/)
+    .filter((word) => /[\p{L}\p{N}]/u.test(word));
+  return words.length + (cjk ? cjk.length : 0);
+}
+
+/* What a thought's head says about it besides "Thinking": its length ("312 words") and, when the page
+   saw it being written, the time it took ("312 words · 8.4 s"); `elapsed` is null when that is not
+   known (a thought shown from the history arrives whole). */
+export function thoughtLength(words, elapsed) {
+  const parts = [tn(words, "%n word", "%n words")];
+  if (typeof elapsed === "number") parts.push(seconds(elapsed));
+  return parts.join(" · ");
 }
 
 /* A message as a sentence: its own final punctuation kept (Chinese 。！？ too), a full stop added only when

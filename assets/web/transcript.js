@@ -26,6 +26,7 @@ import { onStrings, setStrings, t } from "./i18n.js";
 import { katexReady, typeset } from "./katex-cache.js";
 import {
   appendBlocks,
+  beginBatch,
   clearTranscript,
   endStep,
   endTurn,
@@ -153,6 +154,7 @@ window.satori = {
     return katexReady ? "ok" : "katex-missing";
   },
   apply(ops) {
+    beginBatch();
     for (const op of ops) applyOp(op);
     noteUpdate();
     return ops.length;

@@ -3,8 +3,10 @@
  * steps, the answer card and a footer. A step holds finished blocks, which are typeset once and never
  * touched again, and one open block, which is updated in place while it streams (reconcile.js).
  *
- * Reflect and explore steps are foldable sections: open while they stream, folded once the next step
- * starts (unless the reader keeps sections open). Everything that happens per step costs the same on the
+ * Reflect and explore steps, and another model's thought ("think": `<think>`, Marco-o1's `<Thought>`),
+ * are foldable sections: open while they stream, folded once the next step starts (unless the reader
+ * keeps sections open); a thought's head says how long it is, and how long it took when the page saw it
+ * being written. Everything that happens per step costs the same on the
  * first step as on the thousandth: the turn keeps its counts as steps start and sections open or fold,
  * and remembers which step streams, so nothing walks all steps while the answer grows.
  */
@@ -15,12 +17,31 @@ import { afterReaderFold } from "./follow.js";
 import { t } from "./i18n.js";
 import { typeset } from "./katex-cache.js";
 import { reconcileHtml } from "./reconcile.js";
-import { emptyCounts, finishLines, summaryLine } from "./summary.js";
+import { emptyCounts, finishLines, summaryLine, thoughtLength, wordCount } from "./summary.js";
 import { hideNewStep, revealStep } from "./tutor.js";
 
 /* The title of a foldable section. */
 function sectionLabel(action) {
-  return action === "reflect" ? t("Checking the work") : t("Trying another way");
+  if (action === "reflect") return t("Checking the work");
+  if (action === "think") return t("Thinking");
+  return t("Trying another way");
+}
+
+/* The words of a step as a reader counts them: each formula one word, the blocks apart. */
+function readableText(node, parts) {
+  for (const child of node.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) {
+      parts.push(child.nodeValue);
+    } else if (child.nodeType === Node.ELEMENT_NODE) {
+      if (child.classList.contains("math")) {
+        parts.push(" x ");
+      } else {
+        readableText(child, parts);
+        parts.push(" ");
+      }
+    }
+  }
+  return parts;
 }
 
 /* Steps go into groups of GROUP_STEPS. A group whose steps are all finished is "done" and the page may
@@ -35,6 +56,14 @@ const GROUP_STEPS = 8;
 let turns = [];
 let currentTurn = null;
 let keepSectionsOpen = false;
+// Which `satori.apply` call is running: a thought that started and ended in the same one arrived whole
+// (from the history, or a finished text), so the page does not know how long it took to write.
+let batch = 0;
+
+/* A new `satori.apply` call begins (transcript.js). */
+export function beginBatch() {
+  batch += 1;
+}
 
 /* A tutored turn (tutor mode) keeps its steps and answer hidden until tutor.js reveals them, and never
    folds a section by itself: what the student opened stays open. */
@@ -130,7 +159,7 @@ export function setKeepSectionsOpen(value) {
 }
 
 function foldable(action) {
-  return action === "reflect" || action === "explore";
+  return action === "reflect" || action === "explore" || action === "think";
 }
 
 function setOpen(turn, step, open) {
@@ -171,7 +200,15 @@ export function newStep(turn, index, action) {
     step.previewEl = el("span", "fold-preview");
     const chevron = el("span", "fold-chevron");
     chevron.innerHTML = ICONS.chevron;
-    step.headEl.append(icon, label, step.previewEl, chevron);
+    step.headEl.append(icon, label);
+    if (action === "think") {
+      step.lengthEl = el("span", "fold-length");
+      step.lengthEl.hidden = true;
+      step.startedAt = performance.now();
+      step.startBatch = batch;
+      step.headEl.appendChild(step.lengthEl);
+    }
+    step.headEl.append(step.previewEl, chevron);
     step.headEl.setAttribute("aria-expanded", "true");
     step.headEl.addEventListener("click", () => {
       setOpen(turn, step, !step.open);
@@ -228,7 +265,17 @@ export function setOpenBlock(step, html) {
 export function endStep(step) {
   step.openEl.remove();
   step.ended = true;
+  if (step.lengthEl) showThoughtLength(step);
   if (step.fold && !step.open) showPreview(step);
+}
+
+/* A finished thought's length in its head, counted once (it never changes again). */
+function showThoughtLength(step) {
+  const words = wordCount(readableText(step.bodyEl, []).join(""));
+  if (words === 0) return;
+  const elapsed = step.startBatch === batch ? null : (performance.now() - step.startedAt) / 1000;
+  step.lengthEl.textContent = thoughtLength(words, elapsed);
+  step.lengthEl.hidden = false;
 }
 
 function updateSummary(turn) {

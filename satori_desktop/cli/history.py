@@ -130,7 +130,7 @@ def _get(store: Any, conversation_id: int) -> Any:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from satori_desktop.cli.terminal import STEP_LABELS
+    from satori_desktop.cli.terminal import step_label
     from satori_desktop.core.coat import StepAction
 
     with _open(args) as store:
@@ -141,8 +141,11 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{conversation.title}  ({_when(conversation.created_at)})")
     for number, turn in enumerate(conversation.turns, start=1):
         print(f"\n══ Question {number} ══\n{turn.question.strip()}")
+        previous: StepAction | None = None
         for step in turn.steps:
-            print(f"\n── {STEP_LABELS[StepAction(step['action'])]} ──\n{step['text']}")
+            action = StepAction(step["action"])
+            print(f"\n── {step_label(action, previous)} ──\n{step['text']}")
+            previous = action
         print(f"\nAnswer: {turn.answer}" if turn.answer is not None else "\nNo final answer.")
         details = [_ENDINGS.get(turn.finish_reason or "", turn.finish_reason or "still being written")]
         if turn.generated_tokens is not None:

@@ -1,4 +1,5 @@
-"""Showing a COAT solution in a terminal: a marker line per step, the text, then the answer.
+"""Showing a solution in a terminal: a marker line per step (COAT's, or another model's thought), the text,
+then the answer.
 
 Shared by `ask` (streaming) and `parse` (a finished trace) so both look the same.
 """
@@ -21,7 +22,16 @@ STEP_LABELS = {
     StepAction.CONTINUE: "Next step",
     StepAction.REFLECT: "Checking the work (reflect)",
     StepAction.EXPLORE: "Trying another way (explore)",
+    StepAction.THINK: "Thinking",
 }
+
+
+def step_label(action: StepAction, previous: StepAction | None = None) -> str:
+    """A step's marker line; the step right after a thought (another model's `<think>` section) is the
+    answer it thought out, marked as an opening step ("Solution"), not as the next one."""
+    if previous is StepAction.THINK and action is StepAction.CONTINUE:
+        return STEP_LABELS[StepAction.START]
+    return STEP_LABELS[action]
 
 
 class TerminalTranscript:
@@ -31,6 +41,7 @@ class TerminalTranscript:
         self._out = out or sys.stdout
         self._at_line_start = True
         self._strip_leading = False
+        self._previous_action: StepAction | None = None
         self.answer: str | None = None
 
     def write_events(self, events: list[TranscriptEvent]) -> None:
@@ -38,7 +49,8 @@ class TerminalTranscript:
             if isinstance(event, StepStarted):
                 if not self._at_line_start:
                     self._out.write("\n")
-                self._out.write(f"\n── {STEP_LABELS[event.action]} ──\n")
+                self._out.write(f"\n── {step_label(event.action, self._previous_action)} ──\n")
+                self._previous_action = event.action
                 self._at_line_start = True
                 self._strip_leading = True  # the model puts a newline after each meta token
             elif isinstance(event, TextAppended):

@@ -28,6 +28,9 @@ class StepAction(str, Enum):
     CONTINUE = "continue"
     REFLECT = "reflect"
     EXPLORE = "explore"
+    # Not a COAT action: the thought section of another reasoning model (`<think>`, Marco-o1's `<Thought>`),
+    # which core/reasoning.py's parsers emit and `CoatParser` never does.
+    THINK = "think"
 
 
 META_TOKENS: dict[str, StepAction] = {

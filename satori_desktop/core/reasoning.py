@@ -3,8 +3,9 @@ r"""Stream parsers for reasoning models other than Satori, with the same contrac
 DeepSeek-R1 distills, QwQ and Qwen3 in thinking mode write `<think>...</think>` and then the answer;
 Marco-o1 writes `<Thought>...</Thought>` and then `<Output>...</Output>`. Their parsers emit the same
 transcript events as the COAT parser (`StepStarted -> TextAppended* -> StepFinished ... AnswerFound`), so
-the GUI, the CLI, the history and the exports take them as they are: the thought is one step, the answer
-another. `make_parser(format)` picks one for "coat", "think", "marco" or "plain" (no structure at all).
+the GUI, the CLI, the history and the exports take them as they are: the thought is one
+`StepAction.THINK` step, the answer a `CONTINUE` step. `make_parser(format)` picks one for "coat",
+"think", "marco" or "plain" (no structure at all).
 
 As with COAT, chunking does not matter: a tail that could begin a tag is held back until the next chunk (or
 `finish()`) decides it, and only the exact tags count, so `<thinking>`, `</thinkx>` or `<|think|>` stay
@@ -37,12 +38,9 @@ from satori_desktop.core.coat import (
 ReasoningFormat = Literal["coat", "think", "marco", "plain"]
 REASONING_FORMATS: tuple[ReasoningFormat, ...] = ("coat", "think", "marco", "plain")
 
-# The actions the two sections are given. StepAction has no THINK (nor ANSWER) member yet: a new member
-# today breaks the window's exports, since ui/i18n/documents.py looks every member up in its WORDS table
-# (and cli/terminal.py, documents/labels.py index their label tables by action). Until those have labels,
-# the thought is the opening step and the answer the step after it, which every consumer already shows;
-# a parser's format tells the GUI which is which. Switching to StepAction.THINK is this one line.
-THOUGHT_ACTION = StepAction.START
+# The actions the two sections are given: the thought is a THINK step, which every consumer shows as a
+# thought (a folded "Thinking" section on the page, an aside in the exports); the answer is a plain step.
+THOUGHT_ACTION = StepAction.THINK
 ANSWER_ACTION = StepAction.CONTINUE
 
 # Generation ends at these (Qwen2/ChatML, and DeepSeek's own for the Llama-based R1 distills).
@@ -242,8 +240,9 @@ def model_output(raw: str) -> str:
     return raw if at == -1 else raw[at + len(marker) :]
 
 
-def parse_output(raw: str, reasoning_format: str = "coat") -> ParsedTrace:
-    """Parse a complete output of a model writing `reasoning_format` into steps and the answer.
+def output_events(raw: str, reasoning_format: str = "coat") -> list[TranscriptEvent]:
+    """The transcript events of a complete output of a model writing `reasoning_format` (what a page
+    showing a finished text, such as an export, is fed).
 
     For "think", an output with `</think>` and no `<think>` before it began inside the thought (its prompt
     opened the tag), which a finished text shows.
@@ -254,7 +253,11 @@ def parse_output(raw: str, reasoning_format: str = "coat") -> ParsedTrace:
         closing = output.find("</think>")
         starts_inside = closing != -1 and "<think>" not in output[:closing]
     parser = make_parser(reasoning_format, starts_inside=starts_inside)
+    return parser.feed(output) + parser.finish()
+
+
+def parse_output(raw: str, reasoning_format: str = "coat") -> ParsedTrace:
+    """Parse a complete output of a model writing `reasoning_format` into steps and the answer."""
     builder = TraceBuilder()
-    builder.apply(parser.feed(output))
-    builder.apply(parser.finish())
+    builder.apply(output_events(raw, reasoning_format))
     return builder.result()

@@ -16,9 +16,9 @@ so a bug here fails loudly instead of writing a file Word calls damaged. Element
 `w:rPr` and `w:style` follows the schema's sequences, which Word enforces.
 
 Layout: Title, a byline (date, model), per question a Heading 1, per step a Heading 2 ("Solution", "Next
-step"), and the checking and exploring steps in the "Satori Aside" style (indented, with a rule on the
-left) under a bold label, as the transcript sets them apart. East Asian text gets a CJK font
-(Microsoft YaHei, falling back to what the reader has) and zh-CN as its language.
+step"), and the checking and exploring steps, and another model's thought, in the "Satori Aside" style
+(indented, with a rule on the left) under a bold label, as the transcript sets them apart. East Asian text
+gets a CJK font (Microsoft YaHei, falling back to what the reader has) and zh-CN as its language.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-_ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE)
+# A thought (another model's `<think>` section) is an aside too: reasoning around the solution, not in it.
+_ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE, StepAction.THINK)
 # Page size and margins in twentieths of a point.
 _PAGE_SIZES = {"a4": (11906, 16838), "letter": (12240, 15840)}
 _MARGIN = 1440
@@ -266,8 +267,9 @@ def _question(
 ) -> None:
     writer.text_paragraph(labels.question_heading(number), "Heading1")
     writer.blocks(text_blocks(question.question))
-    for step in question.steps:
-        title = labels.step_title(step.action)
+    for step, title in zip(
+        question.steps, labels.step_titles(step.action for step in question.steps), strict=True
+    ):
         if step.action in _ASIDE_ACTIONS:
             writer.text_paragraph(title, "SatoriAsideLabel")
             writer.blocks(text_blocks(step.text), aside=True)

@@ -54,6 +54,7 @@ class ExportResult:
     steps: int
     reflections: int
     explorations: int
+    thoughts: int  # think steps: another reasoning model's thought sections
     answer: str | None
     equations: int | None = None  # .docx: formulas written as equation objects; .tex: typeset as math
     fallbacks: int | None = None  # of those, how many were written as their source instead
@@ -76,6 +77,7 @@ class ExportResult:
             steps=solution.steps,
             reflections=solution.count(StepAction.REFLECT),
             explorations=solution.count(StepAction.EXPLORE),
+            thoughts=solution.count(StepAction.THINK),
             answer=solution.answer,
             equations=equations,
             fallbacks=fallbacks,

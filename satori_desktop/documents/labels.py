@@ -6,7 +6,7 @@ window passes the same words in its own language (ui/i18n/documents.py), since t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from satori_desktop.core.coat import StepAction
@@ -16,6 +16,7 @@ ENGLISH_STEP_TITLES: Mapping[StepAction, str] = {
     StepAction.CONTINUE: "Next step",
     StepAction.REFLECT: "Checking the work (reflect)",
     StepAction.EXPLORE: "Trying another way (explore)",
+    StepAction.THINK: "Thinking",
 }
 
 
@@ -32,6 +33,18 @@ class DocumentLabels:
 
     def step_title(self, action: StepAction) -> str:
         return self.steps.get(action) or ENGLISH_STEP_TITLES[action]
+
+    def step_titles(self, actions: Iterable[StepAction]) -> list[str]:
+        """The titles of a question's steps in order: as `step_title`, except that the step right after
+        a thought (another model's `<think>` section) is the answer it thought out, titled as an opening
+        step ("Solution"), not as the next one."""
+        titles = []
+        previous: StepAction | None = None
+        for action in actions:
+            after_thought = previous is StepAction.THINK and action is StepAction.CONTINUE
+            titles.append(self.step_title(StepAction.START if after_thought else action))
+            previous = action
+        return titles
 
 
 ENGLISH = DocumentLabels()

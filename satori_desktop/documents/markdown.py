@@ -32,8 +32,10 @@ def write_markdown(solution: Solution, out: Path, labels: DocumentLabels = ENGLI
 
 def _question_markdown(question: SolvedQuestion, number: int | None, labels: DocumentLabels) -> list[str]:
     lines = [f"## {labels.question_heading(number)}", "", question.question, ""]
-    for step in question.steps:
-        lines += [f"### {labels.step_title(step.action)}", "", step.text, ""]
+    for step, title in zip(
+        question.steps, labels.step_titles(step.action for step in question.steps), strict=True
+    ):
+        lines += [f"### {title}", "", step.text, ""]
     if question.answer is not None:
         lines += [f"**{labels.answer}:** ${question.answer}$", ""]
     if question.note:

@@ -1,11 +1,12 @@
 r"""One neutral model of a worked solution, which every export format writes: Markdown, LaTeX, Word.
 
 A `Solution` is a title, a date, the model that answered, and one `SolvedQuestion` per turn: the
-question, the steps of the answer (each with its COAT action: start, continue, reflect, explore), the
-final `\boxed{}` answer and how the answer ended. It is built from a raw model output (`solution_from_trace`,
-what `satori-desktop export TRACE` reads) or from the turns of a stored conversation
-(`solution_from_conversation`); both go through the COAT parser of `core.coat`, so an export shows the
-same steps as the transcript.
+question, the steps of the answer (each with its action: COAT's start, continue, reflect, explore, or the
+think step of another reasoning model's thought), the final `\boxed{}` answer and how the answer ended. It
+is built from a raw model output (`solution_from_trace`, what `satori-desktop export TRACE` reads) or from
+the turns of a stored conversation (`solution_from_conversation`); both go through the parser of the
+output's reasoning format (`core.reasoning.parse_output`: COAT for Satori), so an export shows the same
+steps as the transcript.
 
 Writers that lay text out (LaTeX, Word) need more than the step's Markdown source: `text_blocks(text)`
 turns it into paragraphs of text runs and formulas, and display formulas of their own. Math is cut out
@@ -29,8 +30,9 @@ from typing import Any, Literal, Protocol
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from satori_desktop.core.coat import StepAction, assistant_part, parse_trace
+from satori_desktop.core.coat import StepAction
 from satori_desktop.core.markup import split_math
+from satori_desktop.core.reasoning import model_output, parse_output
 
 DEFAULT_TITLE = "Satori solution"
 
@@ -67,6 +69,7 @@ class SolvedQuestion:
     answer: str | None  # the LaTeX inside the last \boxed{}
     finish_reason: str | None = "stop"
     error: str | None = None
+    reasoning_format: str = "coat"  # how `output` marks its steps (core/reasoning.py)
 
     @property
     def note(self) -> str | None:
@@ -130,13 +133,21 @@ def question_of(raw: str) -> str:
 
 
 def solved_question(
-    question: str, output: str, finish_reason: str | None = "stop", error: str | None = None
+    question: str,
+    output: str,
+    finish_reason: str | None = "stop",
+    error: str | None = None,
+    *,
+    reasoning_format: str = "coat",
 ) -> SolvedQuestion:
-    """One question and its answer, parsed from the raw output (the chat prompt before it is dropped)."""
-    answer_text = assistant_part(output)
-    trace = parse_trace(answer_text)
+    """One question and its answer, parsed from the raw output (the chat prompt before it is dropped) as
+    `reasoning_format` ("coat" for Satori, "think", "marco", "plain": core/reasoning.py)."""
+    answer_text = model_output(output)
+    trace = parse_output(answer_text, reasoning_format)
     steps = tuple(SolutionStep(step.action, step.text.strip()) for step in trace.steps)
-    return SolvedQuestion(question.strip(), answer_text, steps, trace.answer, finish_reason, error)
+    return SolvedQuestion(
+        question.strip(), answer_text, steps, trace.answer, finish_reason, error, reasoning_format
+    )
 
 
 def solution_from_trace(
@@ -146,23 +157,29 @@ def solution_from_trace(
     title: str | None = None,
     model: str | None = None,
     created_at: float | None = None,
+    reasoning_format: str = "coat",
 ) -> Solution:
-    """A solution of one question from a raw model output; the question is read from Satori's prompt
-    when the output includes it and `question` is None."""
+    """A solution of one question from a raw model output written in `reasoning_format`; the question is
+    read from Satori's prompt when the output includes it and `question` is None."""
     shown = question_of(raw) if question is None else question
     return Solution(
         title=title or DEFAULT_TITLE,
         created_at=time.time() if created_at is None else created_at,
-        questions=(solved_question(shown, raw),),
+        questions=(solved_question(shown, raw, reasoning_format=reasoning_format),),
         model=model,
     )
 
 
-def solution_from_conversation(conversation: RecordedConversation) -> Solution:
-    """A stored conversation as a solution: each turn one question, re-parsed from its raw output (the
-    stored steps are the same parse; the output also carries what the page renders)."""
+def solution_from_conversation(
+    conversation: RecordedConversation, reasoning_format: str = "coat"
+) -> Solution:
+    """A stored conversation as a solution: each turn one question, re-parsed from its raw output as
+    `reasoning_format` (the stored steps are the same parse; the output also carries what the page
+    renders)."""
     questions = tuple(
-        solved_question(turn.question, turn.output, turn.finish_reason, turn.error)
+        solved_question(
+            turn.question, turn.output, turn.finish_reason, turn.error, reasoning_format=reasoning_format
+        )
         for turn in conversation.turns
     )
     models = [turn.model_file for turn in conversation.turns if turn.model_file]

@@ -52,7 +52,8 @@ from satori_desktop.documents.solution import (
 # The caller's second opinion on a formula (the app passes KaTeX's parser): (tex, display) -> accepted.
 FormulaCheck = Callable[[str, bool], bool]
 
-_ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE)
+# A thought (another model's `<think>` section) is an aside too: reasoning around the solution, not in it.
+_ASIDE_ACTIONS = (StepAction.REFLECT, StepAction.EXPLORE, StepAction.THINK)
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
@@ -79,7 +80,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \providecommand{\lt}{<}
 \providecommand{\gt}{>}
 \providecommand{\degree}{^\circ}
-% Checking and exploring steps: a labelled, indented aside.
+% Checking and exploring steps, and another model's thought: a labelled, indented aside.
 \newenvironment{satoriaside}[1]%
   {\par\medskip\noindent\textbf{\textit{#1}}\par\nopagebreak
    \begin{list}{}{\setlength{\leftmargin}{1.5em}\setlength{\topsep}{2pt}}\item\relax}%
@@ -584,8 +585,10 @@ def _question(writer: _Writer, question: SolvedQuestion, number: int | None, lab
     heading = escape_text(labels.question_heading(number))
     writer.line(f"\n\\subsection*{{{heading}}}\n")
     writer.blocks(text_blocks(question.question))
-    for step in question.steps:
-        title = escape_text(labels.step_title(step.action))
+    for step, title in zip(
+        question.steps, labels.step_titles(step.action for step in question.steps), strict=True
+    ):
+        title = escape_text(title)
         if step.action in _ASIDE_ACTIONS:
             writer.line(f"\n\\begin{{satoriaside}}{{{title}}}\n")
             writer.blocks(text_blocks(step.text))

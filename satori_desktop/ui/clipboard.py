@@ -118,7 +118,7 @@ def markdown_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class StepText:
-    action: str  # "start" | "continue" | "reflect" | "explore" (core.coat.StepAction values)
+    action: str  # "start" | "continue" | "reflect" | "explore" | "think" (core.coat.StepAction values)
     text: str  # what the model wrote in the step, Markdown with LaTeX
 
 
@@ -138,13 +138,17 @@ class CopyLabels:
     problem: str = "Problem"
     answer: str = "Answer"
     sections: Mapping[str, str] = field(
-        default_factory=lambda: {"reflect": "Checking the work", "explore": "Trying another way"}
+        default_factory=lambda: {
+            "reflect": "Checking the work",
+            "explore": "Trying another way",
+            "think": "Thinking",
+        }
     )
 
 
 def solution_markdown(solution: TurnText, labels: CopyLabels | None = None) -> str:
-    """The turn as one Markdown document: the problem, the steps (checks and changes of approach under
-    their labels), the answer in display math."""
+    """The turn as one Markdown document: the problem, the steps (checks, changes of approach and another
+    model's thought under their labels), the answer in display math."""
     labels = labels or CopyLabels()
     parts: list[str] = []
     if solution.question.strip():

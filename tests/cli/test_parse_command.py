@@ -96,7 +96,7 @@ def test_parse_think_format_json_has_the_thought_and_the_answer() -> None:
         "format": "think",
         "steps": [
             {
-                "action": "start",
+                "action": "think",
                 "text": "Okay, the common denominator is 6, so $\\frac{3}{6} + \\frac{2}{6} = \\frac{5}{6}$.",
                 "section": "thought",
             },
@@ -146,3 +146,21 @@ def test_parse_unknown_format_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert "invalid choice: 'harmony'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_terminal_marks_a_thought_and_the_solution_after_it() -> None:
+    import io
+
+    from satori_desktop.cli.terminal import TerminalTranscript
+    from satori_desktop.core.reasoning import ThinkParser
+
+    out = io.StringIO()
+    terminal = TerminalTranscript(out)
+    parser = ThinkParser()
+    for chunk in ("<think>\nHmm, $2 + 2", " = 4$.\n</th", "ink>\n\nSo it is $\\boxed{4}$.<|im_end|>"):
+        terminal.write_events(parser.feed(chunk))
+    terminal.write_events(parser.finish())
+    terminal.write_answer()
+    assert out.getvalue() == (
+        "\n── Thinking ──\nHmm, $2 + 2 = 4$.\n\n── Solution ──\nSo it is $\\boxed{4}$.\n\nAnswer: 4\n"
+    )

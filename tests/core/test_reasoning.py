@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from satori_desktop.core.coat import (
     AnswerFound,
     CoatParser,
+    StepAction,
     StepFinished,
     StepStarted,
     TextAppended,
@@ -67,9 +68,15 @@ def steps(events: list[TranscriptEvent]) -> list[tuple[object, str]]:
     return fold(events)["steps"]  # type: ignore[return-value]
 
 
+def test_the_thought_is_a_think_step_and_the_answer_a_plain_one() -> None:
+    assert THOUGHT_ACTION is StepAction.THINK
+    assert ANSWER_ACTION is StepAction.CONTINUE
+    assert StepAction.THINK.value == "think"
+
+
 def test_r1_output_is_a_thought_then_the_answer_with_its_box() -> None:
     trace = parse_output(R1_OUTPUT, "think")
-    assert [step.action for step in trace.steps] == [THOUGHT_ACTION, ANSWER_ACTION]
+    assert [step.action for step in trace.steps] == [StepAction.THINK, StepAction.CONTINUE]
     assert trace.steps[0].text.startswith("Okay, so I need")
     assert trace.steps[0].text.endswith("Yes.\n")
     assert trace.steps[1].text.startswith("The sum is")

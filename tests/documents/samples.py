@@ -55,6 +55,26 @@ HOSTILE = "\n<|continue|>\n".join(
 )
 
 
+# A DeepSeek-R1-style output (`<think>` opened by the prompt): a thought of several paragraphs with inline
+# and display math, then the answer. THINK_FORMULAS formulas in the steps.
+THINK = r"""Okay, so I need to solve $x^2 - 5x + 6 = 0$. Let me try factoring.
+
+I want two numbers with product $6$ and sum $5$: that is $2$ and $3$, so
+$$x^2 - 5x + 6 = (x-2)(x-3).$$
+
+Wait, let me check: $(x-2)(x-3) = x^2 - 5x + 6$. Yes.
+</think>
+
+Factoring gives $(x-2)(x-3) = 0$, so the solutions are $\boxed{x = 2 \text{ or } x = 3}$."""
+THINK_FORMULAS = 9
+
+
+def think_solution() -> Solution:
+    return solution_from_trace(
+        THINK, question=QUESTION, title="A thought first", created_at=0.0, reasoning_format="think"
+    )
+
+
 def constructs_solution() -> Solution:
     return solution_from_trace(CONSTRUCTS, question=QUESTION, title="Every construct", created_at=0.0)
 

@@ -19,7 +19,13 @@ import pytest
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.documents.docx import DOCX_MIME, solution_docx
 from tests.documents.programs import pdf_pictures, pdf_text, run
-from tests.documents.samples import CONSTRUCT_FORMULAS, constructs_solution, hostile_solution
+from tests.documents.samples import (
+    CONSTRUCT_FORMULAS,
+    THINK_FORMULAS,
+    constructs_solution,
+    hostile_solution,
+    think_solution,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
@@ -79,6 +85,17 @@ def test_the_package_is_complete_and_every_formula_an_equation() -> None:
     styles = {s.get(f"{W}styleId") for s in xml["word/styles.xml"].iter(f"{W}style")}
     assert {"Normal", "Title", "Heading1", "Heading2", "SatoriAside", "SatoriAsideLabel"} <= styles
     assert xml["docProps/core.xml"].find("{http://purl.org/dc/elements/1.1/}title").text == "Every construct"
+
+
+def test_a_thought_is_set_apart_as_an_aside_then_the_solution() -> None:
+    document = solution_docx(think_solution(), fake_omml)
+    assert document.equations == THINK_FORMULAS + 3 and document.fallbacks == 0
+    paragraphs = list(parts(document.data)["word/document.xml"].iter(f"{W}p"))
+    styled = [(_style(p), _text(p)) for p in paragraphs if _style(p) in ("SatoriAsideLabel", "Heading2")]
+    assert styled == [("SatoriAsideLabel", "Thinking"), ("Heading2", "Solution"), ("Heading2", "Answer")]
+    aside = [_text(p) for p in paragraphs if _style(p) == "SatoriAside"]
+    assert aside[0].startswith("Okay, so I need") and any(p.startswith("Wait, let me check") for p in aside)
+    assert not any(p.startswith("Factoring gives") for p in aside)
 
 
 def test_paper_size_and_the_same_bytes_each_time() -> None:

@@ -19,7 +19,13 @@ from satori_desktop.documents.solution import (
     solution_from_trace,
     text_blocks,
 )
-from tests.documents.samples import CONSTRUCT_FORMULAS, CONSTRUCTS, constructs_solution
+from tests.documents.samples import (
+    CONSTRUCT_FORMULAS,
+    CONSTRUCTS,
+    THINK_FORMULAS,
+    constructs_solution,
+    think_solution,
+)
 
 PROMPT = (
     "<|im_start|>user\nSolve the following math problem efficiently and clearly.\n"
@@ -41,6 +47,31 @@ def test_a_trace_becomes_steps_with_their_actions_and_the_answer() -> None:
     assert question.answer == r"x = 2 \text{ or } x = 3" and solution.answer == question.answer
     assert solution.steps == 5 and solution.count(StepAction.REFLECT) == 1
     assert sum(len(formulas_in(step.text)) for step in question.steps) == CONSTRUCT_FORMULAS
+
+
+def test_another_models_output_is_a_thought_then_its_answer() -> None:
+    solution = think_solution()
+    [question] = solution.questions
+    assert [step.action for step in question.steps] == [StepAction.THINK, StepAction.CONTINUE]
+    assert question.reasoning_format == "think"
+    assert question.steps[0].text.startswith("Okay, so I need") and "</think>" not in question.steps[0].text
+    assert question.answer == r"x = 2 \text{ or } x = 3"
+    assert solution.count(StepAction.THINK) == 1
+    assert sum(len(formulas_in(step.text)) for step in question.steps) == THINK_FORMULAS
+    # Read as Satori's (the default), the same text is one step with its tags as text.
+    assert [step.action for step in solution_from_trace(question.output).questions[0].steps] == [
+        StepAction.START
+    ]
+
+
+def test_the_markdown_of_a_thought_is_thinking_then_the_solution() -> None:
+    markdown = solution_markdown(think_solution())
+    assert "## Question\n\nSolve $x^2 - 5x + 6 = 0$" in markdown
+    assert "### Thinking\n\nOkay, so I need to solve $x^2 - 5x + 6 = 0$." in markdown
+    assert "\n\nWait, let me check" in markdown  # its paragraphs stay paragraphs
+    assert "### Solution\n\nFactoring gives $(x-2)(x-3) = 0$" in markdown
+    assert "Next step" not in markdown and "think>" not in markdown
+    assert markdown.rstrip().endswith("**Answer:** $x = 2 \\text{ or } x = 3$")
 
 
 def test_the_question_is_read_from_satoris_prompt() -> None:

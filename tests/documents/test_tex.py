@@ -13,7 +13,13 @@ import pytest
 
 from satori_desktop.documents.tex import checked_math, escape_text, solution_tex
 from tests.documents.programs import pdf_pictures, pdf_text, run
-from tests.documents.samples import CONSTRUCT_FORMULAS, constructs_solution, hostile_solution
+from tests.documents.samples import (
+    CONSTRUCT_FORMULAS,
+    THINK_FORMULAS,
+    constructs_solution,
+    hostile_solution,
+    think_solution,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,6 +84,19 @@ def test_the_document_of_every_construct_compiles_and_reads(tmp_path: Path) -> N
     assert "Every construct" in text and "Checking the work (reflect)" in text
     assert "A price of $5 and $10 is not math." in text
     pdf_pictures(pdf, "tex-constructs")
+
+
+def test_a_thought_is_an_aside_and_compiles(tmp_path: Path) -> None:
+    document = solution_tex(think_solution())
+    assert document.formulas == THINK_FORMULAS + 3 and document.verbatim == 0
+    body = document.source.split("\\begin{document}", 1)[1]
+    assert "\\begin{satoriaside}{Thinking}" in body
+    thought = body.split("\\begin{satoriaside}{Thinking}", 1)[1].split("\\end{satoriaside}", 1)[0]
+    assert "Okay, so I need" in thought and "Wait, let me check" in thought
+    assert "\\subsubsection*{Solution}" in body.split("\\end{satoriaside}", 1)[1]
+    assert "Next step" not in body and "think" not in body.replace("Thinking", "")
+    text = pdf_text(_compile(tmp_path, "think", document.source))
+    assert "Thinking" in text and "Solution" in text and "Wait, let me check" in text
 
 
 def test_hostile_input_compiles_without_reading_files_or_running_programs(tmp_path: Path) -> None:

@@ -128,6 +128,62 @@ test("keep_open opens every section of every turn and the stream folds none", ()
   assert.deepEqual(openSections(lastTurn()), [true, true]);
 });
 
+test("a thought is a folded Thinking section with its length, folded when the answer starts", () => {
+  const formula = '<span class="math math-inline" data-tex="3 \\cdot 4 = 12">$3 \\cdot 4 = 12$</span>';
+  satori.apply([
+    { op: "turn", question_html: p("What is 3 times 4?") },
+    { op: "step", index: 0, action: "think" },
+    { op: "blocks", index: 0, html: [p(`Okay, I compute ${formula} here.`), p("Yes, that is right.")] },
+  ]);
+  const thought = $(".step-think");
+  assert.ok(thought.classList.contains("fold") && thought.classList.contains("is-open"));
+  assert.equal(thought.querySelector(".fold-label").textContent, "Thinking");
+  assert.ok(thought.querySelector(".fold-icon svg"), "a thought has its own icon");
+  assert.equal(thought.querySelector(".fold-length").hidden, true, "no length while it streams");
+  assert.equal(thought.querySelectorAll(".step-body p").length, 2, "its paragraphs stay paragraphs");
+  assert.ok(thought.querySelector(".step-body span.math.typeset .katex"), "its math is typeset");
+
+  satori.apply([
+    { op: "step_end", index: 0 },
+    { op: "step", index: 1, action: "continue" },
+    { op: "blocks", index: 1, html: [p("The product is 12.")] },
+    { op: "answer", latex: "12" },
+  ]);
+  assert.ok(!thought.classList.contains("is-open"), "the answer folds the thought");
+  const length = thought.querySelector(".fold-length");
+  assert.equal(length.hidden, false);
+  // Okay I compute [formula] here Yes that is right: 9 words; its time is known, the page saw it written.
+  assert.match(length.textContent, /^9 words · (under 0\.1 s|\d+\.\d s)$/);
+  assert.equal(thought.querySelector(".fold-preview").shadowRoot.textContent.startsWith("Okay, I compute"), true);
+  assert.equal(summaryOf(lastTurn()).querySelector(".summary-text").textContent, "2 steps · 1 thought");
+  assert.equal(summaryOf(lastTurn()).querySelector(".summary-action").textContent, "Show all");
+  assert.equal($(".step-continue").classList.contains("fold"), false, "the answer is a plain step");
+});
+
+test("a thought that arrives whole (from the history) shows its length without a time", () => {
+  turn(["think", "continue"], { answer: "4", summary: { finish_reason: "stop" } });
+  const thought = $(".step-think");
+  assert.ok(!thought.classList.contains("is-open"));
+  assert.equal(thought.querySelector(".fold-length").textContent, "2 words");
+});
+
+test("an unclosed thought at the token limit still folds and shows its length", () => {
+  satori.apply([
+    { op: "turn", question_html: "" },
+    { op: "step", index: 0, action: "think" },
+    { op: "open", index: 0, html: p("Still thinking about it") },
+  ]);
+  // The parser closes the open thought at the end: its last block, then its end, then the turn's.
+  satori.apply([
+    { op: "blocks", index: 0, html: [p("Still thinking about it")] },
+    { op: "step_end", index: 0 },
+    { op: "end", summary: { finish_reason: "length" } },
+  ]);
+  const thought = $(".step-think");
+  assert.ok(!thought.classList.contains("is-open"));
+  assert.match(thought.querySelector(".fold-length").textContent, /^4 words · /);
+});
+
 test("the answer card comes after the steps, with its source unless it is a plain number", () => {
   turn(["start"], { answer: "42" });
   const card = $(".answer-card");

@@ -2,7 +2,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { asSentence, emptyCounts, finishLines, seconds, summaryLine } from "../../assets/web/summary.js";
+import {
+  asSentence,
+  emptyCounts,
+  finishLines,
+  seconds,
+  summaryLine,
+  thoughtLength,
+  wordCount,
+} from "../../assets/web/summary.js";
 
 const counts = (changes) => Object.assign(emptyCounts(), changes);
 
@@ -21,6 +29,32 @@ test("the summary's action shows all while any section is folded, else folds all
   assert.equal(summaryLine(counts({ steps: 4, reflect: 1, explore: 1, folded: 0 })).action, "Fold all");
   assert.equal(summaryLine(counts({ steps: 4, reflect: 1, explore: 1, folded: 1 })).action, "Show all");
   assert.equal(summaryLine(counts({ steps: 4, reflect: 1, explore: 1, folded: 2 })).action, "Show all");
+});
+
+test("another model's thought is counted and can be folded like a check", () => {
+  assert.deepEqual(summaryLine(counts({ steps: 2, think: 1, folded: 1 })), {
+    text: "2 steps · 1 thought",
+    action: "Show all",
+  });
+  assert.equal(summaryLine(counts({ steps: 3, think: 2, folded: 0 })).text, "3 steps · 2 thoughts");
+  assert.equal(summaryLine(counts({ steps: 3, think: 2, folded: 0 })).action, "Fold all");
+});
+
+test("a thought's length counts words, formulas and Chinese characters, not lone symbols", () => {
+  assert.equal(wordCount(""), 0);
+  assert.equal(wordCount("  \n "), 0);
+  assert.equal(wordCount("Okay, so I need the sum."), 6);
+  assert.equal(wordCount("Then x = 3 — done"), 4, "= and — are not words; 3 is");
+  assert.equal(wordCount("we get x\nnext  line"), 5);
+  assert.equal(wordCount("所以答案是 4"), 6);
+  assert.equal(wordCount("don't re-check"), 2);
+});
+
+test("a thought's head has its length, and its time when the page saw it written", () => {
+  assert.equal(thoughtLength(1, null), "1 word");
+  assert.equal(thoughtLength(312, null), "312 words");
+  assert.equal(thoughtLength(312, 8.44), "312 words · 8.4 s");
+  assert.equal(thoughtLength(40, 75), "40 words · 1 min 15 s");
 });
 
 test("a sentence keeps its own final punctuation and gets a full stop only without one", () => {

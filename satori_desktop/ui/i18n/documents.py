@@ -18,6 +18,7 @@ WORDS = {
     StepAction.CONTINUE: QT_TRANSLATE_NOOP("DocumentLabels", "Next step"),
     StepAction.REFLECT: QT_TRANSLATE_NOOP("DocumentLabels", "Checking the work (reflect)"),
     StepAction.EXPLORE: QT_TRANSLATE_NOOP("DocumentLabels", "Trying another way (explore)"),
+    StepAction.THINK: QT_TRANSLATE_NOOP("DocumentLabels", "Thinking"),
 }
 
 

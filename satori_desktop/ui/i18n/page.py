@@ -24,6 +24,7 @@ PAGE_TEXTS = (
     # turns.js: the sections and the answer card
     QT_TRANSLATE_NOOP("TranscriptPage", "Checking the work"),
     QT_TRANSLATE_NOOP("TranscriptPage", "Trying another way"),
+    QT_TRANSLATE_NOOP("TranscriptPage", "Thinking"),
     QT_TRANSLATE_NOOP("TranscriptPage", "Answer"),
     # summary.js: the summary line and the footer
     QT_TRANSLATE_NOOP("TranscriptPage", "Show all"),
@@ -82,6 +83,14 @@ def _count_forms() -> dict[str, dict[str, str]]:
         "%n changes of approach": {
             "one": stored.translate("TranscriptPage", "%n changes of approach", None, 1),
             "other": stored.translate("TranscriptPage", "%n changes of approach", None, 2),
+        },
+        "%n thoughts": {
+            "one": stored.translate("TranscriptPage", "%n thoughts", None, 1),
+            "other": stored.translate("TranscriptPage", "%n thoughts", None, 2),
+        },
+        "%n words": {
+            "one": stored.translate("TranscriptPage", "%n words", None, 1),
+            "other": stored.translate("TranscriptPage", "%n words", None, 2),
         },
         "%n tokens": {
             "one": stored.translate("TranscriptPage", "%n tokens", None, 1),

@@ -83,6 +83,20 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n thoughts</source>
+        <translation>
+            <numerusform>%n thought</numerusform>
+            <numerusform>%n thoughts</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n words</source>
+        <translation>
+            <numerusform>%n word</numerusform>
+            <numerusform>%n words</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n tokens</source>
         <translation>
             <numerusform>%n token</numerusform>

@@ -341,6 +341,10 @@
         <source>Trying another way (explore)</source>
         <translation>换一种思路</translation>
     </message>
+    <message>
+        <source>Thinking</source>
+        <translation>思考过程</translation>
+    </message>
 </context>
 <context>
     <name>DownloadPanel</name>
@@ -1699,6 +1703,10 @@
         <translation>换一种思路</translation>
     </message>
     <message>
+        <source>Thinking</source>
+        <translation>思考过程</translation>
+    </message>
+    <message>
         <source>Answer</source>
         <translation>答案</translation>
     </message>
@@ -1810,6 +1818,18 @@
         <source>%n changes of approach</source>
         <translation>
             <numerusform>%n 次换思路</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n thoughts</source>
+        <translation>
+            <numerusform>%n 段思考</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n words</source>
+        <translation>
+            <numerusform>%n 字</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -5,7 +5,8 @@ the six formats (`documents.formats`). Markdown, LaTeX and Word come from `sator
 KaTeX (`ui.katex_mathml`) as their formula converter: Word's equations are its MathML turned into Office
 Math, and a formula KaTeX refuses goes into a .tex as text rather than stop pdflatex.
 
-The page formats go through exactly the path the app uses (COAT parser -> events -> `TranscriptView`),
+The page formats go through exactly the path the app uses (the output's parser, COAT for Satori -> events
+-> `TranscriptView`),
 with every section open. HTML: the page's rendered DOM (KaTeX output included, MathML too, so a word
 processor pastes real equations), our stylesheet and KaTeX's with its fonts inlined as data URIs, and no
 script: it opens offline in any browser. PNG: the page resized to its content and grabbed. PDF: that
@@ -32,8 +33,8 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication
 
-from satori_desktop.core.coat import CoatParser
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.reasoning import output_events
 from satori_desktop.documents.docx import Paper, solution_docx
 from satori_desktop.documents.formats import ExportFormat, ExportResult, write_export
 from satori_desktop.documents.labels import ENGLISH, DocumentLabels
@@ -179,10 +180,12 @@ def export_trace(
     question: str | None = None,
     width: int = 900,
     paper: Paper | None = None,
+    reasoning_format: str = "coat",
 ) -> ExportResult:
-    """Export `raw` (a model output as `parse` takes it) to `out`; the question is read from Satori's
-    prompt when the output includes it and `question` is None."""
-    return export_solution(solution_from_trace(raw, question=question), out, fmt, width=width, paper=paper)
+    """Export `raw` (a model output as `parse` takes it, written in `reasoning_format`) to `out`; the
+    question is read from Satori's prompt when the output includes it and `question` is None."""
+    solution = solution_from_trace(raw, question=question, reasoning_format=reasoning_format)
+    return export_solution(solution, out, fmt, width=width, paper=paper)
 
 
 def export_solution(
@@ -234,8 +237,7 @@ def _render_page(solution: Solution, out: Path, fmt: PageFormat, *, width: int, 
         view.set_keep_sections_open(True)
         for number, question in enumerate(solution.questions):
             view.begin_turn(question.question)
-            parser = CoatParser()
-            view.apply_events(parser.feed(question.output) + parser.finish())
+            view.apply_events(output_events(question.output, question.reasoning_format))
             finish = _PAGE_ENDINGS.get(question.finish_reason or "", "stop")
             view.end_turn(TurnSummary(request_id=number, finish_reason=finish, error=question.error))
         _wait_until(view.is_idle, "typesetting")
