@@ -5,8 +5,9 @@ question, the steps of the answer (each with its action: COAT's start, continue,
 think step of another reasoning model's thought), the final `\boxed{}` answer and how the answer ended. It
 is built from a raw model output (`solution_from_trace`, what `satori-desktop export TRACE` reads) or from
 the turns of a stored conversation (`solution_from_conversation`); both go through the parser of the
-output's reasoning format (`core.reasoning.parse_output`: COAT for Satori), so an export shows the same
-steps as the transcript.
+output's reasoning format (`core.reasoning.parse_output`: COAT for Satori; unless the caller names it, the
+one its tags show, as the transcript reads a stored turn), so an export shows the same steps as the
+transcript.
 
 Writers that lay text out (LaTeX, Word) need more than the step's Markdown source: `text_blocks(text)`
 turns it into paragraphs of text runs and formulas, and display formulas of their own. Math is cut out
@@ -32,6 +33,7 @@ from markdown_it.token import Token
 
 from satori_desktop.core.coat import StepAction
 from satori_desktop.core.markup import split_math
+from satori_desktop.core.model_format import format_of_output
 from satori_desktop.core.reasoning import model_output, parse_output
 
 DEFAULT_TITLE = "Satori solution"
@@ -138,11 +140,13 @@ def solved_question(
     finish_reason: str | None = "stop",
     error: str | None = None,
     *,
-    reasoning_format: str = "coat",
+    reasoning_format: str | None = None,
 ) -> SolvedQuestion:
     """One question and its answer, parsed from the raw output (the chat prompt before it is dropped) as
-    `reasoning_format` ("coat" for Satori, "think", "marco", "plain": core/reasoning.py)."""
+    `reasoning_format` ("coat" for Satori, "think", "marco", "plain": core/reasoning.py; None: the one the
+    output's tags show)."""
     answer_text = model_output(output)
+    reasoning_format = reasoning_format or format_of_output(answer_text)
     trace = parse_output(answer_text, reasoning_format)
     steps = tuple(SolutionStep(step.action, step.text.strip()) for step in trace.steps)
     return SolvedQuestion(
@@ -157,7 +161,7 @@ def solution_from_trace(
     title: str | None = None,
     model: str | None = None,
     created_at: float | None = None,
-    reasoning_format: str = "coat",
+    reasoning_format: str | None = None,
 ) -> Solution:
     """A solution of one question from a raw model output written in `reasoning_format`; the question is
     read from Satori's prompt when the output includes it and `question` is None."""
@@ -171,11 +175,11 @@ def solution_from_trace(
 
 
 def solution_from_conversation(
-    conversation: RecordedConversation, reasoning_format: str = "coat"
+    conversation: RecordedConversation, reasoning_format: str | None = None
 ) -> Solution:
     """A stored conversation as a solution: each turn one question, re-parsed from its raw output as
-    `reasoning_format` (the stored steps are the same parse; the output also carries what the page
-    renders)."""
+    `reasoning_format` (None: each turn as its tags show; the stored steps are the same parse; the output
+    also carries what the page renders)."""
     questions = tuple(
         solved_question(
             turn.question, turn.output, turn.finish_reason, turn.error, reasoning_format=reasoning_format

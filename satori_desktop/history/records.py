@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from satori_desktop.core.coat import ParsedTrace, Step, StepAction
+from satori_desktop.core.model_format import format_of_output
 from satori_desktop.core.reasoning import parse_output
 from satori_desktop.core.samples import SamplesRecord
 from satori_desktop.core.tutor import TutorRecord
@@ -150,22 +151,22 @@ class SearchHit:
         return data
 
 
-def parsed_fields(output: str, reasoning_format: str = "coat") -> tuple[str, str | None, str]:
-    """From a raw output written in `reasoning_format` (core/reasoning.py; "coat" for Satori): the steps
-    as stored (JSON; another model's thought is a "think" step), the answer, and the plain solution text to
-    index."""
-    trace = parse_output(output, reasoning_format)
+def parsed_fields(output: str, reasoning_format: str | None = None) -> tuple[str, str | None, str]:
+    """From a raw output written in `reasoning_format` (core/reasoning.py; None: the one its tags show, as
+    the transcript reads a stored turn): the steps as stored (JSON; another model's thought is a "think"
+    step), the answer, and the plain solution text to index."""
+    trace = parse_output(output, reasoning_format or format_of_output(output))
     steps = [step.to_dict() for step in trace.steps]
     solution = "\n".join(step["text"] for step in steps)
     return json.dumps(steps, ensure_ascii=False), trace.answer, solution
 
 
 def stored_trace(
-    steps_json: str | None, answer: str | None, output: str, reasoning_format: str = "coat"
+    steps_json: str | None, answer: str | None, output: str, reasoning_format: str | None = None
 ) -> tuple[tuple[dict[str, str], ...], str | None]:
     """A turn's steps and answer: as stored at its end, or parsed from its output (written in
-    `reasoning_format`) while it streams."""
+    `reasoning_format`, None: the one its tags show) while it streams."""
     if steps_json is None:
-        trace = parse_output(output, reasoning_format)
+        trace = parse_output(output, reasoning_format or format_of_output(output))
         return tuple(step.to_dict() for step in trace.steps), trace.answer
     return tuple(json.loads(steps_json)), answer

@@ -22,6 +22,7 @@ from satori_desktop.documents.solution import (
 from tests.documents.samples import (
     CONSTRUCT_FORMULAS,
     CONSTRUCTS,
+    THINK,
     THINK_FORMULAS,
     constructs_solution,
     think_solution,
@@ -58,10 +59,12 @@ def test_another_models_output_is_a_thought_then_its_answer() -> None:
     assert question.answer == r"x = 2 \text{ or } x = 3"
     assert solution.count(StepAction.THINK) == 1
     assert sum(len(formulas_in(step.text)) for step in question.steps) == THINK_FORMULAS
-    # Read as Satori's (the default), the same text is one step with its tags as text.
-    assert [step.action for step in solution_from_trace(question.output).questions[0].steps] == [
-        StepAction.START
-    ]
+    # Without a format named, the one its tags show; read as Satori's, it is one step, tags and all.
+    assert solution_from_trace(THINK).questions[0].steps == question.steps
+    as_coat = solution_from_trace(THINK, reasoning_format="coat").questions[0]
+    assert [step.action for step in as_coat.steps] == [StepAction.START] and "</think>" in as_coat.steps[
+        0
+    ].text
 
 
 def test_the_markdown_of_a_thought_is_thinking_then_the_solution() -> None:
@@ -150,6 +153,24 @@ def test_a_stored_conversation_and_its_markdown() -> None:
     assert "**Answer:** $\\pm 2$" in markdown
     assert "*The answer was interrupted (the app closed before it was finished).*" in markdown
     assert "*The answer stopped with an error: The model ran out of memory.*" in markdown
+
+
+def test_a_stored_conversation_reads_each_turn_as_its_tags_show() -> None:
+    conversation = _Conversation(
+        "Mixed",
+        0.0,
+        (
+            _Turn("Q1", "Satori: $1$<|reflect|>Checked. \\boxed{1}", "stop"),
+            _Turn("Q2", "<think>\nHmm, $2$.\n</think>\n\nIt is $\\boxed{2}$.", "stop"),
+        ),
+    )
+    first, second = solution_from_conversation(conversation).questions
+    assert [step.action for step in first.steps] == [StepAction.START, StepAction.REFLECT]
+    assert [(step.action, step.text) for step in second.steps] == [
+        (StepAction.THINK, "Hmm, $2$."),
+        (StepAction.CONTINUE, "It is $\\boxed{2}$."),
+    ]
+    assert second.answer == "2" and second.reasoning_format == "think"
 
 
 def test_markdown_of_a_trace_keeps_the_models_text() -> None:

@@ -63,6 +63,20 @@ def test_show(capsys: pytest.CaptureFixture[str], conversations: list[int]) -> N
     assert data["turns"][0]["output"] == TRACE and data["turns"][1]["finish_reason"] == "interrupted"
 
 
+def test_show_marks_another_models_thought_and_the_solution_after_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with HistoryStore(default_path()) as store:
+        conversation_id = store.create_conversation("R1")
+        record(
+            store, conversation_id, "2 + 2?", "<think>\nHmm, $2 + 2 = 4$.\n</think>\n\nIt is $\\boxed{4}$."
+        )
+    code, out, _ = run(capsys, "show", str(conversation_id))
+    assert code == 0
+    assert "── Thinking ──\nHmm, $2 + 2 = 4$.\n\n── Solution ──\nIt is $\\boxed{4}$." in out
+    assert "think>" not in out and "Answer: 4" in out
+
+
 def test_search(capsys: pytest.CaptureFixture[str], conversations: list[int]) -> None:
     first, _ = conversations
     code, out, _ = run(capsys, "search", "二次方程", "--json")

@@ -397,3 +397,18 @@ def test_reads_from_several_threads_at_once(store: HistoryStore) -> None:
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_another_models_turn_is_stored_as_a_thought_and_its_answer(store: HistoryStore) -> None:
+    conversation_id = store.create_conversation()
+    output = "Okay, $2 + 2 = 4$.\n</think>\n\nSo it is $\\boxed{4}$."  # the prompt opened <think>
+    record(store, conversation_id, "What is 2 + 2?", output)
+    conversation = store.get_conversation(conversation_id)
+    assert conversation is not None
+    [turn] = conversation.turns
+    assert turn.steps == (
+        {"action": "think", "text": "Okay, $2 + 2 = 4$."},
+        {"action": "continue", "text": "So it is $\\boxed{4}$."},
+    )
+    assert turn.answer == "4"
+    assert [step.action.value for step in turn.trace().steps] == ["think", "continue"]

@@ -41,6 +41,25 @@ def test_export_html_is_standalone(
     assert "open-block" not in page
 
 
+def test_export_html_of_another_models_output_folds_its_thought(
+    qtbot: Any, require_web_assets: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "r1.txt"
+    trace.write_text(
+        "Okay, $2x = 4$, so $x = 2$.\n\nCheck: $2 \\cdot 2 + 3 = 7$.\n</think>\n\nSo $\\boxed{2}$.",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r1.html"
+    assert main(["export", str(trace), "--out", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["answer"] == "2" and report["steps"] == 2
+    page = out.read_text(encoding="utf-8")
+    assert 'class="step step-think fold' in page and '<span class="fold-label">Thinking</span>' in page
+    assert "think&gt;" not in page and "Check:" in page
+    thought = page.split("step-think", 1)[1].split("step-continue", 1)[0]
+    assert thought.count('class="katex"') == 3  # its math typeset as Satori's
+
+
 def test_export_png_from_the_command_line(require_web_assets: None, tmp_path: Path) -> None:
     trace = tmp_path / "trace.txt"
     trace.write_text(traces.SOLUTION, encoding="utf-8")

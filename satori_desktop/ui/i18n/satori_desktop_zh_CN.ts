@@ -1451,6 +1451,26 @@
         <translation>深色</translation>
     </message>
     <message>
+        <source>Automatic (from the model)</source>
+        <translation>自动（根据模型）</translation>
+    </message>
+    <message>
+        <source>Satori&apos;s steps (COAT)</source>
+        <translation>Satori 的步骤（COAT）</translation>
+    </message>
+    <message>
+        <source>A &lt;think&gt; thought, then the answer</source>
+        <translation>先是 &lt;think&gt; 思考，然后是答案</translation>
+    </message>
+    <message>
+        <source>Marco-o1: &lt;Thought&gt;, then &lt;Output&gt;</source>
+        <translation>Marco-o1：先 &lt;Thought&gt;，后 &lt;Output&gt;</translation>
+    </message>
+    <message>
+        <source>Plain answer</source>
+        <translation>纯文本答案</translation>
+    </message>
+    <message>
         <source>Applies when the model is reloaded.</source>
         <translation>重新加载模型后生效。</translation>
     </message>
@@ -1513,6 +1533,14 @@
     <message>
         <source>Solve se&amp;veral times:</source>
         <translation>多次求解(&amp;V)：</translation>
+    </message>
+    <message>
+        <source>How a model&apos;s reasoning is shown: Automatic reads Satori&apos;s steps, a &lt;think&gt; thought or Marco-o1&apos;s thought and output from what the model is.</source>
+        <translation>模型的推理如何显示：“自动”会根据模型本身识别 Satori 的步骤、&lt;think&gt; 思考，或 Marco-o1 的思考与输出。</translation>
+    </message>
+    <message>
+        <source>&amp;Reasoning format:</source>
+        <translation>推理格式(&amp;R)：</translation>
     </message>
     <message>
         <source>Model &amp;&amp; hardware</source>
@@ -1622,6 +1650,18 @@
         <translation>失败</translation>
     </message>
     <message>
+        <source>&lt;think&gt; reasoning</source>
+        <translation>&lt;think&gt; 推理</translation>
+    </message>
+    <message>
+        <source>Marco-o1 thought and output</source>
+        <translation>Marco-o1 思考与输出</translation>
+    </message>
+    <message>
+        <source>plain answers</source>
+        <translation>纯文本答案</translation>
+    </message>
+    <message>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
@@ -1648,6 +1688,10 @@
     <message>
         <source>Shared server</source>
         <translation>共享服务器</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
     </message>
     <message>
         <source>%1 · %2/%3 layers offloaded</source>

@@ -180,10 +180,11 @@ def export_trace(
     question: str | None = None,
     width: int = 900,
     paper: Paper | None = None,
-    reasoning_format: str = "coat",
+    reasoning_format: str | None = None,
 ) -> ExportResult:
-    """Export `raw` (a model output as `parse` takes it, written in `reasoning_format`) to `out`; the
-    question is read from Satori's prompt when the output includes it and `question` is None."""
+    """Export `raw` (a model output as `parse` takes it, written in `reasoning_format`, by default the one
+    its tags show) to `out`; the question is read from Satori's prompt when the output includes it and
+    `question` is None."""
     solution = solution_from_trace(raw, question=question, reasoning_format=reasoning_format)
     return export_solution(solution, out, fmt, width=width, paper=paper)
 
