@@ -291,6 +291,10 @@
         <source>Trying another way</source>
         <translation>换一种思路</translation>
     </message>
+    <message>
+        <source>Thinking</source>
+        <translation>思考过程</translation>
+    </message>
 </context>
 <context>
     <name>CrashReportDialog</name>
@@ -1953,12 +1957,20 @@
         <translation>第 %1 步 · Satori 换一种方法</translation>
     </message>
     <message>
+        <source>Step %1 · The model thinks it through</source>
+        <translation>第 %1 步 · 模型的思考过程</translation>
+    </message>
+    <message>
         <source>Here Satori checked its own work.</source>
         <translation>Satori 在这里检查了自己的推理。</translation>
     </message>
     <message>
         <source>Here Satori found a flaw and changed its approach.</source>
         <translation>Satori 在这里发现了问题，并换了一种方法。</translation>
+    </message>
+    <message>
+        <source>Here the model worked the problem out before answering.</source>
+        <translation>模型在作答之前在这里想清楚了这道题。</translation>
     </message>
     <message>
         <source>Explain step %1 of your solution above: why is it true, and how does it follow from the steps before it?</source>

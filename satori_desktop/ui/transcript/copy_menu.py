@@ -100,6 +100,7 @@ SOLUTION_WORDS = {
     "answer": QT_TRANSLATE_NOOP("CopyMenu", "Answer"),
     "reflect": QT_TRANSLATE_NOOP("CopyMenu", "Checking the work"),
     "explore": QT_TRANSLATE_NOOP("CopyMenu", "Trying another way"),
+    "think": QT_TRANSLATE_NOOP("CopyMenu", "Thinking"),  # another reasoning model's thought
 }
 
 
@@ -120,7 +121,7 @@ def solution_labels() -> CopyLabels:
     return CopyLabels(
         problem=translated(SOLUTION_WORDS["problem"]),
         answer=translated(SOLUTION_WORDS["answer"]),
-        sections={action: translated(SOLUTION_WORDS[action]) for action in ("reflect", "explore")},
+        sections={action: translated(SOLUTION_WORDS[action]) for action in ("reflect", "explore", "think")},
     )
 
 

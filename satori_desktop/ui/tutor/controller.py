@@ -59,10 +59,12 @@ HINT_LABELS = {
     "continue": QT_TRANSLATE_NOOP("TutorController", "Step %1"),
     "reflect": QT_TRANSLATE_NOOP("TutorController", "Step %1 · Satori checks its work"),
     "explore": QT_TRANSLATE_NOOP("TutorController", "Step %1 · Satori tries another way"),
+    "think": QT_TRANSLATE_NOOP("TutorController", "Step %1 · The model thinks it through"),
 }
 REVEALED_NOTES = {
     "reflect": QT_TRANSLATE_NOOP("TutorController", "Here Satori checked its own work."),
     "explore": QT_TRANSLATE_NOOP("TutorController", "Here Satori found a flaw and changed its approach."),
+    "think": QT_TRANSLATE_NOOP("TutorController", "Here the model worked the problem out before answering."),
 }
 EXPLAIN_REQUEST = QT_TRANSLATE_NOOP(
     "TutorController",
