@@ -9,6 +9,8 @@ wrong API key, an unknown model, no server at all, and a problem set shared by t
 from __future__ import annotations
 
 import dataclasses
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -315,6 +317,30 @@ def test_no_server_at_the_address_is_one_sentence() -> None:
     with pytest.raises(UserFacingError) as caught:
         engine.load(NO_MODEL)
     assert str(caught.value).startswith("Could not reach the Satori server at 127.0.0.1:")
+
+
+def test_a_tls_failure_is_one_sentence(tmp_path: Path) -> None:
+    # A real TLS server whose certificate no one signed (made here with openssl): the handshake fails as
+    # it would against a classroom server with a self-made certificate.
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    recorder = RecordingServer()
+    recorder.wrap_socket(context)  # before it starts serving
+    with recorder:
+        engine = RemoteEngine(
+            ServerConfig(urls=(f"https://127.0.0.1:{recorder.port}",), connect_timeout_s=5.0)
+        )
+        with pytest.raises(UserFacingError) as caught:
+            engine.load(NO_MODEL)
+    sentence = str(caught.value)
+    assert sentence.startswith(f"The secure connection to 127.0.0.1:{recorder.port} failed (")
+    assert "certificate" in sentence and sentence.endswith(".")
 
 
 def test_server_gone_mid_answer_ends_the_answer_and_keeps_text(tiny_model: Path) -> None:

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import socket
+import ssl
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -348,6 +349,10 @@ class RecordingServer:
         self.port = int(self._httpd.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def wrap_socket(self, context: ssl.SSLContext) -> None:
+        """Speak https from now on (the tests of TLS failures)."""
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()
