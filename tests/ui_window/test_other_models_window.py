@@ -81,3 +81,49 @@ def test_a_think_model_shows_its_thought_folded_and_its_answer(
     again = dom_state(qtbot, window.transcript)
     assert [s["action"] for s in again["steps"]] == ["think", "continue"]
     assert again["answer_tex"] == "2"
+
+
+def test_a_marco_model_shows_its_thought_folded_and_its_output(
+    qtbot: QtBot, tmp_path: Path, shoot: Callable[..., Path]
+) -> None:
+    from tests.engine.test_other_models import CHATML_TEMPLATE
+
+    model = write_tiny_gguf(
+        tmp_path / "marco-o1-tiny.gguf",
+        coat_tokens=False,
+        extra_pieces=["<Thought>", "</Thought>", "<Output>", "</Output>"],
+        chat_template=CHATML_TEMPLATE,
+        name="Marco-o1-tiny",
+    )
+    script = (
+        "<Thought>Two apples and two more: $2+2=4$.\n\nCounting again gives four.</Thought>"
+        f"<Output>There are $\\boxed{{4}}$ apples.</Output>{IM_END}"
+    )
+    worker = EngineWorker(llama_engine_factory)
+    window = MainWindow(
+        worker,
+        Settings(max_new_tokens=200),
+        model_path=model,
+        generation_defaults=GenerationRequest(prompt="", grammar=script_grammar(script)),
+    )
+    qtbot.addWidget(window)
+    window.resize(1100, 760)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.is_ready, timeout=60_000)
+        assert window.model_label.text() == "marco-o1-tiny.gguf · Marco-o1 thought and output"
+        window.ask("How many apples?")
+        with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
+            pass
+        assert finished.args[0].finish_reason == "stop"
+        qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+        state = dom_state(qtbot, window.transcript)
+        assert [(s["action"], s["fold"]) for s in state["steps"]] == [("think", True), ("continue", False)]
+        assert state["answer_tex"] == "4" and state["math_errors"] == 0
+        assert "<Output>" not in state["text"] and "<Thought>" not in state["text"]
+        qtbot.wait(300)
+        shoot(window, "marco-window")
+    finally:
+        window.close()
+        assert worker.shutdown(timeout_ms=30_000)
+        shiboken6.delete(window)
