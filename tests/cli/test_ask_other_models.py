@@ -7,18 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.engine.test_other_models import THINK_TEMPLATE
-from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
+from tests.support.other_models import write_think_model
+from tests.support.tiny_gguf import IM_END, script_grammar
 
 
 def test_ask_reads_a_think_model_as_a_thought_and_an_answer(tmp_path: Path) -> None:
-    model = write_tiny_gguf(
-        tmp_path / "tiny-qwq.gguf",
-        coat_tokens=False,
-        extra_pieces=["<think>", "</think>"],
-        chat_template=THINK_TEMPLATE,
-        name="tiny-qwq-preview",
-    )
+    model = write_think_model(tmp_path / "tiny-qwq.gguf")
     grammar = tmp_path / "trace.gbnf"
     grammar.write_text(script_grammar(f"Add: $1+1=2$.</think>So \\boxed{{2}}.{IM_END}"), encoding="utf-8")
     done = subprocess.run(

@@ -13,24 +13,9 @@ from satori_desktop.core.model_format import parser_for
 from satori_desktop.core.prompt import Conversation, problem_prompt_for
 from satori_desktop.engine.llama_engine import LlamaEngine
 from satori_desktop.engine.types import GenerationRequest, LoadOptions
+from tests.support.other_models import THINK_TEMPLATE, write_marco_model, write_think_model
 from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
 
-# A ChatML template in the shape QwQ / R1 distills use: the assistant turn opens the thought itself.
-THINK_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
-    "{% if message['role'] == 'assistant' %}{{ message['content'].split('</think>')[-1] | trim }}"
-    "{% else %}{{ message['content'] }}{% endif %}"
-    "{{ '<|im_end|>\\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n<think>\\n' }}{% endif %}"
-)
-CHATML_TEMPLATE = (
-    "{% for message in messages %}"
-    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-)
 QUESTION = "What is 1 + 1?"
 
 
@@ -56,13 +41,7 @@ def run(engine: LlamaEngine, prompt: str, script: str) -> tuple[str, TraceBuilde
 
 @pytest.fixture(scope="module")
 def think_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_gguf(
-        tmp_path_factory.mktemp("models") / "tiny-qwq.gguf",
-        coat_tokens=False,
-        extra_pieces=["<think>", "</think>"],
-        chat_template=THINK_TEMPLATE,
-        name="tiny-qwq-preview",
-    )
+    return write_think_model(tmp_path_factory.mktemp("models") / "tiny-qwq.gguf")
 
 
 def test_a_think_model_is_prompted_by_its_template_and_its_thought_folds(think_model: Path) -> None:
@@ -120,13 +99,7 @@ def test_an_unclosed_thought_at_the_token_limit_still_folds(think_model: Path) -
 
 
 def test_a_marco_model_shows_its_thought_and_its_output(tmp_path: Path) -> None:
-    path = write_tiny_gguf(
-        tmp_path / "marco.gguf",
-        coat_tokens=False,
-        extra_pieces=["<Thought>", "</Thought>", "<Output>", "</Output>"],
-        chat_template=CHATML_TEMPLATE,
-        name="Marco-o1-tiny",
-    )
+    path = write_marco_model(tmp_path / "marco.gguf")
     engine = load(path)
     report = engine.load_report
     assert report is not None and report.prompting.reasoning_format == "marco"
@@ -170,12 +143,8 @@ def test_a_model_without_a_template_gets_a_notice_and_a_plain_prompt(tmp_path: P
 def test_a_hostile_template_is_refused_with_a_sentence_and_plain_text_is_used(
     tmp_path: Path, hostile: str
 ) -> None:
-    path = write_tiny_gguf(
-        tmp_path / "hostile.gguf",
-        coat_tokens=False,
-        extra_pieces=["<think>", "</think>"],
-        chat_template=hostile + "<think>",
-        name="tiny-r1-distill",
+    path = write_think_model(
+        tmp_path / "hostile.gguf", chat_template=hostile + "<think>", name="tiny-r1-distill"
     )
     engine = load(path)
     report = engine.load_report
