@@ -301,6 +301,24 @@ function toggleAll(turn) {
   updateSummary(turn);
 }
 
+/* Another model's answer without a \boxed{}: after its thought, the answer section itself is the answer,
+ * headed as one (there is no formula for an answer card to typeset or copy). The last step that is not a
+ * thought, when the turn has a thought; null otherwise. */
+function markAnswerSection(turn) {
+  if (!turn.counts.think) return null;
+  const section = [...turn.steps.values()].reverse().find((step) => step.action !== "think");
+  if (!section || section.el.classList.contains("answer-section")) return section || null;
+  section.el.classList.add("answer-section");
+  const head = el("div", "answer-head answer-section-head");
+  const icon = el("span", "answer-icon");
+  icon.innerHTML = ICONS.answer;
+  const label = el("span", "answer-label");
+  label.textContent = t("Answer");
+  head.append(icon, label);
+  section.el.insertBefore(head, section.el.firstChild);
+  return section;
+}
+
 export function setAnswer(turn, latex) {
   if (!turn.answerEl) {
     turn.answerEl = el("div", "answer-card");
@@ -337,8 +355,9 @@ export function endTurn(turn, summary) {
   turn.streamingStep = null;
   sealGroup(turn);
   updateSummary(turn);
+  const section = turn.answerEl ? null : markAnswerSection(turn);
   turn.footerEl.textContent = "";
-  const lines = finishLines(summary, { answered: !!turn.answerEl, steps: turn.counts.steps });
+  const lines = finishLines(summary, { answered: !!turn.answerEl || !!section, steps: turn.counts.steps });
   for (const [kind, text] of lines) {
     const line = el("div", "footer-" + kind);
     line.textContent = text;

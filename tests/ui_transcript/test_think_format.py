@@ -83,3 +83,44 @@ def test_a_thought_streams_as_a_folded_thinking_section_with_typeset_math(
     run_js(qtbot, view, "(document.querySelector('.step-think .fold-head').click(), 0)")
     assert run_js(qtbot, view, THOUGHT_JS)["open"] is True
     screenshot(view, "think-format")
+
+
+SECTION_JS = """(() => [...document.querySelectorAll('.turn:last-child .step')].map((step) => ({
+  action: (step.className.match(/step-(\\w+)/) || [])[1],
+  answer: step.classList.contains('answer-section'),
+  head: (step.querySelector(':scope > .answer-section-head') || {}).textContent || null,
+})))()"""
+
+
+def test_an_answer_without_boxed_is_headed_as_the_answer(
+    qtbot: Any, transcript_view: Any, screenshot: Shot
+) -> None:
+    view = transcript_view
+    view.begin_turn("Why is the sky blue?")
+    parser = ThinkParser()
+    output = (
+        "<think>Rayleigh scattering goes as $\\lambda^{-4}$, so short wavelengths scatter most.</think>"
+        "Sunlight's blue part is scattered across the sky far more than its red part, so the sky looks blue."
+    )
+    view.apply_events(parser.feed(output) + parser.finish())
+    view.end_turn(TurnSummary(1, "stop", generated_tokens=40, decode_tok_s=30.0, elapsed_s=1.3))
+    qtbot.waitUntil(view.is_idle, timeout=20000)
+
+    steps = run_js(qtbot, view, SECTION_JS)
+    assert steps == [
+        {"action": "think", "answer": False, "head": None},
+        {"action": "continue", "answer": True, "head": "Answer"},
+    ]
+    state = dom_state(qtbot, view)
+    assert state["answer_cards"] == 0
+    assert "No final answer" not in state["footer"]  # the section is the answer
+    screenshot(view, "think-answer-section")
+
+    # A Satori-style turn without \\boxed{} keeps its warning: only a thought makes a section the answer.
+    view.begin_turn("And then?")
+    plain = ThinkParser()
+    view.apply_events(plain.feed("Just text.") + plain.finish())
+    view.end_turn(TurnSummary(2, "stop", generated_tokens=3))
+    qtbot.waitUntil(view.is_idle, timeout=20000)
+    assert run_js(qtbot, view, SECTION_JS) == [{"action": "continue", "answer": False, "head": None}]
+    assert "No final answer" in dom_state(qtbot, view)["footer"]
