@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from satori_desktop.core.chat_template import ChatTemplateError, plain_prompt, render_chat_template
 from satori_desktop.core.model_format import SATORI_PROMPTING, ModelPrompting, messages_of
 
 SATORI_INSTRUCTION = (
@@ -72,6 +71,9 @@ class Conversation:
 def model_prompt(prompting: ModelPrompting, turns: Sequence[tuple[str, str | None]]) -> str:
     """The prompt of a non-Satori model: its chat template (checked when the model loaded), or plain text
     where it has none or the template refuses this conversation."""
+    # Imported here: Jinja is needed only for a model that is not Satori, so a Satori start never pays for it.
+    from satori_desktop.core.chat_template import ChatTemplateError, plain_prompt, render_chat_template
+
     messages = messages_of(
         [(question, None if answer is None else _strip_end(answer)) for question, answer in turns]
     )

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from satori_desktop.core.chat_template import ChatTemplateError, render_chat_template
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.model_format import (
     SATORI_PROMPTING,
@@ -428,6 +427,8 @@ class LlamaEngine:
         )
         if reasoning_format == "coat":
             return SATORI_PROMPTING
+        from satori_desktop.core.chat_template import ChatTemplateError, render_chat_template
+
         bos = self._special_text(header, "tokenizer.ggml.bos_token_id")
         add_bos = header.metadata.get("tokenizer.ggml.add_bos_token") is True
         eos = self._special_text(header, "tokenizer.ggml.eos_token_id")
