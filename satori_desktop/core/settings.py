@@ -138,8 +138,9 @@ class Settings:
     # The server's name for the model; "" takes the one it offers.
     server_model: str = ""
 
-    # -- how the model's reasoning is read (a model that is not Satori): --
-    reasoning_format: ReasoningChoice = "auto"
+    # -- how each model's reasoning is read: (model file name, choice) pairs; a model not here: "auto".
+    # Pairs, not a dict, so the settings stay hashable (a frozen dataclass) --
+    reasoning_formats: tuple[tuple[str, ReasoningChoice], ...] = ()
 
     # -- appearance --
     # Reflect/explore sections fold when the next step starts; True keeps every one open.
@@ -302,6 +303,28 @@ def _check_temperature(value: Any) -> float:
     return float(value)
 
 
+def _check_formats(value: Any) -> tuple[tuple[str, str], ...]:
+    # JSON has no tuples: the pairs come back as lists of two.
+    if type(value) is not list or not all(type(pair) is list and len(pair) == 2 for pair in value):
+        raise _Invalid("is not a list of [model file name, format] pairs")
+    if not all(type(name) is str and choice in REASONING_CHOICES for name, choice in value):
+        raise _Invalid(f"holds a reasoning format that is not one of {', '.join(REASONING_CHOICES)}")
+    return tuple((name, choice) for name, choice in value if choice != "auto")
+
+
+def reasoning_choice(settings: Settings, model_name: str) -> str:
+    """How the model of this file name is read: its saved choice, else "auto"."""
+    return next((choice for name, choice in settings.reasoning_formats if name == model_name), "auto")
+
+
+def with_reasoning_choice(settings: Settings, model_name: str, choice: str) -> Settings:
+    """`settings` with `choice` for the model of this file name ("auto" forgets the model's choice)."""
+    kept = tuple(pair for pair in settings.reasoning_formats if pair[0] != model_name)
+    if choice != "auto" and choice in REASONING_CHOICES:
+        kept += ((model_name, choice),)  # type: ignore[assignment]
+    return settings.with_changes(reasoning_formats=kept)
+
+
 # One checker per field: the value to use, or _Invalid.
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "temperature": _check_temperature,
@@ -318,7 +341,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "engine": _check_choice(ENGINE_MODES),
     "server_urls": _check_text,
     "server_model": _check_text,
-    "reasoning_format": _check_choice(REASONING_CHOICES),
+    "reasoning_formats": _check_formats,
 }
 
 

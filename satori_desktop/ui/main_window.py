@@ -42,7 +42,7 @@ from satori_desktop.core.coat import parse_trace
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.model_format import ModelPrompting, parser_for_output, with_format
 from satori_desktop.core.prompt import Conversation, Turn, problem_prompt_for
-from satori_desktop.core.settings import Settings, save_settings, server_url_list
+from satori_desktop.core.settings import Settings, reasoning_choice, save_settings, server_url_list
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import BatchJob, FinishReason, GenerationRequest, LoadReport
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
@@ -450,7 +450,9 @@ class MainWindow(QMainWindow):
     def _on_worker_model_loaded(self, report: LoadReport) -> None:
         self._model_ready = True
         self._load_report = report
-        self._prompting = with_format(report.prompting, self._settings.reasoning_format)
+        self._prompting = with_format(
+            report.prompting, reasoning_choice(self._settings, report.model_path.name)
+        )
         self._conversation.prompting = self._prompting  # the next question is asked the new model's way
         if self._models_window is not None:
             self._models_window.set_loaded_model(report.model_path)
@@ -737,7 +739,10 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         from satori_desktop.ui.settings_dialog import open_settings_dialog
 
-        dialog = open_settings_dialog(self._settings, self)
+        # A local model's reasoning format is edited there (a server's model is Satori, as the server says).
+        local = self._load_report is not None and self._load_report.backend != "Server"
+        model_name = self._load_report.model_path.name if local and self._load_report else None
+        dialog = open_settings_dialog(self._settings, self, model_name=model_name)
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
 
     def _on_settings_dialog_settings_accepted(self, settings: Settings, needs_reload: bool) -> None:
@@ -756,7 +761,8 @@ class MainWindow(QMainWindow):
         """Use `settings` from now on and keep them; what needs a reload waits for one."""
         self._settings = settings
         if self._load_report is not None:  # the reasoning format applies from the next answer
-            self._prompting = with_format(self._load_report.prompting, settings.reasoning_format)
+            choice = reasoning_choice(settings, self._load_report.model_path.name)
+            self._prompting = with_format(self._load_report.prompting, choice)
             self._conversation.prompting = self._prompting
         self.keep_open_action.setChecked(settings.keep_sections_open)
         self.transcript.set_keep_sections_open(settings.keep_sections_open)

@@ -43,7 +43,13 @@ from PySide6.QtWidgets import (
 
 from satori_desktop.core import paths
 from satori_desktop.core.errors import UserFacingError
-from satori_desktop.core.settings import NUMBER_LIMITS, Settings, reload_needed
+from satori_desktop.core.settings import (
+    NUMBER_LIMITS,
+    Settings,
+    reasoning_choice,
+    reload_needed,
+    with_reasoning_choice,
+)
 from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
 
@@ -108,8 +114,12 @@ class SettingsDialog(QDialog):
 
     settings_accepted = Signal(object, bool)
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, model_name: str | None = None
+    ) -> None:
         super().__init__(parent)
+        # The loaded model's file name: its reasoning format is the one this dialog edits (None: no model).
+        self._model_name = model_name
         self.setObjectName("settingsDialog")
         self.setWindowTitle(self.tr("Settings"))
         # What OK and Apply compare with: the settings opened with, then the last ones applied.
@@ -231,11 +241,13 @@ class SettingsDialog(QDialog):
             self.reasoning_combo.addItem(_tr(label), value)
         self.reasoning_combo.setToolTip(
             self.tr(
-                "How a model's reasoning is shown: Automatic reads Satori's steps, a <think> thought or "
-                "Marco-o1's thought and output from what the model is."
+                "How the loaded model's reasoning is shown: Automatic reads Satori's steps, a <think> "
+                "thought or Marco-o1's thought and output from what the model is. Each model keeps its own "
+                "choice."
             )
         )
-        form.addRow(self.tr("&Reasoning format:"), self.reasoning_combo)
+        self.reasoning_combo.setEnabled(self._model_name is not None)
+        form.addRow(self.tr("&Reasoning format of this model:"), self.reasoning_combo)
         return group
 
     def _model_group(self) -> QGroupBox:
@@ -392,7 +404,8 @@ class SettingsDialog(QDialog):
         self.fold_sections_check.setChecked(not settings.keep_sections_open)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
-        self.reasoning_combo.setCurrentIndex(max(0, self.reasoning_combo.findData(settings.reasoning_format)))
+        choice = reasoning_choice(settings, self._model_name) if self._model_name else "auto"
+        self.reasoning_combo.setCurrentIndex(max(0, self.reasoning_combo.findData(choice)))
         self._show_models_dir(settings.models_dir)
 
     def current_settings(self) -> Settings:
@@ -403,7 +416,7 @@ class SettingsDialog(QDialog):
             temperature = self._applied.temperature
         gpu_mode = self.gpu_layers_combo.currentData()
         gpu_layers = {GPU_AUTO: None, GPU_CPU_ONLY: 0}.get(gpu_mode, self.gpu_layers_spin.value())
-        return self._applied.with_changes(
+        settings = self._applied.with_changes(
             temperature=temperature,
             max_new_tokens=self.max_new_tokens_spin.value(),
             samples=self.samples_spin.value(),
@@ -414,9 +427,11 @@ class SettingsDialog(QDialog):
             keep_sections_open=not self.fold_sections_check.isChecked(),
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
-            reasoning_format=self.reasoning_combo.currentData(),
             models_dir=self._models_dir,
         )
+        if self._model_name is None:
+            return settings
+        return with_reasoning_choice(settings, self._model_name, self.reasoning_combo.currentData())
 
     def _show_models_dir(self, models_dir: str) -> None:
         self._models_dir = models_dir
@@ -476,10 +491,12 @@ class SettingsDialog(QDialog):
             open_folder(self.models_folder())  # the default one exists only after a download
 
 
-def open_settings_dialog(settings: Settings, parent: QWidget) -> SettingsDialog:
+def open_settings_dialog(
+    settings: Settings, parent: QWidget, *, model_name: str | None = None
+) -> SettingsDialog:
     """Open the dialog over `parent`, window-modal, without waiting for it to close; it deletes itself
     once closed. Connect to `settings_accepted` on the returned dialog."""
-    dialog = SettingsDialog(settings, parent)
+    dialog = SettingsDialog(settings, parent, model_name=model_name)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

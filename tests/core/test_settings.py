@@ -54,7 +54,7 @@ def test_round_trip(satori_home: Path) -> None:
     data = json.loads(settings_path().read_text(encoding="utf-8"))
     assert data == {
         "engine": "local",
-        "reasoning_format": "auto",
+        "reasoning_formats": [],
         "server_model": "",
         "server_urls": "",
         "gpu_layers": None,
@@ -525,3 +525,19 @@ def test_server_settings_are_checked_and_the_addresses_split() -> None:
     settings = load_settings()
     assert settings.engine == "server"
     assert server_url_list(settings.server_urls) == ["http://a:8080", "b:8081", "c"]
+
+
+def test_each_model_keeps_its_own_reasoning_format() -> None:
+    from satori_desktop.core.settings import reasoning_choice, with_reasoning_choice
+
+    settings = with_reasoning_choice(Settings(), "qwq-32b.gguf", "think")
+    settings = with_reasoning_choice(settings, "marco-o1.gguf", "marco")
+    settings = with_reasoning_choice(settings, "qwq-32b.gguf", "plain")
+    save_settings(settings)
+    loaded = load_settings()
+    assert reasoning_choice(loaded, "qwq-32b.gguf") == "plain"
+    assert reasoning_choice(loaded, "marco-o1.gguf") == "marco"
+    assert reasoning_choice(loaded, "satori-7b.gguf") == "auto"
+    assert reasoning_choice(with_reasoning_choice(loaded, "marco-o1.gguf", "auto"), "marco-o1.gguf") == "auto"
+    write_json({"reasoning_formats": [["a.gguf", "cloud"]], "schema_version": 1})
+    assert load_settings().reasoning_formats == ()  # a value it does not know: the default

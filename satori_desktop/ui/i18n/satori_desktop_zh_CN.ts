@@ -1539,12 +1539,12 @@
         <translation>多次求解(&amp;V)：</translation>
     </message>
     <message>
-        <source>How a model&apos;s reasoning is shown: Automatic reads Satori&apos;s steps, a &lt;think&gt; thought or Marco-o1&apos;s thought and output from what the model is.</source>
-        <translation>模型的推理如何显示：“自动”会根据模型本身识别 Satori 的步骤、&lt;think&gt; 思考，或 Marco-o1 的思考与输出。</translation>
+        <source>How the loaded model&apos;s reasoning is shown: Automatic reads Satori&apos;s steps, a &lt;think&gt; thought or Marco-o1&apos;s thought and output from what the model is. Each model keeps its own choice.</source>
+        <translation>当前模型的推理如何显示：“自动”会根据模型本身识别 Satori 的步骤、&lt;think&gt; 思考过程，或 Marco-o1 的思考与输出。每个模型各自记住自己的选择。</translation>
     </message>
     <message>
-        <source>&amp;Reasoning format:</source>
-        <translation>推理格式(&amp;R)：</translation>
+        <source>&amp;Reasoning format of this model:</source>
+        <translation>此模型的推理格式(&amp;R)：</translation>
     </message>
     <message>
         <source>Model &amp;&amp; hardware</source>
