@@ -40,14 +40,15 @@ export function revealStep(step, op, open) {
   if (op.level === "hint") {
     if (!step.hintEl) {
       step.hintEl = el("div", "tutor-hint");
-      const kind = el("div", "tutor-kind");
-      kind.textContent = op.label || "";
-      const text = el("div", "tutor-hint-text markup");
-      text.innerHTML = op.hint_html || ""; // markdown-it output with raw HTML disabled
-      typeset(text);
-      step.hintEl.append(kind, text);
+      step.hintKindEl = el("div", "tutor-kind");
+      step.hintTextEl = el("div", "tutor-hint-text markup");
+      step.hintEl.append(step.hintKindEl, step.hintTextEl);
       step.el.insertBefore(step.hintEl, step.el.firstChild);
     }
+    // A thought revealed paragraph by paragraph sends a longer hint each time: it replaces the last one.
+    step.hintKindEl.textContent = op.label || "";
+    step.hintTextEl.innerHTML = op.hint_html || ""; // markdown-it output with raw HTML disabled
+    typeset(step.hintTextEl);
     step.el.classList.remove("tutor-hidden");
     step.el.classList.add("tutor-hinted");
     return;

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
@@ -55,6 +56,9 @@ class TutorRecord:
     answer_shown: bool = False
     checks: tuple[CheckEntry, ...] = ()
     answer_key: str | None = None  # a reference answer someone typed for the turn: checks use it
+    # Paragraphs of a thought shown while it is at HINT, by step position (another model's thought is
+    # revealed paragraph by paragraph; 0, or absent: the usual one-sentence hint).
+    paragraphs: tuple[int, ...] = ()
 
     def with_check(self, entry: CheckEntry) -> TutorRecord:
         return replace(self, checks=(*self.checks, entry))
@@ -67,6 +71,7 @@ class TutorRecord:
                 "answer_shown": self.answer_shown,
                 "checks": [check.to_dict() for check in self.checks],
                 "answer_key": self.answer_key,
+                "paragraphs": list(self.paragraphs),
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -104,12 +109,19 @@ class TutorRecord:
                 )
             )
         key = data.get("answer_key")
+        paragraphs = data.get("paragraphs", [])  # absent in records written before thoughts had them
+        shown = tuple(
+            max(int(count), 0)
+            for count in (paragraphs if isinstance(paragraphs, list) else [])
+            if isinstance(count, int) and not isinstance(count, bool)
+        )
         return cls(
             tutored=data.get("tutored") is True,
             revealed=levels,
             answer_shown=data.get("answer_shown") is True,
             checks=tuple(checks),
             answer_key=key if isinstance(key, str) and key.strip() else None,
+            paragraphs=shown,
         )
 
 
@@ -117,14 +129,17 @@ class TutorRecord:
 class RevealState:
     """How far one tutored turn is revealed. Steps become available as they finish streaming (or all
     of them when the turn ends); `advance()` reveals the next bit: the first step not fully shown goes
-    from hidden to hint, or from hint to shown."""
+    from hidden to hint, or from hint to shown. A step of several paragraphs that is revealed paragraph
+    by paragraph (another model's long thought) stays at HINT while one more of its paragraphs is shown
+    with each advance, then goes to shown."""
 
     levels: list[Reveal] = field(default_factory=list)
     answer_shown: bool = False
+    partial: list[int] = field(default_factory=list)  # paragraphs shown at HINT, by step position
 
     @classmethod
     def from_record(cls, record: TutorRecord) -> RevealState:
-        return cls([Reveal(level) for level in record.revealed], record.answer_shown)
+        return cls([Reveal(level) for level in record.revealed], record.answer_shown, list(record.paragraphs))
 
     def to_record(self, checks: tuple[CheckEntry, ...] = (), answer_key: str | None = None) -> TutorRecord:
         return TutorRecord(
@@ -133,7 +148,12 @@ class RevealState:
             answer_shown=self.answer_shown,
             checks=checks,
             answer_key=answer_key,
+            paragraphs=tuple(self.partial) if any(self.partial) else (),
         )
+
+    def paragraphs_shown(self, position: int) -> int:
+        """Paragraphs of the step at `position` shown while it is at HINT (0: the one-sentence hint)."""
+        return self.partial[position] if 0 <= position < len(self.partial) else 0
 
     def level(self, position: int) -> Reveal:
         return self.levels[position] if 0 <= position < len(self.levels) else Reveal.HIDDEN
@@ -153,14 +173,30 @@ class RevealState:
         """Whether `advance` has something to reveal when `available` steps can be shown."""
         return self.next_position() < available
 
-    def advance(self, available: int) -> tuple[int, Reveal] | None:
-        """Reveal the next bit among the first `available` steps: (position, its new level), or None."""
+    def advance(
+        self, available: int, paragraphs: Callable[[int], int] | None = None
+    ) -> tuple[int, Reveal] | None:
+        """Reveal the next bit among the first `available` steps: (position, its new level), or None.
+
+        `paragraphs(position)`: how many paragraphs the step there has if it is revealed paragraph by
+        paragraph (0 or 1 for any other step): at HINT, each advance shows one more of them, all but the
+        last; the next shows the step whole."""
         position = self.next_position()
         if position >= available:
             return None
         while len(self.levels) <= position:
             self.levels.append(Reveal.HIDDEN)
-        self.levels[position] = Reveal(self.levels[position] + 1)
+        while len(self.partial) <= position:
+            self.partial.append(0)
+        level = self.levels[position]
+        if (
+            level == Reveal.HINT
+            and paragraphs is not None
+            and self.partial[position] < paragraphs(position) - 1
+        ):
+            self.partial[position] += 1
+            return position, Reveal.HINT
+        self.levels[position] = Reveal(level + 1)
         return position, self.levels[position]
 
     def all_shown(self, total: int) -> bool:
@@ -168,7 +204,13 @@ class RevealState:
 
     def show_everything(self, total: int) -> None:
         self.levels = [Reveal.SHOWN] * total
+        self.partial = []
         self.answer_shown = True
+
+
+def paragraphs(text: str) -> list[str]:
+    """A step's markdown cut at its blank lines (how a thought is revealed, paragraph by paragraph)."""
+    return [part.strip() for part in re.split(r"\n\s*\n", text.strip()) if part.strip()]
 
 
 # A full stop followed by a space (not the one in 2.5), a Chinese full stop (no space follows in Chinese),

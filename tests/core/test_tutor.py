@@ -88,3 +88,33 @@ def test_the_hint_of_the_step_with_the_answer_does_not_give_it() -> None:
 def test_explain_question_quotes_the_step_then_asks() -> None:
     question = explain_question("First line.\n\n$$x = 2$$", 3, "Explain step %1.")
     assert question == "> First line.\n>\n> $$x = 2$$\n\nExplain step 3."
+
+
+def test_a_thought_is_revealed_paragraph_by_paragraph_and_kept() -> None:
+    from satori_desktop.core.tutor import paragraphs
+
+    thought = "First idea.\n\nSecond idea, $x = 1$.\n\n\nThird idea."
+    assert paragraphs(thought) == ["First idea.", "Second idea, $x = 1$.", "Third idea."]
+    state = RevealState()
+    counts = {0: len(paragraphs(thought)), 1: 0}  # step 0 a thought, step 1 an answer
+    steps = [state.advance(2, paragraphs=counts.__getitem__) for _ in range(6)]
+    assert steps == [
+        (0, Reveal.HINT),  # its first sentence
+        (0, Reveal.HINT),  # one paragraph
+        (0, Reveal.HINT),  # two
+        (0, Reveal.SHOWN),  # whole
+        (1, Reveal.HINT),
+        (1, Reveal.SHOWN),
+    ]
+    assert state.paragraphs_shown(0) == 2 and state.paragraphs_shown(1) == 0
+    assert state.advance(2, paragraphs=counts.__getitem__) is None
+
+    # Kept in the history: a reopened turn shows the same paragraphs; old records read as before.
+    half = RevealState()
+    for _ in range(2):
+        half.advance(2, paragraphs=counts.__getitem__)
+    record = TutorRecord.from_json(half.to_record().to_json())
+    assert record is not None and record.paragraphs == (1,)
+    assert RevealState.from_record(record).paragraphs_shown(0) == 1
+    old = TutorRecord.from_json('{"tutored": true, "revealed": [1], "answer_shown": false, "checks": []}')
+    assert old is not None and old.paragraphs == () and RevealState.from_record(old).paragraphs_shown(0) == 0

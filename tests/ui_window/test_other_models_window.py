@@ -114,3 +114,62 @@ def test_a_marco_model_shows_its_thought_folded_and_its_output(
     assert "<Output>" not in str(state["text"]) and "<Thought>" not in str(state["text"])
     qtbot.wait(300)
     shoot(window, "marco-window")
+
+
+HINT_JS = """(() => {
+  // The text as written: each typeset formula back to its TeX (KaTeX keeps it in an annotation).
+  const plain = (node) => {
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll('.katex').forEach((k) => {
+      k.replaceWith((k.querySelector('annotation') || k).textContent);
+    });
+    const paragraphs = [...copy.querySelectorAll('p')].map((p) => p.textContent.trim());
+    return paragraphs.length ? paragraphs.join(' | ') : copy.textContent.trim();
+  };
+  const step = document.querySelector('.turn:last-child .step-think');
+  const hint = step.querySelector('.tutor-hint');
+  return {
+    hidden: step.classList.contains('tutor-hidden'),
+    kind: hint ? hint.querySelector('.tutor-kind').textContent : null,
+    text: hint ? plain(hint.querySelector('.tutor-hint-text')) : null,
+  };
+})()"""
+
+
+def test_tutor_mode_reveals_a_thought_paragraph_by_paragraph(
+    qtbot: QtBot, tmp_path: Path, make_window: MakeWindow, shoot: Callable[..., Path]
+) -> None:
+    from tests.ui_transcript.conftest import run_js
+
+    script = (
+        "First, add the ones: $1+1$. That is the sum.\n\nIt comes to $2$.\n\nNothing else to do."
+        f"</think>So the sum is $\\boxed{{2}}$.{IM_END}"
+    )
+    window = make_window(write_think_model(tmp_path / "tiny-qwq.gguf"), script)
+    window.tutor_action.setChecked(True)
+    answer(qtbot, window, "What is 1 + 1?")
+    assert run_js(qtbot, window.transcript, HINT_JS)["hidden"]
+
+    seen = []
+    for _ in range(3):
+        assert window.tutor.next_step()
+        qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+        seen.append(run_js(qtbot, window.transcript, HINT_JS))
+    assert [(s["kind"], s["text"]) for s in seen] == [
+        ("Step 1 · The model thinks it through", "First, add the ones: 1+1."),  # its first sentence
+        (
+            "Step 1 · The model thinks it through · 1 of 3 paragraphs",
+            "First, add the ones: 1+1. That is the sum.",
+        ),
+        (
+            "Step 1 · The model thinks it through · 2 of 3 paragraphs",
+            "First, add the ones: 1+1. That is the sum. | It comes to 2.",
+        ),
+    ]
+    qtbot.wait(300)
+    shoot(window, "think-tutor-paragraphs")
+    assert window.tutor.next_step()  # the thought whole
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    assert run_js(qtbot, window.transcript, HINT_JS)["kind"] is None
+    record = window.tutor.turn_tutoring(0)
+    assert record is not None and record.revealed[0] == 2 and record.paragraphs[0] == 2

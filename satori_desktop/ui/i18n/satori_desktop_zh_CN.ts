@@ -1973,6 +1973,10 @@
         <translation>模型在作答之前在这里想清楚了这道题。</translation>
     </message>
     <message>
+        <source>%1 · %2 of %3 paragraphs</source>
+        <translation>%1 · 已显示 %2 段，共 %3 段</translation>
+    </message>
+    <message>
         <source>Explain step %1 of your solution above: why is it true, and how does it follow from the steps before it?</source>
         <translation>请解释你上面解答中的第 %1 步：它为什么成立？它是怎样从前面的步骤推出来的？</translation>
     </message>

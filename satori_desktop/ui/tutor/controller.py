@@ -38,6 +38,7 @@ from satori_desktop.core.tutor import (
     explain_question,
     first_sentence,
     mask_boxed,
+    paragraphs,
 )
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
@@ -66,6 +67,7 @@ REVEALED_NOTES = {
     "explore": QT_TRANSLATE_NOOP("TutorController", "Here Satori found a flaw and changed its approach."),
     "think": QT_TRANSLATE_NOOP("TutorController", "Here the model worked the problem out before answering."),
 }
+PARAGRAPHS_SHOWN = QT_TRANSLATE_NOOP("TutorController", "%1 · %2 of %3 paragraphs")
 EXPLAIN_REQUEST = QT_TRANSLATE_NOOP(
     "TutorController",
     "Explain step %1 of your solution above: why is it true, and how does it follow from the steps "
@@ -284,7 +286,10 @@ class TutorController(QObject):
         if found is None:
             return False
         position, turn = found
-        advanced = turn.reveal.advance(turn.available())
+        advanced = turn.reveal.advance(
+            turn.available(),
+            paragraphs=lambda step_position: self._thought_paragraphs(position, turn, step_position),
+        )
         if advanced is None:
             return False
         step_position, level = advanced
@@ -372,13 +377,28 @@ class TutorController(QObject):
                 self._checker = AnswerChecker()
         return self._checker
 
+    def _thought_paragraphs(self, position: int, turn: _TurnTutoring, step_position: int) -> int:
+        """How many paragraphs a thought at `step_position` is revealed in (0 for any other step)."""
+        index, action = turn.steps[step_position]
+        if action != "think":
+            return 0
+        found = self._view.texts.step(position, index)
+        return len(paragraphs(found.text)) if found is not None else 0
+
     def _reveal(self, position: int, turn: _TurnTutoring, step_position: int, level: Reveal) -> None:
         index, action = turn.steps[step_position]
         label = arg(_tr(HINT_LABELS.get(action, HINT_LABELS["continue"])), step_position + 1)
         if level == Reveal.HINT:
             found = self._view.texts.step(position, index)
-            # The step that states the answer gives a hint without it.
-            hint = mask_boxed(first_sentence(found.text)) if found is not None else ""
+            shown = turn.reveal.paragraphs_shown(step_position)
+            if found is not None and shown > 0:
+                # A thought revealed paragraph by paragraph: its first `shown` paragraphs, whole.
+                parts = paragraphs(found.text)
+                hint = mask_boxed("\n\n".join(parts[:shown]))
+                label = arg(_tr(PARAGRAPHS_SHOWN), label, shown, len(parts))
+            else:
+                # The step that states the answer gives a hint without it.
+                hint = mask_boxed(first_sentence(found.text)) if found is not None else ""
             self._view.reveal_step(position, index, hint=hint, label=label)
         else:
             note = _tr(REVEALED_NOTES[action]) if action in REVEALED_NOTES else ""
