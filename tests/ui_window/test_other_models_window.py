@@ -173,3 +173,22 @@ def test_tutor_mode_reveals_a_thought_paragraph_by_paragraph(
     assert run_js(qtbot, window.transcript, HINT_JS)["kind"] is None
     record = window.tutor.turn_tutoring(0)
     assert record is not None and record.revealed[0] == 2 and record.paragraphs[0] == 2
+
+
+def test_solve_several_times_with_a_think_model(
+    qtbot: QtBot, tmp_path: Path, make_window: MakeWindow
+) -> None:
+    from tests.ui_transcript.conftest import run_js
+    from tests.ui_window.test_samples_window import CARD_JS
+
+    script = f"Add the two: $1+1=2$.</think>So the sum is $\\boxed{{2}}$.{IM_END}"
+    window = make_window(write_think_model(tmp_path / "tiny-qwq.gguf"), script)
+    window.solve_several_times("What is 1 + 1?", 3)
+    qtbot.waitUntil(lambda: not window.is_busy, timeout=60_000)
+    qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+    [card] = run_js(qtbot, window.transcript, CARD_JS)
+    assert [row["answer"] for row in card["rows"]] == ["2", "2", "2"]
+    assert card["consensus"] == "2"
+    state = dom_state(qtbot, window.transcript)  # the majority's solution, shown whole: thought and answer
+    assert [s["action"] for s in state["steps"]] == ["think", "continue"]
+    assert "</think>" not in str(state["text"])
