@@ -20,13 +20,12 @@ import argparse
 import json
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from satori_desktop.bench.report import report_header
+from satori_desktop.bench.report import emit_report, report_header, standalone_main
 from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 
@@ -368,22 +367,11 @@ def format_table(result: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     result = measure(args)
-    if args.save is not None:
-        args.save.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
-    return 0
+    return emit_report(args, result, format_table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run without the CLI around it (the GPU machine has llama_cpp and numpy, not the app's other deps)."""
-    parser = argparse.ArgumentParser(prog="python -m satori_desktop.bench.batched", description=__doc__)
-    register(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except UserFacingError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_code
+    return standalone_main(register, "python -m satori_desktop.bench.batched", __doc__, argv)
 
 
 if __name__ == "__main__":

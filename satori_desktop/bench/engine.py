@@ -28,12 +28,12 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from satori_desktop.bench.report import emit_report, standalone_main
 from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.engine.llama_engine import window_rates
@@ -332,25 +332,11 @@ def format_table(result: EngineBenchResult) -> str:
 
 def run(args: argparse.Namespace) -> int:
     result = measure(args)
-    if args.save is not None:
-        args.save.write_text(json.dumps(result.to_dict(), indent=2))
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        print(format_table(result))
-    return 0
+    return emit_report(args, result.to_dict(), format_table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run without the CLI around it (the GPU machine has llama_cpp and numpy, not the app's other deps)."""
-    parser = argparse.ArgumentParser(prog="python -m satori_desktop.bench.engine", description=__doc__)
-    register(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except UserFacingError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_code
+    return standalone_main(register, "python -m satori_desktop.bench.engine", __doc__, argv)
 
 
 if __name__ == "__main__":

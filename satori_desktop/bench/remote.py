@@ -31,14 +31,13 @@ import contextlib
 import json
 import os
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from satori_desktop.bench.report import report_header
+from satori_desktop.bench.report import emit_report, report_header, standalone_main
 from satori_desktop.core import arguments
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import problem_prompt
@@ -471,21 +470,11 @@ def _figure(value: float | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     result = measure(args)
-    if args.save is not None:
-        args.save.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
-    return 0
+    return emit_report(args, result, format_table(result))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m satori_desktop.bench.remote", description=__doc__)
-    register(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except UserFacingError as exc:
-        print(exc, file=sys.stderr)
-        return exc.exit_code
+    return standalone_main(register, "python -m satori_desktop.bench.remote", __doc__, argv)
 
 
 if __name__ == "__main__":

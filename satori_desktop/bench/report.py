@@ -1,13 +1,21 @@
-"""What every benchmark report says about where it ran: the machine and the commit of the checkout."""
+"""What every benchmark report says about where it ran (the machine and the commit of the checkout), and
+how the benchmarks that also run on their own (`python -m satori_desktop.bench.X` on the GPU machine) print
+and save their report."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import json
 import os
 import platform
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from satori_desktop.core.errors import UserFacingError
 
 
 def machine_description() -> str:
@@ -46,3 +54,29 @@ def report_header(benchmark: str) -> dict[str, Any]:
         "commit": checkout_commit(),
         "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
+
+
+def emit_report(args: argparse.Namespace, report: dict[str, Any], table: str) -> int:
+    """Save `report` as JSON where `--save` says, and print it as JSON (`--json`) or as `table`."""
+    if args.save is not None:
+        args.save.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2) if args.json else table)
+    return 0
+
+
+def standalone_main(
+    register: Callable[[argparse.ArgumentParser], None],
+    prog: str,
+    description: str | None,
+    argv: list[str] | None,
+) -> int:
+    """A benchmark run without the CLI around it (the GPU machine has llama_cpp and numpy, not the app's
+    other dependencies): its own parser, and a UserFacingError as its sentence and exit code."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    register(parser)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except UserFacingError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
