@@ -501,7 +501,8 @@ class RemoteEngine:
                         self._live.add(sock)
                 if self._cancel.is_set():
                     return
-                for data in _sse_data(response):
+                # httpx2's own server-sent-events reader (a character split across reads comes out whole).
+                for data in (event.data for event in httpx2.EventSource(response)):
                     if data == "[DONE]":
                         return
                     self._take_event(data, url, streams, on_text)
@@ -652,24 +653,6 @@ def _socket_of(response: httpx2.Response) -> Any:
         return None if stream is None else stream.get_extra_info("socket")
     except Exception:
         return None
-
-
-def _sse_data(response: httpx2.Response) -> Iterator[str]:
-    """The data of each server-sent event, as lines arrive (a character split across reads is whole)."""
-    data: list[str] = []
-    for line in response.iter_lines():
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        if line.startswith(":"):
-            continue
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
 
 
 def _call(make: Callable[[], httpx2.Response], url: str, cancel: threading.Event) -> httpx2.Response:
