@@ -143,34 +143,66 @@ def freeze(variant: str) -> Path:
     )
     bundle = dist / ("Satori Desktop.app" if sys.platform == "darwin" else "satori-desktop")
     if sys.platform.startswith("linux"):
-        strip_symbols(bundle)
+        strip_symbols(bundle, _venv_python(venv))
     print(f"freeze: {variant} bundle built in {time.monotonic() - started:.0f} s", flush=True)
     return bundle
 
 
-def strip_symbols(bundle: Path) -> None:
-    """Debug symbols out of the libraries we or the Python build made (libpython carries 18 MB of them,
-    the standard library's extension modules 6 MB).
+def strip_symbols(bundle: Path, python: Path) -> None:
+    """Symbol tables out of every library in the bundle that carries one: libpython (18 MB of them), the
+    standard library's extension modules (6 MB), llama.cpp's, cryptography's Rust module (3 MB), PyYAML's
+    (2 MB), Qt's ICU (1.4 MB).
 
-    Only these: the wheels' own libraries are stripped already, and stripping an auditwheel-patched one
-    (numpy's OpenBLAS) breaks its ELF layout ("load command address/offset not page-aligned").
+    Left alone: what auditwheel patched (numpy's OpenBLAS in `numpy.libs/` and the modules whose rpath
+    points there), whose ELF layout stripping breaks ("load command address/offset not page-aligned").
+    Each library stripped is then opened by the bundle's own Python (`python`), and one that no longer
+    opens gets its original back, so a wheel that patched its libraries some other way costs bytes, never
+    a broken bundle. llama.cpp's libraries are not opened here: its CPU variants' initialisers may use
+    instructions this machine lacks (they are the ones stripped since the first installer, and the
+    self-test loads the right one).
     """
-    strip = shutil.which("strip")
-    if strip is None:
-        print("freeze: no `strip` here (binutils); the bundle keeps its debug symbols", flush=True)
+    strip, readelf = shutil.which("strip"), shutil.which("readelf")
+    if strip is None or readelf is None:
+        print("freeze: no `strip` here (binutils); the bundle keeps its symbols", flush=True)
         return
     internal = bundle / "_internal"
-    targets = [
-        *internal.glob("libpython3*.so*"),
-        *internal.glob("python3*/lib-dynload/*.so"),
-        *(internal / "llama_cpp" / "lib").glob("*.so*"),
-    ]
+    targets = [path for path in sorted(internal.rglob("*.so*")) if _strippable(path, internal, readelf)]
     before = sum(path.stat().st_size for path in targets)
+    kept = []
     for path in targets:
+        original = path.with_name(path.name + ".unstripped")
+        shutil.copy2(path, original)
         _run([strip, "--strip-unneeded", str(path)])
+        if "llama_cpp" in path.relative_to(internal).parts or _opens(python, path):
+            original.unlink()
+        else:
+            original.replace(path)
+            kept.append(path.relative_to(internal))
     after = sum(path.stat().st_size for path in targets)
     saved = (before - after) / 1e6
-    print(f"freeze: stripped {len(targets)} libraries, {saved:.0f} MB of symbols", flush=True)
+    print(f"freeze: stripped {len(targets) - len(kept)} libraries, {saved:.1f} MB of symbols", flush=True)
+    for path in kept:
+        print(f"freeze: {path} does not open once stripped; kept whole", flush=True)
+
+
+def _strippable(path: Path, internal: Path, readelf: str) -> bool:
+    """A shared library (not a link) with a symbol table that auditwheel did not patch."""
+    if path.is_symlink() or not path.is_file() or path.read_bytes()[:4] != b"\x7fELF":
+        return False
+    if any(part.endswith(".libs") for part in path.relative_to(internal).parts):
+        return False
+    sections = subprocess.run([readelf, "-S", "-W", str(path)], capture_output=True, text=True, check=False)
+    if ".symtab" not in sections.stdout:
+        return False
+    dynamic = subprocess.run([readelf, "-d", str(path)], capture_output=True, text=True, check=False)
+    return ".libs" not in "".join(line for line in dynamic.stdout.splitlines() if "PATH" in line)
+
+
+def _opens(python: Path, library: Path) -> bool:
+    """Whether `python` can dlopen `library` (lazily bound, in a process of its own)."""
+    check = "import ctypes, os, sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_LAZY)"
+    result = subprocess.run([str(python), "-c", check, str(library)], capture_output=True, check=False)
+    return result.returncode == 0
 
 
 def _offscreen_env() -> dict[str, str]:

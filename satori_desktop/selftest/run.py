@@ -67,6 +67,7 @@ class SelfTest:
         self.report = SelfTestReport()
         self._cleanup = contextlib.ExitStack()
         self._model_path: Path | None = None
+        self._folder: Path | None = None
         self._engine: LlamaEngine | None = None
         self._n_ctx: int | None = None
         self._updates: list[StreamUpdate] = []
@@ -84,6 +85,7 @@ class SelfTest:
             ("render-answer", self._render_answer),
             ("check-page", self._check_page),
             ("convert-formula", self._convert_formula),
+            ("export-documents", self._export_documents),
             ("check-answer", self._check_answer),
         ]
         try:
@@ -141,6 +143,7 @@ class SelfTest:
                 f"({_write_error_reason(exc)}); free some disk space or point TMPDIR at a writable folder"
             ) from exc
         self._model_path = path
+        self._folder = folder
         return f"wrote a {path.stat().st_size / 1e6:.1f} MB tiny model"
 
     def _load_model(self) -> str:
@@ -272,6 +275,35 @@ class SelfTest:
                 + (f" (the equation lacks {', '.join(missing)})" if missing else " (no MathML root)")
             )
         return "a boxed fraction and root became Word MathML and an Office Math equation"
+
+    def _export_documents(self) -> str:
+        """The answer exported as a PDF (the web engine printing the page, with the bundle's fonts and no
+        printer plugin) and as a Word document (its equations Office Math), each read back."""
+        import zipfile
+
+        from satori_desktop.ui.transcript.export import export_trace
+
+        assert self._folder is not None
+        pdf, docx = self._folder / "answer.pdf", self._folder / "answer.docx"
+        export_trace(script.EXPECTED_TEXT, pdf, "pdf", question=script.QUESTION, paper="a4")
+        export_trace(script.EXPECTED_TEXT, docx, "docx", question=script.QUESTION, paper="a4")
+        printed = pdf.read_bytes()
+        pages = printed.count(b"/Type /Page") - printed.count(b"/Type /Pages")
+        if not printed.startswith(b"%PDF-") or pages < 1:
+            raise StepFailed("the PDF export did not give a PDF document with a page")
+        try:
+            with zipfile.ZipFile(docx) as archive:
+                document = archive.read("word/document.xml").decode("utf-8")
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise StepFailed(f"the Word export is not a Word document ({exc})") from exc
+        equations = document.count("<m:oMath>") + document.count("<m:oMath ")
+        expected = script.EXPECTED_FORMULAS  # the question's, the steps' and the answer's
+        if equations != expected:
+            raise StepFailed(f"the Word export has {equations} equations instead of {expected}")
+        return (
+            f"a {pages}-page PDF ({len(printed) / 1000:.0f} kB) and a Word document with {equations} "
+            "equations"
+        )
 
     def _check_answer(self) -> str:
         from satori_desktop.checking import AnswerChecker

@@ -237,10 +237,11 @@ def write_tiny_gguf(
 
     head_dim = n_embd // n_head
     kv_dim = head_dim * n_head_kv
-    rng = np.random.default_rng(seed)
+    # Only for random weights: the bundle leaves numpy.random out, and the self-test's model needs none.
+    rng = np.random.default_rng(seed) if random_weights else None
 
     def matrix(rows: int, cols: int) -> np.ndarray:
-        if random_weights:
+        if rng is not None:
             return (rng.standard_normal((rows, cols), dtype=np.float32) * 0.02).astype(np.float16)
         return np.zeros((rows, cols), dtype=np.float32)
 

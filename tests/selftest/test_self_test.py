@@ -31,6 +31,7 @@ STEPS = [
     "render-answer",
     "check-page",
     "convert-formula",
+    "export-documents",
     "check-answer",
 ]
 
@@ -82,7 +83,7 @@ def test_self_test_passes_and_reports_what_it_checked(tmp_path: Path) -> None:
     # llama.cpp's backends, or why they are unknown.
     assert "backends" in report["runtime"] or "unavailable" in report["runtime"]
     lines = result.stdout.splitlines()
-    assert [line.split()[:2] for line in lines[1:10]] == [["ok", name] for name in STEPS]
+    assert [line.split()[:2] for line in lines[1 : 1 + len(STEPS)]] == [["ok", name] for name in STEPS]
     assert lines[-1].startswith("Self-test passed in ")
     # Neither the settings nor the history were opened: only the log folder was made.
     assert sorted(p.name for p in home.iterdir()) == ["logs"]
@@ -111,6 +112,7 @@ def test_an_install_without_katex_fails_at_the_page_step_in_one_sentence(tmp_pat
         "render-answer": (False, True),
         "check-page": (False, True),
         "convert-formula": (False, True),
+        "export-documents": (False, True),
         "check-answer": (False, True),
     }
     sentence = report["error"]
@@ -128,7 +130,8 @@ def test_a_full_temporary_disk_fails_where_the_model_is_written(tmp_path: Path, 
     assert result.returncode == 1, result.stdout + result.stderr
     assert_no_traceback(result)
     assert report["failed_step"] == "write-model"
-    assert [step.get("skipped", False) for step in report["steps"]] == [False, False] + [True] * 7
+    skipped = [step.get("skipped", False) for step in report["steps"]]
+    assert skipped == [False, False] + [True] * (len(STEPS) - 2)
     sentence = result.stdout.splitlines()[-2]
     assert sentence.startswith('The self-test failed at step "write-model": the tiny model could not be')
     assert "(its disk is full)" in sentence and sentence == report["error"]
