@@ -130,6 +130,13 @@ def add_engine_options(parser: Any) -> None:
         metavar="NAME",
         help="the server's name for the model (default: the one model the server offers)",
     )
+    parser.add_argument(
+        "--server-ca",
+        default="",
+        metavar="FILE",
+        help="for an https server with a certificate of its own: that certificate, or the authority that "
+        "signed it, as a PEM file (default: the certificates this system trusts)",
+    )
     parser.add_argument("--scripted-traces", type=Path, default=None, help=argparse.SUPPRESS)
 
 
@@ -195,7 +202,10 @@ def _open_remote(args: argparse.Namespace) -> tuple[Engine, LoadReport, Path]:
                 f"The API key would travel unencrypted to {display_host(url)} (plain http): use https://, "
                 "or connect to it once from the app's server settings and confirm there."
             )
-    engine = RemoteEngine(ServerConfig(urls=tuple(args.servers), model=args.server_model, api_key=api_key))
+    config = ServerConfig(
+        urls=tuple(args.servers), model=args.server_model, api_key=api_key, ca_file=args.server_ca
+    )
+    engine = RemoteEngine(config)
     report = engine.load(LoadOptions(Path(args.server_model or "server")))
     for warning in report.warnings:
         print(f"satori-desktop: note: {warning}", file=sys.stderr)

@@ -137,6 +137,8 @@ class Settings:
     server_urls: str = ""
     # The server's name for the model; "" takes the one it offers.
     server_model: str = ""
+    # A certificate file to trust for https servers (engine/remote.py's tls_context); "": the system's.
+    server_ca_file: str = ""
 
     # -- how each model's reasoning is read: (model file name, choice) pairs; a model not here: "auto".
     # Pairs, not a dict, so the settings stay hashable (a frozen dataclass) --
@@ -341,6 +343,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "engine": _check_choice(ENGINE_MODES),
     "server_urls": _check_text,
     "server_model": _check_text,
+    "server_ca_file": _check_text,
     "reasoning_formats": _check_formats,
 }
 

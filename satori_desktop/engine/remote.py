@@ -99,6 +99,32 @@ class ServerConfig:
     # The longest silence before the answer is given up: long, since a busy server queues a request until
     # one of its slots is free and sends nothing meanwhile (a class of thirty on a few slots).
     stall_timeout_s: float = 300.0
+    # A certificate file (PEM) to trust for https servers instead of this system's certificates: a
+    # classroom server's self-made certificate, or the authority that signed it. "" trusts the system's.
+    ca_file: str = ""
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """How an https server's certificate is checked.
+
+    By default against the certificates this system trusts, through truststore (what pip uses): Windows'
+    and macOS's own verifiers, and on Linux OpenSSL's store (`SSL_CERT_FILE` and `SSL_CERT_DIR`
+    included), found on every distribution even from a bundle built on another one. That is where a
+    school's IT installs its own authority, which httpx's default (certifi's list) would not know. With
+    `ca_file`, against that file alone. Raises UserFacingError for a file that holds no certificate.
+    """
+    if not ca_file:
+        import truststore  # only when a server is https
+
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _reason(exc)
+        raise UserFacingError(
+            f"The certificate file {ca_file} could not be used ({reason.rstrip('.')}): choose the server's "
+            "certificate, a .pem or .crt file, in the shared server settings (or --server-ca)."
+        ) from None
 
 
 def normalize_url(text: str) -> str:
@@ -272,7 +298,17 @@ class RemoteEngine:
             pool=None,
         )
         limits = httpx2.Limits(max_connections=None, max_keepalive_connections=32)
-        return httpx2.Client(timeout=timeout, limits=limits, transport=self._transport, trust_env=False)
+        https = any(url.startswith("https://") for url in self._urls)
+        # trust_env=False: no proxy from the environment. A shared server is on the school's own network,
+        # where a proxy meant for the internet would only stand between the students and it (and hold
+        # the streams); the certificates trusted are the system's, or the configured file (tls_context).
+        return httpx2.Client(
+            timeout=timeout,
+            limits=limits,
+            transport=self._transport,
+            trust_env=False,
+            verify=tls_context(self.config.ca_file) if https else True,
+        )
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
@@ -682,7 +718,8 @@ def _translate_errors(url: str, streams: Sequence[_Stream] | None, cancel: threa
         elif _is_tls_error(exc):
             sentence = (
                 f"The secure connection to {host} failed ({_reason(exc)}): check whether the address starts "
-                "with http:// or https:// and that the server's certificate is valid."
+                "with http:// or https://, and if the server has a certificate of its own, choose its "
+                "certificate file in the shared server settings (or --server-ca)."
             )
         elif isinstance(exc, httpx2.ConnectError):
             sentence = (

@@ -1070,6 +1070,7 @@ class MainWindow(QMainWindow):
                 engine=choice.mode,
                 server_urls=", ".join(choice.urls) if choice.urls else self._settings.server_urls,
                 server_model=choice.model,
+                server_ca_file=choice.ca_file,
             )
         )
         if choice.mode == "server":
@@ -1110,7 +1111,12 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.chat_page)
         self.status_line.show_connecting(", ".join(display_host(url) for url in urls))
         self._worker.connect_server(
-            ServerConfig(urls=urls, model=self._settings.server_model, api_key=keychain.load())
+            ServerConfig(
+                urls=urls,
+                model=self._settings.server_model,
+                api_key=keychain.load(),
+                ca_file=self._settings.server_ca_file,
+            )
         )
 
     def _use_installed_model(self, model: InstalledModel) -> None:

@@ -2,14 +2,17 @@
 
 A classroom's GPU machine runs `satori-desktop serve` (or any llama-server / vLLM); the student types the
 address and the key its owner gave them. The dialog checks the addresses (engine/remote.normalize_url)
-and, before a key would travel unencrypted (plain http to another machine), asks once. It emits
-`server_chosen(ServerChoice)` and keeps nothing itself: the window saves the mode, addresses and model
-name in the settings and the key in the OS keychain (core/keychain.py), then connects.
+and, before a key would travel unencrypted (plain http to another machine), asks once. An https server
+is checked against the certificates the system trusts, or against a certificate file chosen here (a
+classroom server's self-made one). It emits `server_chosen(ServerChoice)` and keeps nothing itself: the
+window saves the mode, addresses, model name and certificate file in the settings and the key in the OS
+keychain (core/keychain.py), then connects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
@@ -18,10 +21,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -37,6 +43,7 @@ class ServerChoice:
     urls: tuple[str, ...]  # normalised base URLs ("server" mode); empty for "local"
     model: str
     api_key: str = field(repr=False)
+    ca_file: str = ""  # a certificate file to trust for https servers; "": the system's certificates
 
 
 class ServerDialog(QDialog):
@@ -49,7 +56,7 @@ class ServerDialog(QDialog):
         self.setObjectName("serverDialog")
         self.setWindowTitle(self.tr("Shared server"))
         self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
 
         self.local_radio = QRadioButton(self.tr("This computer: the model chosen in File > Models…"), self)
         self.local_radio.setObjectName("localRadio")
@@ -88,6 +95,26 @@ class ServerDialog(QDialog):
         key_hint.setWordWrap(True)
         key_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         form.addRow("", key_hint)
+        certificate_row = QHBoxLayout()
+        self.ca_edit = QLineEdit(settings.server_ca_file, self.server_fields)
+        self.ca_edit.setObjectName("serverCaEdit")
+        self.ca_edit.setPlaceholderText(self.tr("the certificates this system trusts"))
+        self.ca_edit.setClearButtonEnabled(True)
+        certificate_row.addWidget(self.ca_edit, 1)
+        self.ca_button = QPushButton(self.tr("C&hoose…"), self.server_fields)
+        self.ca_button.setObjectName("serverCaButton")
+        self.ca_button.clicked.connect(self._on_ca_button_clicked)
+        certificate_row.addWidget(self.ca_button)
+        ca_label = QLabel(self.tr("&Certificate:"), self.server_fields)
+        ca_label.setBuddy(self.ca_edit)  # a row of a layout gets no buddy of its own
+        form.addRow(ca_label, certificate_row)
+        ca_hint = QLabel(
+            self.tr("Only for an https server with a certificate of its own: the file its owner gave you."),
+            self.server_fields,
+        )
+        ca_hint.setWordWrap(True)
+        ca_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        form.addRow("", ca_hint)
         layout.addWidget(self.server_fields)
 
         self.error_label = QLabel(self)
@@ -110,14 +137,30 @@ class ServerDialog(QDialog):
         (self.server_radio if settings.engine == "server" else self.local_radio).setChecked(True)
         self._on_server_radio_toggled(self.server_radio.isChecked())
         self._question: QMessageBox | None = None
+        self._file_dialog: QFileDialog | None = None
+        for edit in (self.urls_edit, self.model_edit, self.ca_edit):
+            edit.textEdited.connect(self._hide_error)
 
     def _on_server_radio_toggled(self, checked: bool) -> None:
         self.server_fields.setEnabled(checked)
         self.ok_button.setText(self.tr("Connect") if checked else self.tr("OK"))
-        self.error_label.setVisible(False)
+        self._hide_error()
 
     def _on_show_key_check_toggled(self, checked: bool) -> None:
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if checked else QLineEdit.EchoMode.Password)
+
+    def _on_ca_button_clicked(self) -> None:
+        dialog = QFileDialog(self, self.tr("The server's certificate"))
+        dialog.setObjectName("serverCaFileDialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters([self.tr("Certificates (*.pem *.crt *.cer)"), self.tr("All files (*)")])
+        current = Path(self.ca_edit.text().strip()).expanduser()
+        if current.parent.is_dir() and self.ca_edit.text().strip():
+            dialog.setDirectory(str(current.parent))
+        dialog.fileSelected.connect(self.ca_edit.setText)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._file_dialog = dialog
+        dialog.open()
 
     def choice(self) -> ServerChoice | None:
         """What the dialog holds now, or None (with the sentence shown) when an address is not one."""
@@ -125,8 +168,10 @@ class ServerDialog(QDialog):
 
         key = self.key_edit.text().strip()
         model = self.model_edit.text().strip()
+        ca_text = self.ca_edit.text().strip()
+        ca_file = str(Path(ca_text).expanduser()) if ca_text else ""
         if self.local_radio.isChecked():
-            return ServerChoice("local", (), model, key)
+            return ServerChoice("local", (), model, key, ca_file)
         texts = server_url_list(self.urls_edit.text())
         if not texts:
             self._show_error(self.tr("Write the server's address, such as http://gpu-box:8080."))
@@ -138,12 +183,30 @@ class ServerDialog(QDialog):
             except ValueError as exc:
                 self._show_error(str(exc))
                 return None
-        return ServerChoice("server", tuple(urls), model, key)
+        if ca_file and not Path(ca_file).is_file():
+            missing = self.tr("There is no certificate file at %1: choose the server's certificate again.")
+            self._show_error(arg(missing, ca_file), self.ca_edit)
+            return None
+        return ServerChoice("server", tuple(urls), model, key, ca_file)
 
-    def _show_error(self, sentence: str) -> None:
+    def _show_error(self, sentence: str, field: QLineEdit | None = None) -> None:
         self.error_label.setText(sentence)
         self.error_label.setVisible(True)
-        self.urls_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._fit_height()
+        (field or self.urls_edit).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _hide_error(self) -> None:
+        if self.error_label.isVisible():
+            self.error_label.setVisible(False)
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        """The height the word-wrapped hints need at this width: Qt fits a dialog to its size hint when
+        its layout changes, which is short of that, and squeezes them."""
+        self._layout.activate()
+        needed = self._layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _on_button_box_accepted(self) -> None:
         from satori_desktop.engine.remote import display_host, sends_key_in_clear

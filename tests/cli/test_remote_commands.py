@@ -10,8 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest import MonkeyPatch
 
-from tests.support.servers import FaultProxy, LlamaServer, free_port
+from tests.support.servers import (
+    FaultProxy,
+    LlamaServer,
+    free_port,
+    https_url,
+    self_made_certificate,
+    tls_recorder,
+)
 from tests.support.tiny_gguf import EXAMPLE_TRACE, script_grammar, write_tiny_gguf
 
 
@@ -130,3 +138,23 @@ def test_a_key_is_not_sent_in_clear_to_another_host() -> None:
     assert result.returncode == 2
     assert "would travel unencrypted to 192.0.2.7:8080" in result.stderr
     assert "sk-secret" not in result.stderr
+
+
+def test_ask_trusts_the_certificate_file_of_server_ca(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    key, cert = self_made_certificate(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the system's certificates: none signed this one
+    with tls_recorder(key, cert, ("Hello",)) as recorder:
+        refused = run_cli("ask", "Hi", "--server", https_url(recorder), "--no-history")
+        trusted = run_cli(
+            "ask", "Hi", "--server", https_url(recorder), "--server-ca", str(cert), "--no-history", "--json",
+        )  # fmt: skip
+        unusable = run_cli(
+            "ask", "Hi", "--server", https_url(recorder), "--server-ca", str(tmp_path / "none.pem"),
+            "--no-history",
+        )  # fmt: skip
+    assert refused.returncode == 2 and "certificate verify failed" in refused.stderr
+    assert "(or --server-ca)" in refused.stderr and "Traceback" not in refused.stderr
+    assert trusted.returncode == 0, trusted.stderr
+    assert [step["text"] for step in json.loads(trusted.stdout)["steps"]] == ["Hello"]
+    assert unusable.returncode == 2 and "Traceback" not in unusable.stderr
+    assert f"The certificate file {tmp_path / 'none.pem'} could not be used (No such file" in unusable.stderr

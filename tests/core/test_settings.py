@@ -56,6 +56,7 @@ def test_round_trip(satori_home: Path) -> None:
         "engine": "local",
         "reasoning_formats": [],
         "server_model": "",
+        "server_ca_file": "",
         "server_urls": "",
         "gpu_layers": None,
         "keep_sections_open": True,

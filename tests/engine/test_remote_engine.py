@@ -9,8 +9,6 @@ wrong API key, an unknown model, no server at all, and a problem set shared by t
 from __future__ import annotations
 
 import dataclasses
-import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from pytest import MonkeyPatch
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.prompt import problem_prompt
@@ -30,7 +29,15 @@ from satori_desktop.engine.remote import (
     sends_key_in_clear,
 )
 from satori_desktop.engine.types import BatchJob, GenerationRequest, LoadOptions
-from tests.support.servers import FaultProxy, LlamaServer, RecordingServer, free_port
+from tests.support.servers import (
+    FaultProxy,
+    LlamaServer,
+    RecordingServer,
+    free_port,
+    https_url,
+    self_made_certificate,
+    tls_recorder,
+)
 from tests.support.tiny_gguf import (
     CONTINUE,
     EXAMPLE_TRACE,
@@ -319,28 +326,77 @@ def test_no_server_at_the_address_is_one_sentence() -> None:
     assert str(caught.value).startswith("Could not reach the Satori server at 127.0.0.1:")
 
 
-def test_a_tls_failure_is_one_sentence(tmp_path: Path) -> None:
-    # A real TLS server whose certificate no one signed (made here with openssl): the handshake fails as
-    # it would against a classroom server with a self-made certificate.
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-         "-days", "1", "-subj", "/CN=127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    recorder = RecordingServer()
-    recorder.wrap_socket(context)  # before it starts serving
-    with recorder:
-        engine = RemoteEngine(
-            ServerConfig(urls=(f"https://127.0.0.1:{recorder.port}",), connect_timeout_s=5.0)
-        )
+def test_a_tls_failure_is_one_sentence(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    # A real TLS server with a certificate that neither this system nor a file given trusts.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with tls_recorder(*self_made_certificate(tmp_path)) as recorder:
+        engine = RemoteEngine(ServerConfig(urls=(https_url(recorder),), connect_timeout_s=5.0))
         with pytest.raises(UserFacingError) as caught:
             engine.load(NO_MODEL)
     sentence = str(caught.value)
     assert sentence.startswith(f"The secure connection to 127.0.0.1:{recorder.port} failed (")
-    assert "certificate" in sentence and sentence.endswith(".")
+    assert "certificate verify failed" in sentence and sentence.endswith(".")
+    assert "choose its certificate file in the shared server settings (or --server-ca)" in sentence
+
+
+def test_a_server_with_a_certificate_of_its_own_is_trusted_through_its_file(tmp_path: Path) -> None:
+    key, cert = self_made_certificate(tmp_path)
+    with tls_recorder(key, cert, ("Hello", CONTINUE, " world")) as recorder:
+        engine = RemoteEngine(ServerConfig(urls=(https_url(recorder),), ca_file=str(cert)))
+        report = engine.load(NO_MODEL)
+        result = engine.generate(GenerationRequest(PROMPT, max_tokens=8))
+        engine.unload()
+    assert report.backend == "Server" and result.text == f"Hello{CONTINUE} world"
+    # The whole conversation went over TLS: the models list, the probe and the answer.
+    assert [request[0] for request in recorder.requests[:1]] == ["GET /v1/models"]
+    assert len(recorder.completions()) == 2
+
+
+def test_a_certificate_the_system_trusts_needs_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The system's store: on Linux OpenSSL's, which SSL_CERT_FILE replaces, as a school's IT would add its
+    # authority to it. httpx's default (certifi's list) would refuse this server.
+    key, cert = self_made_certificate(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with tls_recorder(key, cert) as recorder:
+        engine = RemoteEngine(ServerConfig(urls=(https_url(recorder),)))
+        engine.load(NO_MODEL)
+        result = engine.generate(GenerationRequest(PROMPT, max_tokens=8))
+        engine.unload()
+    assert result.text == "Hello"
+
+
+def test_a_file_given_replaces_the_system_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file is trusted alone: a certificate the system trusts is not enough for a server configured with
+    # another one (what the student chose is what is checked).
+    key, cert = self_made_certificate(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    _, other_cert = self_made_certificate(other)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with tls_recorder(key, cert) as recorder:
+        engine = RemoteEngine(ServerConfig(urls=(https_url(recorder),), ca_file=str(other_cert)))
+        with pytest.raises(UserFacingError) as caught:
+            engine.load(NO_MODEL)
+    assert "certificate verify failed" in str(caught.value)
+
+
+@pytest.mark.parametrize("content", [None, "these are my notes, not a certificate\n"])
+def test_a_certificate_file_that_cannot_be_used_is_one_sentence(tmp_path: Path, content: str | None) -> None:
+    chosen = tmp_path / "server.pem"
+    if content is not None:
+        chosen.write_text(content, encoding="utf-8")
+    engine = RemoteEngine(ServerConfig(urls=("https://127.0.0.1:9",), ca_file=str(chosen)))
+    with pytest.raises(UserFacingError) as caught:
+        engine.load(NO_MODEL)
+    sentence = str(caught.value)
+    assert sentence.startswith(f"The certificate file {chosen} could not be used (")
+    assert sentence.endswith("in the shared server settings (or --server-ca).")
+    assert ("No such file or directory" in sentence) == (content is None)
+    assert "\n" not in sentence and "Traceback" not in sentence
 
 
 def test_server_gone_mid_answer_ends_the_answer_and_keeps_text(tiny_model: Path) -> None:

@@ -364,3 +364,28 @@ class RecordingServer:
 
     def completions(self) -> list[dict[str, Any]]:
         return [body for path, body, _ in self.requests if path == "POST /v1/completions"]
+
+
+def self_made_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no authority signed (made here with openssl), as a classroom
+    server's own would be: its key and its certificate."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+def tls_recorder(key: Path, cert: Path, pieces: Sequence[str] = ("Hello",)) -> RecordingServer:
+    """A RecordingServer speaking https with that key and certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    recorder = RecordingServer(pieces)
+    recorder.wrap_socket(context)  # before it starts serving
+    return recorder
+
+
+def https_url(recorder: RecordingServer) -> str:
+    return f"https://127.0.0.1:{recorder.port}"

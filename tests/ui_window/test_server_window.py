@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from satori_desktop.core import keychain
@@ -25,7 +25,14 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.server_dialog import ServerChoice, ServerDialog
-from tests.support.servers import FaultProxy, LlamaServer, free_port
+from tests.support.servers import (
+    FaultProxy,
+    LlamaServer,
+    free_port,
+    https_url,
+    self_made_certificate,
+    tls_recorder,
+)
 from tests.support.tiny_gguf import EXAMPLE_TRACE, IM_END, LONG_PIECE, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state, run_js
 from tests.ui_window.conftest import SharedChecker
@@ -201,6 +208,62 @@ def test_an_unreachable_server_is_one_sentence_with_the_way_back(
     assert "Could not reach the Satori server at 127.0.0.1:" in window.notice_bar.label.text()
     window.notice_bar.action_button.click()
     qtbot.waitUntil(lambda: window.findChild(ServerDialog, "serverDialog") is not None, timeout=5_000)
+
+
+def test_a_server_with_a_certificate_of_its_own_connects_once_its_file_is_chosen(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    shoot: Callable[..., Path],
+) -> None:
+    # A real https server whose self-made certificate the system does not trust.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    key, cert = self_made_certificate(tmp_path)
+    with tls_recorder(key, cert, ("Hello", " from", " TLS")) as recorder:
+        window = make_window(Settings())
+        qtbot.waitUntil(lambda: window.is_ready, timeout=30_000)
+        window.server_action.trigger()
+        dialog = window.findChild(ServerDialog, "serverDialog")
+        assert dialog is not None
+        dialog.server_radio.setChecked(True)
+        dialog.urls_edit.setText(https_url(recorder))
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: window.notice_bar.action_button.isVisible(), timeout=30_000)
+        notice = window.notice_bar.label.text()
+        assert "certificate verify failed" in notice
+        assert "choose its certificate file in the shared server settings" in notice
+        assert window.model_label.text() == "Not connected to a server"
+
+        window.notice_bar.action_button.click()
+        qtbot.waitUntil(lambda: window.findChild(ServerDialog, "serverDialog") is not None, timeout=5_000)
+        dialog = window.findChild(ServerDialog, "serverDialog")
+        assert dialog is not None and dialog.urls_edit.text() == https_url(recorder)
+        nowhere = tmp_path / "nowhere.pem"
+        dialog.ca_edit.setText(str(nowhere))  # a file that is not there: said in the dialog
+        dialog.ok_button.click()
+        assert not dialog.error_label.isHidden()
+        assert dialog.error_label.text().startswith(f"There is no certificate file at {nowhere}")
+        assert dialog.isVisible() and window._settings.server_ca_file == ""
+        shoot(dialog, "server-certificate-missing")
+        # Choose… opens a file dialog for certificates; then the file goes in the field.
+        dialog.ca_button.click()
+        files = dialog.findChild(QFileDialog, "serverCaFileDialog")
+        assert files is not None and "Certificates (*.pem *.crt *.cer)" in files.nameFilters()
+        files.reject()
+        dialog.ca_edit.clear()
+        qtbot.keyClicks(dialog.ca_edit, str(cert))  # typed: the sentence goes
+        assert dialog.error_label.isHidden()
+        shoot(dialog, "server-certificate")
+        dialog.ok_button.click()
+        qtbot.waitUntil(
+            lambda: window.is_ready and window.backend_label.text() == "Shared server", timeout=30_000
+        )
+        assert window._settings.server_ca_file == str(cert)
+        window.ask("Say hello.")
+        with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
+            pass
+        assert finished.args[0].text == "Hello from TLS"
 
 
 def test_a_key_over_plain_http_to_another_machine_needs_a_yes(qtbot: QtBot) -> None:

@@ -1424,6 +1424,22 @@
         <translation>密钥保存在本系统的钥匙串中，绝不会写入设置文件或历史记录。</translation>
     </message>
     <message>
+        <source>the certificates this system trusts</source>
+        <translation>本系统信任的证书</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>&amp;Certificate:</source>
+        <translation>证书(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>Only for an https server with a certificate of its own: the file its owner gave you.</source>
+        <translation>仅用于有自己证书的 https 服务器：填写服务器管理者给你的证书文件。</translation>
+    </message>
+    <message>
         <source>Connect</source>
         <translation>连接</translation>
     </message>
@@ -1432,8 +1448,24 @@
         <translation>确定</translation>
     </message>
     <message>
+        <source>The server&apos;s certificate</source>
+        <translation>服务器的证书</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer)</source>
+        <translation>证书 (*.pem *.crt *.cer)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
         <source>Write the server&apos;s address, such as http://gpu-box:8080.</source>
         <translation>请填写服务器地址，例如 http://gpu-box:8080。</translation>
+    </message>
+    <message>
+        <source>There is no certificate file at %1: choose the server&apos;s certificate again.</source>
+        <translation>%1 处没有证书文件：请重新选择服务器的证书。</translation>
     </message>
     <message>
         <source>%1 is reached over plain http, so the API key would travel unencrypted and anyone on the network could read it. Send it anyway?</source>
