@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Where the batched engine's GPU step loses to llama-batched-bench (issue 12), in ONE device call with carry
+# [".gpu"] after `bash ../shared/gpu-bench/prepare.sh` here: builds CUDA llama.cpp and the random-weight 7B
+# Q4_K_M of Satori's shape (.gpu/device_build.sh), then in the same machine state
+#   1. llama-batched-bench at B = 4, 8, 16 in its default layout and in the engine's (-kvu -pps),
+#   2. benchmarks/batched_step_anatomy.py: the same steps driven from Python, bare, with backend greedy
+#      chains, with a host argmax, with a cache per sequence, with sampled chains in the graph and on the host,
+#   3. benchmarks/batched_step_profile.py: the engine itself at B = 16.
+# Everything lands in $OUT (or /tmp) as JSON and text; nothing is piped (a pipe's buffer once cost a call).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .gpu/device_build.sh
+export PYTHONPATH="$PWD/.gpu/lcp:/tmp/site:$PWD:$PWD/.gpu/lcp/vendor/llama.cpp/gguf-py"
+RESULTS="${OUT:-/tmp}"
+MODEL=/tmp/r7b-q4km.gguf
+LBB=/tmp/lcpbuild/bin/llama-batched-bench
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$RESULTS/gpu.txt" || true
+for layout in default kvu; do
+  extra=()
+  [ "$layout" = kvu ] && extra=(-kvu -pps)
+  "$LBB" -m "$MODEL" -c 20000 -b 2048 -ub 512 -npp 256 -ntg 512 -npl 4,8,16 -ngl 99 -fa on \
+    --output-format jsonl "${extra[@]}" > "$RESULTS/llama-batched-bench-$layout.jsonl" 2> "$RESULTS/llama-batched-bench-$layout.log"
+done
+python3 benchmarks/batched_step_anatomy.py "$MODEL" --batch-sizes 4,8,16 --tokens 512 \
+  --out "$RESULTS/anatomy.json" > "$RESULTS/anatomy.txt" 2>&1
+SATORI_BACKEND_SAMPLING=1 python3 benchmarks/batched_step_profile.py "$MODEL" 16 512 \
+  > "$RESULTS/profile-16.json" 2> "$RESULTS/profile-16.log"
+cat "$RESULTS"/llama-batched-bench-*.jsonl "$RESULTS/anatomy.txt" "$RESULTS/profile-16.json"
