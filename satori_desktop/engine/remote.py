@@ -107,16 +107,14 @@ class ServerConfig:
 def tls_context(ca_file: str = "") -> ssl.SSLContext:
     """How an https server's certificate is checked.
 
-    By default against the certificates this system trusts, through truststore (what pip uses): Windows'
-    and macOS's own verifiers, and on Linux OpenSSL's store (`SSL_CERT_FILE` and `SSL_CERT_DIR`
-    included), found on every distribution even from a bundle built on another one. That is where a
-    school's IT installs its own authority, which httpx's default (certifi's list) would not know. With
-    `ca_file`, against that file alone. Raises UserFacingError for a file that holds no certificate.
+    By default against the certificates this system trusts, as huggingface_hub's client does (httpx2's
+    default context: Windows' and macOS's own verifiers through truststore, the distribution's store on
+    Linux), with `SSL_CERT_FILE` / `SSL_CERT_DIR` honoured where they are set, although the client takes
+    nothing else from the environment (no proxy). That is where a school's IT installs its own authority.
+    With `ca_file`, against that file alone. Raises UserFacingError for a file that holds no certificate.
     """
     if not ca_file:
-        import truststore  # only when a server is https
-
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return httpx2.create_ssl_context(verify=True, trust_env=True)
     try:
         return ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
     except (OSError, ssl.SSLError, ValueError) as exc:

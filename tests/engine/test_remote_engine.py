@@ -355,8 +355,8 @@ def test_a_server_with_a_certificate_of_its_own_is_trusted_through_its_file(tmp_
 def test_a_certificate_the_system_trusts_needs_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The system's store: on Linux OpenSSL's, which SSL_CERT_FILE replaces, as a school's IT would add its
-    # authority to it. httpx's default (certifi's list) would refuse this server.
+    # The system's store, which SSL_CERT_FILE replaces, as a school's IT would add its authority to it (the
+    # client takes no proxy from the environment, but these it does take).
     key, cert = self_made_certificate(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     with tls_recorder(key, cert) as recorder:
