@@ -31,6 +31,20 @@ FORMAT_NAMES: dict[ReasoningFormat, str] = {
     "marco": "Marco-o1 thought and output",
     "plain": "plain answer",
 }
+# The end of the load report's sentence for a model that is not Satori, by the reasoning format chosen.
+FORMAT_NOTES = {
+    "coat": "but the reasoning steps are shown only for Satori-7B-Round2.",
+    "think": "and its <think> reasoning is shown as one folded Thinking section before its answer.",
+    "marco": "and its <Thought> is shown as one folded Thinking section, its <Output> as the answer.",
+    "plain": "but it writes no reasoning format the app knows, so its answer is shown as it comes.",
+}
+# The tags of each format, which a server must hand back as text (llama-server's preserved_tokens).
+FORMAT_TAGS: dict[str, tuple[str, ...]] = {
+    "coat": ("<|continue|>", "<|reflect|>", "<|explore|>"),
+    "think": ("<think>", "</think>"),
+    "marco": ("<Thought>", "</Thought>", "<Output>", "</Output>"),
+    "plain": (),
+}
 _THINK_NAMES = ("deepseek-r1", "r1-distill", "qwq", "qwen3", "openthinker", "skywork-or1")
 
 

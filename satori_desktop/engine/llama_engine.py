@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from satori_desktop.core.errors import UserFacingError
 from satori_desktop.core.model_format import (
+    FORMAT_NOTES,
     SATORI_PROMPTING,
     ModelPrompting,
     detect_reasoning_format,
@@ -393,7 +394,7 @@ class LlamaEngine:
                 f"This model ({shown_text(architecture)}"
                 + ("" if is_satori else ", without the COAT tokens")
                 + ") is not Satori: answers work, "
-                + _FORMAT_NOTES[prompting.reasoning_format]
+                + FORMAT_NOTES[prompting.reasoning_format]
             )
         total_layers = int(llama.llama_model_n_layer(model))
         self._report = LoadReport(
@@ -912,13 +913,6 @@ def _offload_attempts(wanted: int) -> list[int]:
 
 
 CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
-# The end of the non-Satori sentence in the load report, by the reasoning format chosen for the model.
-_FORMAT_NOTES = {
-    "coat": "but the reasoning steps are shown only for Satori-7B-Round2.",
-    "think": "and its <think> reasoning is shown as one folded Thinking section before its answer.",
-    "marco": "and its <Thought> is shown as one folded Thinking section, its <Output> as the answer.",
-    "plain": "but it writes no reasoning format the app knows, so its answer is shown as it comes.",
-}
 
 
 def _known_architectures() -> frozenset[str]:

@@ -3,7 +3,11 @@
 A classroom runs Satori once on the machine with a GPU; every copy of the app talks to it through the
 OpenAI-compatible completions API (`POST /v1/completions`, streamed as server-sent events). The prompt is
 the raw Satori prompt the local engine evaluates (core/prompt.py: the chat format written out), so answers,
-follow-ups and the COAT display are the same. What the servers need to keep Satori's step markers:
+follow-ups and the COAT display are the same. A server whose model is not Satori (its vocabulary has no
+step marker as one token) is treated as the local engine treats such a model: prompted through the chat
+template llama-server tells (GET /props), rendered in the sandbox, and read by the reasoning format found
+from the template and the model's names (a <think> model's thought folds); a server that tells no template
+(vLLM) is asked in plain text, with a notice. What the servers need to keep Satori's step markers:
 
 * llama-server renders control tokens only when started with `--special`, or per request for the token
   strings in `preserved_tokens` (tools/server/server-schema.cpp): every request carries them.
@@ -44,13 +48,21 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 
 from satori_desktop.core.errors import UserFacingError
+from satori_desktop.core.model_format import (
+    FORMAT_NOTES,
+    FORMAT_TAGS,
+    SATORI_PROMPTING,
+    ModelPrompting,
+    detect_reasoning_format,
+    messages_of,
+)
 from satori_desktop.engine.types import (
     BatchDoneCallback,
     BatchJob,
@@ -212,6 +224,7 @@ class RemoteEngine:
         self._client: httpx2.Client | None = None
         self._report: LoadReport | None = None
         self._model = config.model
+        self._prompting = SATORI_PROMPTING  # how the connected server's model is prompted and read
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._live: set[Any] = set()  # the sockets of streams in flight, shut by cancel()
@@ -259,8 +272,14 @@ class RemoteEngine:
                     + ", ".join(f"{display_host(u)}: {m}" for u, m in zip(self._urls, models, strict=True))
                     + "); answers may differ from one server to the next."
                 )
-            for url in self._urls:
-                verdict = probe_step_markers(client, url, self._model, self._headers())
+            # Satori's vocabulary has each step marker as one token; any other model's has not.
+            first = _marker_tokens(client, self._urls[0], self._model, self._headers())
+            self._prompting = SATORI_PROMPTING
+            if first is not None and len(first) != 1:
+                self._prompting = self._other_model_prompting(client, self._urls[0], warnings)
+            for url in self._urls if self._prompting.is_satori else ():
+                known = first if url == self._urls[0] else None
+                verdict = probe_step_markers(client, url, self._model, self._headers(), tokens=known)
                 if verdict is False:
                     raise UserFacingError(f"{STRIPPED_MARKERS_SENTENCE[:-1]} (server {display_host(url)}).")
                 if verdict is None:
@@ -281,12 +300,57 @@ class RemoteEngine:
             n_ctx=0,
             n_ctx_train=0,
             architecture=REMOTE_ARCHITECTURE,
-            is_satori=True,
+            is_satori=self._prompting.is_satori,
             warnings=warnings,
-            display_name=f"{self._model or 'Satori'} on {hosts}",
+            display_name=f"{_shown_name(self._model) or 'Satori'} on {hosts}",
+            prompting=self._prompting,
         )
         _report_progress(options, 1.0)
         return self._report
+
+    def _other_model_prompting(self, client: httpx2.Client, url: str, warnings: list[str]) -> ModelPrompting:
+        """How a server's model that is not Satori is prompted and read, as the local engine does it for
+        such a model: by its own chat template, which llama-server tells (GET /props, with the model's end
+        token), rendered here in the sandbox; a server that tells none (vLLM) is asked in plain text.
+
+        The prompt carries no BOS: the server adds the one its model wants when it tokenizes."""
+        from satori_desktop.core.chat_template import ChatTemplateError, render_chat_template
+
+        props: dict[str, Any] = {}
+        try:
+            response = client.get(f"{url}/props", headers=self._headers())
+            if response.status_code == 200 and isinstance(response.json(), dict):
+                props = response.json()
+        except (httpx2.HTTPError, ValueError):
+            log.info("the server at %s did not say its chat template", display_host(url), exc_info=True)
+        template = _text(props, "chat_template")
+        eos = _text(props, "eos_token")
+        # Every name the server has for it: the one asked for, its alias, its file's (a format shows in any).
+        names = [self._model, _text(props, "model_alias"), Path(_text(props, "model_path")).stem]
+        name = next((n for n in names if n), "")
+        reasoning_format = detect_reasoning_format(
+            is_satori=False,
+            name=" ".join(names),
+            chat_template=template,
+            has_token=lambda text: token_count(client, url, self._model, self._headers(), text) == 1,
+        )
+        if not template:
+            warnings.append(
+                f"The server at {display_host(url)} does not say its model's chat template, so the app asks "
+                "it in plain text; its answers may be weaker than in its own chat format (llama-server "
+                "tells it)."
+            )
+        else:
+            try:  # a template is untrusted input: one that is refused falls back to plain text
+                render_chat_template(template, messages_of([("1 + 1?", None)]), bos_token="", eos_token=eos)
+            except ChatTemplateError as exc:
+                warnings.append(str(exc))
+                template = ""
+        warnings.append(
+            f"This server's model ({name or 'unnamed'}) is not Satori: answers work, "
+            + FORMAT_NOTES[reasoning_format]
+        )
+        return ModelPrompting(reasoning_format, template, "", eos)
 
     def _make_client(self) -> httpx2.Client:
         timeout = httpx2.Timeout(
@@ -466,7 +530,7 @@ class RemoteEngine:
         """One streamed completion; busy servers retried with backoff before any text arrived.
 
         Several requests (the same but for their seeds) go as one request with n choices (vLLM)."""
-        body = completion_body(requests[0], self._model)
+        body = completion_body(requests[0], self._model, self._prompting)
         if len(requests) > 1:
             body["n"] = len(requests)
         t_start = time.perf_counter()
@@ -601,8 +665,14 @@ class RemoteEngine:
                 stream.finish = "length"
 
 
-def completion_body(request: GenerationRequest, model: str) -> dict[str, Any]:
-    """The JSON of a streamed /v1/completions request for `request`, with both servers' options."""
+def completion_body(
+    request: GenerationRequest, model: str, prompting: ModelPrompting = SATORI_PROMPTING
+) -> dict[str, Any]:
+    """The JSON of a streamed /v1/completions request for `request`, with both servers' options, for a
+    model prompted as `prompting` says (its tags kept, its end token a stop string)."""
+    stop = list(STOP_STRINGS)
+    if prompting.eos_token and prompting.eos_token not in stop:
+        stop.append(prompting.eos_token)
     body: dict[str, Any] = {
         "prompt": request.prompt,
         "max_tokens": request.max_tokens,
@@ -610,12 +680,12 @@ def completion_body(request: GenerationRequest, model: str) -> dict[str, Any]:
         "top_p": request.top_p,
         "stream": True,
         "stream_options": {"include_usage": True},
-        "stop": list(STOP_STRINGS),
+        "stop": stop,
         # vLLM: keep the markers, and no spaces around them.
         "skip_special_tokens": False,
         "spaces_between_special_tokens": False,
         # llama-server: render these control tokens as text (without --special), reuse the prompt's cache.
-        "preserved_tokens": list(STEP_MARKERS),
+        "preserved_tokens": list(FORMAT_TAGS[prompting.reasoning_format]),
         "cache_prompt": True,
     }
     if model:
@@ -631,24 +701,25 @@ def completion_body(request: GenerationRequest, model: str) -> dict[str, Any]:
 
 
 def probe_step_markers(
-    client: httpx2.Client, url: str, model: str, headers: dict[str, str], *, preserve: bool = True
+    client: httpx2.Client,
+    url: str,
+    model: str,
+    headers: dict[str, str],
+    *,
+    preserve: bool = True,
+    tokens: list[int] | None = None,
 ) -> bool | None:
     """Whether the server returns Satori's step markers as text: it is asked for one token, pushed to be
     `<|continue|>` by a logit bias. None where it could not be asked (no tokenize endpoint, not Satori's
-    vocabulary). `preserve=False` leaves out the per-request option, as a server that ignores it would."""
+    vocabulary). `preserve=False` leaves out the per-request option, as a server that ignores it would;
+    `tokens`: the marker's tokens where they were asked already."""
     marker = STEP_MARKERS[0]
     try:
-        response = client.post(
-            f"{url}/tokenize",
-            json={"content": marker, "prompt": marker, "model": model, "add_special_tokens": False},
-            headers=headers,
-        )
-        if response.status_code != 200:
-            return None
-        tokens = response.json().get("tokens")
-        if not (isinstance(tokens, list) and len(tokens) == 1):
+        if tokens is None:
+            tokens = _tokens(client, url, model, headers, marker)
+        if tokens is None or len(tokens) != 1:
             return None  # not one token: not Satori's vocabulary (or a server that does not parse specials)
-        token = tokens[0]["id"] if isinstance(tokens[0], dict) else int(tokens[0])
+        token = tokens[0]
         body = completion_body(GenerationRequest(prompt="1 + 1 =", max_tokens=1), model)
         # Both ways of making that token come: a logit bias (any server), and on llama-server a grammar
         # of that one token (a token reference), which also wins over a grammar the server starts with.
@@ -665,7 +736,54 @@ def probe_step_markers(
     return marker in text
 
 
+def token_count(
+    client: httpx2.Client, url: str, model: str, headers: dict[str, str], text: str
+) -> int | None:
+    """How many tokens the server's model makes of `text` (special tokens parsed), or None where the
+    server cannot say (no tokenize endpoint, an error)."""
+    try:
+        tokens = _tokens(client, url, model, headers, text)
+    except (httpx2.HTTPError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    return None if tokens is None else len(tokens)
+
+
+def _marker_tokens(client: httpx2.Client, url: str, model: str, headers: dict[str, str]) -> list[int] | None:
+    try:
+        return _tokens(client, url, model, headers, STEP_MARKERS[0])
+    except (httpx2.HTTPError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _tokens(
+    client: httpx2.Client, url: str, model: str, headers: dict[str, str], text: str
+) -> list[int] | None:
+    # Both servers' /tokenize: llama-server reads "content", vLLM "prompt"; ids, or objects with an id.
+    response = client.post(
+        f"{url}/tokenize",
+        json={"content": text, "prompt": text, "model": model, "add_special_tokens": False},
+        headers=headers,
+    )
+    if response.status_code != 200:
+        return None
+    tokens = response.json().get("tokens")
+    if not isinstance(tokens, list):
+        return None
+    return [int(token["id"]) if isinstance(token, dict) else int(token) for token in tokens]
+
+
 # -- helpers -----------------------------------------------------------------------------------------------
+
+
+def _shown_name(model: str) -> str:
+    """A server's name for its model as the status line shows it: llama-server started without --alias
+    names it by the path it was given, of which the file's name is what says something."""
+    return PureWindowsPath(model).name if "/" in model or "\\" in model else model
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _report_progress(options: LoadOptions, fraction: float) -> None:
@@ -678,7 +796,7 @@ def _report_progress(options: LoadOptions, fraction: float) -> None:
 
 def _model_path(model: str) -> Path:
     """What a remote load report names as its model file: the server's name for the model."""
-    return Path(model or "satori")
+    return Path(_shown_name(model) or "satori")
 
 
 def _socket_of(response: httpx2.Response) -> Any:

@@ -91,18 +91,17 @@ class StatusLine(QObject):
         self.context_label.setText("")
 
     def show_loaded(self, report: LoadReport) -> None:
-        if report.backend == "Server":  # the server's context is its own business: no context line
-            self._n_ctx = None
-            self.model_label.setText(report.name)
-            self.backend_label.setText(self.tr("Shared server"))
-            self._show_context(0)
-            return
-        self._n_ctx = report.n_ctx
         reasoning = report.prompting.reasoning_format
         if reasoning == "coat":
             self.model_label.setText(report.name)
         else:  # another reasoning model: say how its output is read
             self.model_label.setText(arg(self.tr("%1 · %2"), report.name, _translated_format(reasoning)))
+        if report.backend == "Server":  # the server's context is its own business: no context line
+            self._n_ctx = None
+            self.backend_label.setText(self.tr("Shared server"))
+            self._show_context(0)
+            return
+        self._n_ctx = report.n_ctx
         backend: str = report.backend
         if backend == "CPU" and report.cpu_variant not in ("", "built in", "unknown"):
             backend += f" ({report.cpu_variant})"  # a release build: which CPU variant llama.cpp chose

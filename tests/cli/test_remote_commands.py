@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from pytest import MonkeyPatch
 
+from tests.support.other_models import write_think_model
 from tests.support.servers import (
     FaultProxy,
     LlamaServer,
@@ -20,7 +21,7 @@ from tests.support.servers import (
     self_made_certificate,
     tls_recorder,
 )
-from tests.support.tiny_gguf import EXAMPLE_TRACE, script_grammar, write_tiny_gguf
+from tests.support.tiny_gguf import EXAMPLE_TRACE, IM_END, script_grammar, write_tiny_gguf
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -158,3 +159,19 @@ def test_ask_trusts_the_certificate_file_of_server_ca(tmp_path: Path, monkeypatc
     assert [step["text"] for step in json.loads(trusted.stdout)["steps"]] == ["Hello"]
     assert unusable.returncode == 2 and "Traceback" not in unusable.stderr
     assert f"The certificate file {tmp_path / 'none.pem'} could not be used (No such file" in unusable.stderr
+
+
+def test_ask_on_a_server_running_a_think_model_reads_its_thought(tmp_path: Path) -> None:
+    script = f"Add them: $1+1=2$.</think>So \\boxed{{2}}.{IM_END}"
+    grammar = tmp_path / "think.gbnf"
+    grammar.write_text(script_grammar(script), encoding="utf-8")
+    with LlamaServer(write_think_model(tmp_path / "tiny-qwq.gguf"), parallel=1, alias=None) as server:
+        result = run_cli(
+            "ask", "What is 1 + 1?", "--server", server.url, "--grammar-file", str(grammar),
+            "--no-history", "--json",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert [step["action"] for step in payload["steps"]] == ["think", "continue"]
+    assert payload["answer"] == "2"
+    assert "is not Satori: answers work, and its <think> reasoning is shown" in result.stderr

@@ -268,15 +268,25 @@ class RecordingServer:
 
     `strip_markers` answers like a server that drops special tokens (llama-cpp-python's own server);
     `vllm` says it is vLLM in GET /v1/models (`owned_by`) and streams `n` choices (choice i: `pieces` with
-    ` #i` after each), as vLLM does for one request with n > 1.
+    ` #i` after each), as vLLM does for one request with n > 1. `satori=False` serves another model: its
+    /tokenize makes a token of every character, so no step marker is one token; `props` is what GET /props
+    answers (llama-server's model facts), 404 without it (as vLLM).
     """
 
     def __init__(
-        self, pieces: Sequence[str] = ("Hello",), *, strip_markers: bool = False, vllm: bool = False
+        self,
+        pieces: Sequence[str] = ("Hello",),
+        *,
+        strip_markers: bool = False,
+        vllm: bool = False,
+        satori: bool = True,
+        props: dict[str, Any] | None = None,
     ) -> None:
         self.pieces = list(pieces)
         self.strip_markers = strip_markers
         self.vllm = vllm
+        self.satori = satori
+        self.props = props
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         owner = self
 
@@ -292,6 +302,8 @@ class RecordingServer:
                     owned_by = "vllm" if owner.vllm else "recorder"
                     model = {"id": "recorded-model", "object": "model", "owned_by": owned_by}
                     self._json({"object": "list", "data": [model]})
+                elif self.path == "/props" and owner.props is not None:
+                    self._json(owner.props)
                 else:
                     self._json({"error": {"message": "not found"}}, 404)
 
@@ -300,7 +312,8 @@ class RecordingServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 owner.requests.append(("POST " + self.path, body, dict(self.headers)))
                 if self.path == "/tokenize":
-                    self._json({"tokens": [151665]})
+                    text = str(body.get("content", ""))
+                    self._json({"tokens": [151665] if owner.satori else [ord(c) for c in text]})
                 elif self.path == "/v1/completions" and not body.get("stream"):
                     text = "" if owner.strip_markers else "<|continue|>"
                     self._json({"choices": [{"text": text, "index": 0, "finish_reason": "length"}]})

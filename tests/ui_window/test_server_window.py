@@ -25,6 +25,7 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.server_dialog import ServerChoice, ServerDialog
+from tests.support.other_models import write_think_model
 from tests.support.servers import (
     FaultProxy,
     LlamaServer,
@@ -264,6 +265,31 @@ def test_a_server_with_a_certificate_of_its_own_connects_once_its_file_is_chosen
         with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
             pass
         assert finished.args[0].text == "Hello from TLS"
+
+
+def test_a_think_model_on_the_server_is_asked_its_way_and_its_thought_folds(
+    qtbot: QtBot, tmp_path: Path, make_window: Callable[..., MainWindow], shoot: Callable[..., Path]
+) -> None:
+    # A class server running a QwQ-like model (named by its file, as llama-server does without --alias).
+    script = f"Add the two: $1+1=2$.\n\nThat is right.</think>So the sum is $\\boxed{{2}}$.{IM_END}"
+    model = write_think_model(tmp_path / "tiny-qwq.gguf")
+    with LlamaServer(model, parallel=1, alias=None) as server:
+        window = make_window(Settings(max_new_tokens=400), grammar=script_grammar(script))
+        qtbot.waitUntil(lambda: window.is_ready, timeout=30_000)
+        connect_through_dialog(qtbot, window, server.url)
+        # The server names the model by its path: the status line by its file's name.
+        assert window.model_label.text() == f"tiny-qwq.gguf on 127.0.0.1:{server.port} · <think> reasoning"
+        window.ask("What is 1 + 1?")
+        with qtbot.waitSignal(window._worker.generation_finished, timeout=60_000) as finished:
+            pass
+        assert finished.args[0].finish_reason == "stop", finished.args[0]
+        qtbot.waitUntil(window.transcript.is_idle, timeout=10_000)
+        state = dom_state(qtbot, window.transcript)
+        steps = state["steps"]
+        assert [(step["action"], step["fold"]) for step in steps] == [("think", True), ("continue", False)]
+        assert state["answer_tex"] == "2" and "</think>" not in str(state["text"])
+        qtbot.wait(300)  # the view shows the page's last ops from its next frames
+        shoot(window, "remote-think")
 
 
 def test_a_key_over_plain_http_to_another_machine_needs_a_yes(qtbot: QtBot) -> None:
