@@ -66,6 +66,14 @@ def _store(args: argparse.Namespace) -> Any:
     return ModelStore(args.models_dir) if getattr(args, "models_dir", None) else ModelStore()
 
 
+def _use_saved_mirror() -> None:
+    """Download from the mirror of the hub chosen in the app's settings, if any (HF_ENDPOINT still wins)."""
+    from satori_desktop.core.settings import load_settings
+    from satori_desktop.models import hub
+
+    hub.use_endpoint(load_settings().hub_endpoint)
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2))
 
@@ -125,6 +133,7 @@ def _search(args: argparse.Namespace) -> int:
     from satori_desktop.engine.hardware import format_bytes
     from satori_desktop.models import catalog
 
+    _use_saved_mirror()
     entries = catalog.discover(args.query or catalog.SEARCH_QUERY)
     if args.json:
         _print_json([e.to_dict() for e in entries])
@@ -142,6 +151,7 @@ def _search(args: argparse.Namespace) -> int:
 def _recommend(args: argparse.Namespace) -> int:
     from satori_desktop.models.recommend import machine_sentence, recommend_for_this_machine
 
+    _use_saved_mirror()
     found = recommend_for_this_machine(args.ctx)
     hardware, result, hub_unreachable = found.hardware, found.recommendation, found.hub_unreachable
     if args.json:
@@ -219,6 +229,7 @@ def _download(args: argparse.Namespace) -> int:
     from satori_desktop.models.download import DownloadPaused, part_paths
 
     store = _store(args)
+    _use_saved_mirror()
     if hub.is_offline():
         repo_id, filename = _offline_target(args.spec)
         model = install.install_offline(store, repo_id, filename)

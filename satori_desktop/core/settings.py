@@ -154,6 +154,9 @@ class Settings:
     # -- files --
     # Where downloaded models go; "" means the platform's data folder (core.paths.models_dir()).
     models_dir: str = ""
+    # Where models are downloaded from: a mirror of the Hugging Face hub (where huggingface.co cannot be
+    # reached), as its base URL; "" for the hub itself (or HF_ENDPOINT, which wins where it is set).
+    hub_endpoint: str = ""
 
     # Always this version's SCHEMA_VERSION: the shape of this object, not of the file it came from.
     schema_version: int = SCHEMA_VERSION
@@ -340,6 +343,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "theme": _check_choice(THEMES),
     "language": _check_choice(LANGUAGES),
     "models_dir": _check_text,
+    "hub_endpoint": _check_text,
     "engine": _check_choice(ENGINE_MODES),
     "server_urls": _check_text,
     "server_model": _check_text,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from satori_desktop.core.errors import UserFacingError
 
@@ -44,11 +45,48 @@ class RemoteFile:
         }
 
 
+# The settings' mirror of the hub (Settings.hub_endpoint), for this process: "" for the hub itself.
+_chosen_endpoint = ""
+
+
+def use_endpoint(url: str) -> None:
+    """Download from `url` (a mirror of the hub, as `normalize_endpoint` writes it) from now on, unless
+    HF_ENDPOINT says otherwise; "" goes back to the hub. The window calls it with the settings' value."""
+    global _chosen_endpoint
+    _chosen_endpoint = url.rstrip("/")
+
+
 def endpoint() -> str:
-    """The hub's address now; read at call time so a changed HF_ENDPOINT takes effect without a restart."""
+    """The hub's address now: HF_ENDPOINT, else the mirror chosen in the settings, else huggingface_hub's
+    default; read at call time so a change takes effect without a restart."""
     from huggingface_hub import constants
 
-    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+    return (os.environ.get("HF_ENDPOINT") or _chosen_endpoint or constants.ENDPOINT).rstrip("/")
+
+
+def mirror() -> str:
+    """Where downloads come from when it is not the hub itself (the settings' mirror, or HF_ENDPOINT);
+    "" for the hub."""
+    return (os.environ.get("HF_ENDPOINT") or _chosen_endpoint).rstrip("/")
+
+
+def normalize_endpoint(text: str) -> str:
+    """`hf-mirror.com`, `https://hf-mirror.com/` -> `https://hf-mirror.com`; "" stays "" (the hub itself).
+
+    Raises ValueError with a sentence for what cannot be a hub's address.
+    """
+    raw = text.strip()
+    if not raw:
+        return ""
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"{text.strip()!r} is not the address of a hub mirror: write it as https://HOST, such as "
+            "https://hf-mirror.com."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def cache_dir() -> str:
@@ -225,7 +263,8 @@ def user_error_from_hub_error(exc: BaseException, what: str) -> UserFacingError 
     if isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)):
         return UserFacingError(
             f"Cannot reach the hub at {endpoint()} ({type(exc).__name__}): check the internet connection "
-            "and try again; a started download resumes where it stopped."
+            "and try again, or where the hub is blocked choose a mirror of it (Settings > Files); a started "
+            "download resumes where it stopped."
         )
     if isinstance(exc, hf_errors.HfHubHTTPError):
         return UserFacingError(f"The hub answered with an error for {what} ({exc}): try again later.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from satori_desktop.engine.hardware import format_bytes
-from satori_desktop.models import catalog
+from satori_desktop.models import catalog, hub
 from satori_desktop.models.download import (
     DownloadProgress,
     PendingDownload,
@@ -53,6 +54,7 @@ class FirstRunPage(QWidget):
 
     model_installed = Signal(object)
     import_requested = Signal(object)
+    mirror_requested = Signal()  # the user wants to download from a mirror of the hub: the settings open
 
     def __init__(
         self,
@@ -99,6 +101,10 @@ class FirstRunPage(QWidget):
         self.discard_button.setObjectName("discardButton")
         self.discard_button.setVisible(False)
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
+        self.mirror_button = QPushButton(self.tr("Download from a mirror…"), self)
+        self.mirror_button.setObjectName("firstRunMirrorButton")
+        self.mirror_button.setVisible(False)
+        self.mirror_button.clicked.connect(self.mirror_requested)
         self.import_button = QPushButton(self.tr("I already have a GGUF file…"), self)
         self.import_button.setObjectName("importButton")
         self.import_button.clicked.connect(self._on_import_button_clicked)
@@ -142,6 +148,7 @@ class FirstRunPage(QWidget):
         choices = QHBoxLayout()
         choices.addWidget(self.download_button)
         choices.addWidget(self.discard_button)
+        choices.addWidget(self.mirror_button)
         choices.addStretch(1)
         choices.addWidget(self.import_button)
         inner.addLayout(choices)
@@ -172,6 +179,18 @@ class FirstRunPage(QWidget):
         job.failed.connect(self._on_recommend_job_failed)
         self._jobs.append(job)
         job.start()
+
+    def recheck(self) -> None:
+        """Ask again what this machine should download and whether the hub answers (the hub's address
+        changed in the settings); not while a download runs."""
+        if self.download.is_running or not self._started:
+            return
+        self._started = False
+        self._found = None  # what was found at the old address no longer holds, nor its download
+        self.download_button.setEnabled(False)
+        self.hub_note.setVisible(False)
+        self.mirror_button.setVisible(False)
+        self.start()
 
     def stop(self) -> None:
         """The window closes: a running download pauses (its `.part` stays for the next start)."""
@@ -205,10 +224,12 @@ class FirstRunPage(QWidget):
             self.hub_note.setText(
                 self.tr(
                     "The hub cannot be reached right now, so the sizes are estimates. The download needs an "
-                    "internet connection; a GGUF file you already have works without one."
+                    "internet connection; where huggingface.co is blocked, a mirror of it can serve the "
+                    "download instead, and a GGUF file you already have works without either."
                 )
             )
             self.hub_note.setVisible(True)
+            self.mirror_button.setVisible(not hub.is_offline())  # offline mode: no address would help
         if self._pending is None:
             self._show_plan()
 
@@ -357,7 +378,8 @@ class FirstRunPage(QWidget):
                 ),
                 name,
                 size,
-                entry.repo_id,
+                # The repository, and the mirror it comes through when it is not the hub itself.
+                f"{entry.repo_id} ({urlsplit(hub.mirror()).netloc})" if hub.mirror() else entry.repo_id,
                 self._models_folder(),
             ),
         )

@@ -45,6 +45,7 @@ from satori_desktop.core.prompt import Conversation, Turn, problem_prompt_for
 from satori_desktop.core.settings import Settings, reasoning_choice, save_settings, server_url_list
 from satori_desktop.engine.streaming import StreamUpdate, TurnSummary
 from satori_desktop.engine.types import BatchJob, FinishReason, GenerationRequest, LoadReport
+from satori_desktop.models import hub
 from satori_desktop.models.store import InstalledModel, ModelStore, set_models_root
 from satori_desktop.ui.background import BackgroundJob
 from satori_desktop.ui.composer import Composer
@@ -78,6 +79,7 @@ if TYPE_CHECKING:  # made on first use, so a start with a model does not pay for
     from satori_desktop.ui.models_window import ModelsWindow
     from satori_desktop.ui.problem_set_window import ProblemSetWindow
     from satori_desktop.ui.server_dialog import ServerChoice
+    from satori_desktop.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._worker = worker
         self._settings = settings
+        hub.use_endpoint(settings.hub_endpoint)  # downloads come from the settings' mirror, if any
         # A newer version's settings file (or one that cannot be written): changes apply, unsaved.
         self._settings_read_only = settings_read_only
         self._model_path = model_path
@@ -276,6 +279,7 @@ class MainWindow(QMainWindow):
             page = FirstRunPage(self, store_factory=self._store_factory)
             page.model_installed.connect(self._on_first_run_model_installed)
             page.import_requested.connect(self._on_first_run_import_requested)
+            page.mirror_requested.connect(self._on_first_run_mirror_requested)
             self.pages.addWidget(page)
             self._first_run = page
         return self._first_run
@@ -736,7 +740,11 @@ class MainWindow(QMainWindow):
         solution = window_solution(self.history.store, self.history.conversation_id, self._conversation)
         export_window_conversation(self, solution, window_settings(), self.notice_bar.add)
 
-    def _on_settings_action_triggered(self) -> None:
+    def _on_first_run_mirror_requested(self) -> None:
+        dialog = self._on_settings_action_triggered()
+        dialog.focus_hub_endpoint()
+
+    def _on_settings_action_triggered(self) -> SettingsDialog:
         from satori_desktop.ui.settings_dialog import open_settings_dialog
 
         # A local model's reasoning format is edited there (a server's model is Satori, as the server says).
@@ -744,6 +752,7 @@ class MainWindow(QMainWindow):
         model_name = self._load_report.model_path.name if local and self._load_report else None
         dialog = open_settings_dialog(self._settings, self, model_name=model_name)
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
+        return dialog
 
     def _on_settings_dialog_settings_accepted(self, settings: Settings, needs_reload: bool) -> None:
         old = self._settings
@@ -759,7 +768,11 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from now on and keep them; what needs a reload waits for one."""
+        mirror_changed = settings.hub_endpoint != self._settings.hub_endpoint
         self._settings = settings
+        hub.use_endpoint(settings.hub_endpoint)
+        if mirror_changed and self._first_run is not None and self.pages.currentWidget() is self._first_run:
+            self._first_run.recheck()  # the page says what it found at the new address
         if self._load_report is not None:  # the reasoning format applies from the next answer
             choice = reasoning_choice(settings, self._load_report.model_path.name)
             self._prompting = with_format(self._load_report.prompting, choice)

@@ -50,14 +50,16 @@ from satori_desktop.core.settings import (
     reload_needed,
     with_reasoning_choice,
 )
+from satori_desktop.models.hub import normalize_endpoint
 from satori_desktop.ui.file_manager import open_folder
-from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP
+from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
 
 log = logging.getLogger(__name__)
 
 # Shown in a number box while its "Automatic" / "Random" box is ticked, as a starting point for typing:
 # Satori-7B's trained context and depth, and one thread per physical core (a guess: half the logical).
 SUGGESTED_CONTEXT = 4096
+DEFAULT_HUB = "https://huggingface.co"  # what an empty "Download models from" means
 SUGGESTED_GPU_LAYERS = 28
 SUGGESTED_THREADS = max(1, (os.cpu_count() or 2) // 2)
 
@@ -174,6 +176,7 @@ class SettingsDialog(QDialog):
             check.toggled.connect(self._on_edited)
         for combo in (self.gpu_layers_combo, self.theme_combo, self.language_combo, self.reasoning_combo):
             combo.currentIndexChanged.connect(self._on_edited)
+        self.hub_endpoint_edit.textChanged.connect(self._on_edited)
 
     # ----- the groups -----
 
@@ -353,6 +356,28 @@ class SettingsDialog(QDialog):
                 group,
             ),
         )
+        self.hub_endpoint_edit = QLineEdit(group)
+        self.hub_endpoint_edit.setObjectName("hubEndpointEdit")
+        self.hub_endpoint_edit.setPlaceholderText(DEFAULT_HUB)
+        self.hub_endpoint_edit.setClearButtonEnabled(True)
+        form.addRow(self.tr("Download models &from:"), self.hub_endpoint_edit)
+        overridden = os.environ.get("HF_ENDPOINT", "").strip()
+        hint = (
+            arg(self.tr("HF_ENDPOINT is set (%1), so downloads come from there."), overridden)
+            if overridden
+            # Two lines of its own, not word-wrapped: a wrapped label in a form is given too little height.
+            else self.tr(
+                "A mirror of the Hugging Face hub, where huggingface.co cannot be reached\n"
+                "(such as https://hf-mirror.com). It serves the same files: choose one you trust."
+            )
+        )
+        form.addRow("", _hint(hint, "hubEndpointHint", group))
+        self.hub_endpoint_error = QLabel(group)
+        self.hub_endpoint_error.setObjectName("hubEndpointError")
+        self.hub_endpoint_error.setWordWrap(True)
+        self.hub_endpoint_error.setStyleSheet("color: #c62828;")
+        self.hub_endpoint_error.setVisible(False)
+        form.addRow("", self.hub_endpoint_error)
         return group
 
     @staticmethod
@@ -407,6 +432,7 @@ class SettingsDialog(QDialog):
         choice = reasoning_choice(settings, self._model_name) if self._model_name else "auto"
         self.reasoning_combo.setCurrentIndex(max(0, self.reasoning_combo.findData(choice)))
         self._show_models_dir(settings.models_dir)
+        self.hub_endpoint_edit.setText(settings.hub_endpoint)
 
     def current_settings(self) -> Settings:
         """The settings as the dialog shows them now."""
@@ -428,10 +454,42 @@ class SettingsDialog(QDialog):
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
             models_dir=self._models_dir,
+            hub_endpoint=self._hub_endpoint() or "",
         )
         if self._model_name is None:
             return settings
         return with_reasoning_choice(settings, self._model_name, self.reasoning_combo.currentData())
+
+    def _hub_endpoint(self) -> str | None:
+        """The mirror as the field says it, normalised; None (and the sentence shown) when it is not one."""
+        try:
+            value = normalize_endpoint(self.hub_endpoint_edit.text())
+        except ValueError as exc:
+            if self.hub_endpoint_error.isHidden() or self.hub_endpoint_error.text() != str(exc):
+                self.hub_endpoint_error.setText(str(exc))
+                self.hub_endpoint_error.setVisible(True)
+                self._fit_height()
+            return None
+        if not self.hub_endpoint_error.isHidden():
+            self.hub_endpoint_error.setVisible(False)
+            self._fit_height()
+        return value
+
+    def _fit_height(self) -> None:
+        """The height the wrapped sentence needs at this width: Qt fits a dialog to its size hint when a
+        label appears, which is short of that, and squeezes it."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def focus_hub_endpoint(self) -> None:
+        """Put the keyboard in the mirror's field (the first-run page sends the user here for it)."""
+        self.hub_endpoint_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.hub_endpoint_edit.selectAll()
 
     def _show_models_dir(self, models_dir: str) -> None:
         self._models_dir = models_dir
@@ -447,10 +505,14 @@ class SettingsDialog(QDialog):
 
     def _on_edited(self, *_args: object) -> None:
         current = self.current_settings()
-        self.apply_button.setEnabled(current != self._applied)
+        valid = self._hub_endpoint() is not None  # an address that is not one holds OK and Apply back
+        self.ok_button.setEnabled(valid)
+        self.apply_button.setEnabled(valid and current != self._applied)
         self.reload_note.setVisible(reload_needed(self._applied, current))
 
     def _send(self) -> None:
+        if self._hub_endpoint() is None:
+            return
         new = self.current_settings()
         if new == self._applied:
             return

@@ -63,6 +63,7 @@ def test_round_trip(satori_home: Path) -> None:
         "language": "system",
         "max_new_tokens": 1024,
         "models_dir": "/data/models",
+        "hub_endpoint": "",
         "n_ctx": None,
         "n_threads": None,
         "samples": 8,

@@ -20,12 +20,14 @@ from pytestqt.qtbot import QtBot
 from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.core.settings import Settings
 from satori_desktop.engine.scripted import ScriptedEngine
+from satori_desktop.engine.server_process import free_port
 from satori_desktop.engine.types import Engine, GenerationRequest
 from satori_desktop.models.download import pending_downloads
 from satori_desktop.models.store import ModelStore
 from satori_desktop.ui.app import llama_engine_factory
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
+from satori_desktop.ui.settings_dialog import SettingsDialog
 from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state
 
@@ -263,3 +265,62 @@ def test_a_file_that_is_not_a_model_says_so_on_the_page(
     qtbot.waitUntil(window.first_run.error.isVisible, timeout=30_000)
     assert window.pages.currentWidget() is window.first_run
     assert "GGUF" in window.first_run.error.text() and ModelStore().models() == []
+
+
+def test_where_the_hub_is_blocked_a_mirror_chosen_from_the_page_serves_the_download(
+    qtbot: QtBot,
+    hub: LocalHub,
+    small_model: Path,
+    make_window: MakeWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    shoot: Callable[..., Path],
+) -> None:
+    # huggingface.co blocked: huggingface_hub's own address (and the file URLs it builds on it) is a port
+    # nothing answers at, and no HF_ENDPOINT. The local hub plays the mirror.
+    from huggingface_hub import constants
+
+    from satori_desktop.models import hub as hub_module
+
+    hub.add_file(REPO, FILE, small_model)
+    blocked = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.delenv("HF_ENDPOINT")
+    monkeypatch.setattr(constants, "ENDPOINT", blocked)
+    monkeypatch.setattr(
+        constants, "HUGGINGFACE_CO_URL_TEMPLATE", blocked + "/{repo_id}/resolve/{revision}/{filename}"
+    )
+    monkeypatch.setattr(hub_module, "_chosen_endpoint", "")  # put back after the test
+    window = make_window(llama_engine_factory)
+    page = window.first_run
+    qtbot.waitUntil(lambda: page.recommendation is not None, timeout=30_000)
+    assert page.hub_note.isVisible() and "a mirror of it can serve the download" in page.hub_note.text()
+    assert page.mirror_button.isVisible()
+    qtbot.wait(100)
+    shoot(window, "first-run-blocked")
+
+    qtbot.mouseClick(page.mirror_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.findChild(SettingsDialog, "settingsDialog") is not None, timeout=5_000)
+    dialog = window.findChild(SettingsDialog, "settingsDialog")
+    assert dialog is not None and dialog.focusWidget() is dialog.hub_endpoint_edit
+    dialog.hub_endpoint_edit.setText("ftp://mirror")  # not an address: said, and OK waits
+    assert not dialog.hub_endpoint_error.isHidden() and not dialog.ok_button.isEnabled()
+    assert "is not the address of a hub mirror" in dialog.hub_endpoint_error.text()
+    qtbot.wait(100)
+    shoot(dialog, "settings-mirror-invalid")
+    dialog.hub_endpoint_edit.setText(hub.url + "/")
+    assert dialog.hub_endpoint_error.isHidden() and dialog.ok_button.isEnabled()
+    qtbot.wait(100)
+    shoot(dialog, "settings-mirror")
+    dialog.ok_button.click()
+    assert window._settings.hub_endpoint == hub.url  # as the dialog writes it: no trailing slash
+
+    # The page asks again, now through the mirror: real sizes, and the mirror named in the plan.
+    qtbot.waitUntil(
+        lambda: page.recommendation is not None and not page.recommendation.recommendation.estimated,
+        timeout=30_000,
+    )
+    assert not page.hub_note.isVisible() and not page.mirror_button.isVisible()
+    assert f"{REPO} (127.0.0.1:{hub.url.rsplit(':', 1)[1]})" in page.plan.text()
+    qtbot.mouseClick(page.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.is_ready, timeout=60_000)
+    assert window.model_label.text() == FILE
+    assert hub.get_bytes_sent(FILE) == small_model.stat().st_size

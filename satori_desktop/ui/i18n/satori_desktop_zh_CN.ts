@@ -533,12 +533,16 @@
         <translation>丢弃</translation>
     </message>
     <message>
+        <source>Download from a mirror…</source>
+        <translation>从镜像下载…</translation>
+    </message>
+    <message>
         <source>I already have a GGUF file…</source>
         <translation>我已经有 GGUF 文件…</translation>
     </message>
     <message>
-        <source>The hub cannot be reached right now, so the sizes are estimates. The download needs an internet connection; a GGUF file you already have works without one.</source>
-        <translation>现在无法连接 Hugging Face Hub，因此文件大小是估计值。下载需要联网；使用你已有的 GGUF 文件则不需要。</translation>
+        <source>The hub cannot be reached right now, so the sizes are estimates. The download needs an internet connection; where huggingface.co is blocked, a mirror of it can serve the download instead, and a GGUF file you already have works without either.</source>
+        <translation>现在无法连接 Hugging Face Hub，因此大小为估计值。下载需要联网；在无法访问 huggingface.co 的地方，可以改用它的镜像下载；已有的 GGUF 文件则两者都不需要。</translation>
     </message>
     <message>
         <source>Choose a GGUF model file</source>
@@ -1661,6 +1665,20 @@
     <message>
         <source>New downloads go here; installed models stay where they are.</source>
         <translation>新的下载会保存到这里；已安装的模型保持原位。</translation>
+    </message>
+    <message>
+        <source>Download models &amp;from:</source>
+        <translation>模型下载来源(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>HF_ENDPOINT is set (%1), so downloads come from there.</source>
+        <translation>已设置 HF_ENDPOINT（%1），因此从那里下载。</translation>
+    </message>
+    <message>
+        <source>A mirror of the Hugging Face hub, where huggingface.co cannot be reached
+(such as https://hf-mirror.com). It serves the same files: choose one you trust.</source>
+        <translation>Hugging Face 模型仓库的镜像，用于无法访问 huggingface.co 的地方
+（例如 https://hf-mirror.com）。镜像提供相同的文件：请选择你信任的镜像。</translation>
     </message>
     <message>
         <source>Choose the models folder</source>
