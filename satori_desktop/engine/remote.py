@@ -273,7 +273,7 @@ class RemoteEngine:
                     + "); answers may differ from one server to the next."
                 )
             # Satori's vocabulary has each step marker as one token; any other model's has not.
-            first = _marker_tokens(client, self._urls[0], self._model, self._headers())
+            first = _tokens_or_none(client, self._urls[0], self._model, self._headers(), STEP_MARKERS[0])
             self._prompting = SATORI_PROMPTING
             if first is not None and len(first) != 1:
                 self._prompting = self._other_model_prompting(client, self._urls[0], warnings)
@@ -327,7 +327,7 @@ class RemoteEngine:
         eos = _text(props, "eos_token")
         # Every name the server has for it: the one asked for, its alias, its file's (a format shows in any).
         names = [self._model, _text(props, "model_alias"), Path(_text(props, "model_path")).stem]
-        name = next((n for n in names if n), "")
+        name = _shown_name(next((n for n in names if n), ""))
         reasoning_format = detect_reasoning_format(
             is_satori=False,
             name=" ".join(names),
@@ -741,16 +741,15 @@ def token_count(
 ) -> int | None:
     """How many tokens the server's model makes of `text` (special tokens parsed), or None where the
     server cannot say (no tokenize endpoint, an error)."""
-    try:
-        tokens = _tokens(client, url, model, headers, text)
-    except (httpx2.HTTPError, ValueError, KeyError, IndexError, TypeError):
-        return None
+    tokens = _tokens_or_none(client, url, model, headers, text)
     return None if tokens is None else len(tokens)
 
 
-def _marker_tokens(client: httpx2.Client, url: str, model: str, headers: dict[str, str]) -> list[int] | None:
+def _tokens_or_none(
+    client: httpx2.Client, url: str, model: str, headers: dict[str, str], text: str
+) -> list[int] | None:
     try:
-        return _tokens(client, url, model, headers, STEP_MARKERS[0])
+        return _tokens(client, url, model, headers, text)
     except (httpx2.HTTPError, ValueError, KeyError, IndexError, TypeError):
         return None
 

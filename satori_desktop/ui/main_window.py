@@ -747,9 +747,8 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> SettingsDialog:
         from satori_desktop.ui.settings_dialog import open_settings_dialog
 
-        # A local model's reasoning format is edited there (a server's model is Satori, as the server says).
-        local = self._load_report is not None and self._load_report.backend != "Server"
-        model_name = self._load_report.model_path.name if local and self._load_report else None
+        # The loaded model's reasoning format is edited there, a server's model's too (by its file's name).
+        model_name = self._load_report.model_path.name if self._load_report is not None else None
         dialog = open_settings_dialog(self._settings, self, model_name=model_name)
         dialog.settings_accepted.connect(self._on_settings_dialog_settings_accepted)
         return dialog

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from satori_desktop.core import keychain
-from satori_desktop.core.settings import Settings
+from satori_desktop.core.settings import Settings, reasoning_choice
 from satori_desktop.engine.scripted import ScriptedEngine
 from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.server_dialog import ServerChoice, ServerDialog
+from satori_desktop.ui.settings_dialog import SettingsDialog
 from tests.support.other_models import write_think_model
 from tests.support.servers import (
     FaultProxy,
@@ -290,6 +291,14 @@ def test_a_think_model_on_the_server_is_asked_its_way_and_its_thought_folds(
         assert state["answer_tex"] == "2" and "</think>" not in str(state["text"])
         qtbot.wait(300)  # the view shows the page's last ops from its next frames
         shoot(window, "remote-think")
+        # The server's model keeps its own reasoning format in the settings, as a local model does.
+        window.settings_action.trigger()
+        dialog = window.findChild(SettingsDialog, "settingsDialog")
+        assert dialog is not None and dialog.reasoning_combo.isEnabled()
+        dialog.reasoning_combo.setCurrentIndex(dialog.reasoning_combo.findData("plain"))
+        dialog.ok_button.click()
+        assert window._prompting.reasoning_format == "plain"
+        assert reasoning_choice(window._settings, "tiny-qwq.gguf") == "plain"
 
 
 def test_a_key_over_plain_http_to_another_machine_needs_a_yes(qtbot: QtBot) -> None:
