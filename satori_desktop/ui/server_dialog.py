@@ -88,13 +88,14 @@ class ServerDialog(QDialog):
         self.show_key_check.setObjectName("showKeyCheck")
         self.show_key_check.toggled.connect(self._on_show_key_check_toggled)
         form.addRow("", self.show_key_check)
-        key_hint = QLabel(
-            self.tr("The key is kept in this system's keychain, never in the settings file or the history."),
-            self.server_fields,
+        form.addRow(
+            "",
+            self._hint(
+                self.tr(
+                    "The key is kept in this system's keychain, never in the settings file or the history."
+                )
+            ),
         )
-        key_hint.setWordWrap(True)
-        key_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        form.addRow("", key_hint)
         certificate_row = QHBoxLayout()
         self.ca_edit = QLineEdit(settings.server_ca_file, self.server_fields)
         self.ca_edit.setObjectName("serverCaEdit")
@@ -108,13 +109,14 @@ class ServerDialog(QDialog):
         ca_label = QLabel(self.tr("&Certificate:"), self.server_fields)
         ca_label.setBuddy(self.ca_edit)  # a row of a layout gets no buddy of its own
         form.addRow(ca_label, certificate_row)
-        ca_hint = QLabel(
-            self.tr("Only for an https server with a certificate of its own: the file its owner gave you."),
-            self.server_fields,
+        form.addRow(
+            "",
+            self._hint(
+                self.tr(
+                    "Only for an https server with a certificate of its own: the file its owner gave you."
+                )
+            ),
         )
-        ca_hint.setWordWrap(True)
-        ca_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        form.addRow("", ca_hint)
         layout.addWidget(self.server_fields)
 
         self.error_label = QLabel(self)
@@ -140,6 +142,13 @@ class ServerDialog(QDialog):
         self._file_dialog: QFileDialog | None = None
         for edit in (self.urls_edit, self.model_edit, self.ca_edit):
             edit.textEdited.connect(self._hide_error)
+
+    def _hint(self, text: str) -> QLabel:
+        """A quiet line under a field (the palette's placeholder colour, so it follows the theme)."""
+        hint = QLabel(text, self.server_fields)
+        hint.setWordWrap(True)
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return hint
 
     def _on_server_radio_toggled(self, checked: bool) -> None:
         self.server_fields.setEnabled(checked)

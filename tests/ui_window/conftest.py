@@ -153,3 +153,14 @@ def scripted_window(qtbot: Any, answer_checker: Any) -> Iterator[Callable[..., A
         assert worker.shutdown(timeout_ms=20_000)
         shiboken6.delete(window)
     qtbot.wait(50)
+
+
+def choose_reasoning_format(window: Any, choice: str) -> None:
+    """Settings > Answers > "Reasoning format of this model": `choice` for the loaded model, then OK."""
+    from satori_desktop.ui.settings_dialog import SettingsDialog
+
+    window.settings_action.trigger()
+    dialog = window.findChild(SettingsDialog, "settingsDialog")
+    assert dialog is not None and dialog.reasoning_combo.isEnabled()
+    dialog.reasoning_combo.setCurrentIndex(dialog.reasoning_combo.findData(choice))
+    dialog.ok_button.click()

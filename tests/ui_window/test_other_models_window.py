@@ -16,10 +16,10 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.app import llama_engine_factory
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
-from satori_desktop.ui.settings_dialog import SettingsDialog
 from tests.support.other_models import write_marco_model, write_think_model
 from tests.support.tiny_gguf import IM_END, script_grammar
 from tests.ui_transcript.conftest import dom_state
+from tests.ui_window.conftest import choose_reasoning_format
 
 MakeWindow = Callable[[Path, str], MainWindow]
 
@@ -87,11 +87,7 @@ def test_a_think_model_shows_its_thought_folded_and_its_answer(
     assert again["answer_tex"] == "2"
 
     # The model's own reasoning format, chosen in the settings: kept for this model file only.
-    window.settings_action.trigger()
-    dialog = window.findChild(SettingsDialog, "settingsDialog")
-    assert dialog is not None and dialog.reasoning_combo.isEnabled()
-    dialog.reasoning_combo.setCurrentIndex(dialog.reasoning_combo.findData("plain"))
-    dialog.ok_button.click()
+    choose_reasoning_format(window, "plain")
     assert window._prompting.reasoning_format == "plain"
     assert reasoning_choice(window._settings, "tiny-qwq.gguf") == "plain"
     assert reasoning_choice(window._settings, "satori.gguf") == "auto"

@@ -25,7 +25,6 @@ from satori_desktop.engine.types import GenerationRequest
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.server_dialog import ServerChoice, ServerDialog
-from satori_desktop.ui.settings_dialog import SettingsDialog
 from tests.support.other_models import write_think_model
 from tests.support.servers import (
     FaultProxy,
@@ -37,7 +36,7 @@ from tests.support.servers import (
 )
 from tests.support.tiny_gguf import EXAMPLE_TRACE, IM_END, LONG_PIECE, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state, run_js
-from tests.ui_window.conftest import SharedChecker
+from tests.ui_window.conftest import SharedChecker, choose_reasoning_format
 from tests.ui_window.test_samples_window import CARD_JS
 
 if TYPE_CHECKING:
@@ -292,11 +291,7 @@ def test_a_think_model_on_the_server_is_asked_its_way_and_its_thought_folds(
         qtbot.wait(300)  # the view shows the page's last ops from its next frames
         shoot(window, "remote-think")
         # The server's model keeps its own reasoning format in the settings, as a local model does.
-        window.settings_action.trigger()
-        dialog = window.findChild(SettingsDialog, "settingsDialog")
-        assert dialog is not None and dialog.reasoning_combo.isEnabled()
-        dialog.reasoning_combo.setCurrentIndex(dialog.reasoning_combo.findData("plain"))
-        dialog.ok_button.click()
+        choose_reasoning_format(window, "plain")
         assert window._prompting.reasoning_format == "plain"
         assert reasoning_choice(window._settings, "tiny-qwq.gguf") == "plain"
 
