@@ -60,6 +60,8 @@ def parse_gui_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--scripted-engine", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scripted-rate", type=float, default=40.0, help=argparse.SUPPRESS)
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    # A window of its own even when one is open (ui/single_instance.py); --exit-when-ready implies it.
+    parser.add_argument("--new-instance", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_known_args(argv)
 
 
@@ -245,6 +247,36 @@ def scripted_engine_factory(tokens_per_second: float | None) -> Callable[[], Eng
     return factory
 
 
+def present_for_another_start(window: Any, message: dict[str, Any]) -> None:
+    """A later start handed over (ui/single_instance.py): the window to the front, and the model file it
+    was given imported and loaded, as a file dropped on the window is."""
+    from PySide6.QtCore import QCoreApplication
+
+    from satori_desktop.ui.single_instance import model_of
+
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    model = model_of(message)
+    if model is None:
+        return
+    if model.is_file():
+        window.import_model(model)
+    else:
+        window.notice_bar.add(
+            arg(
+                QCoreApplication.translate(
+                    "App",
+                    "The model file %1 does not exist: check the path, or start without --model to use the "
+                    "default installed model.",
+                ),
+                model,
+            )
+        )
+
+
 def run_gui(argv: list[str]) -> int:
     """Start the app and run it until the window closes; returns the process exit code."""
     started = time.perf_counter()
@@ -270,6 +302,20 @@ def run_gui(argv: list[str]) -> int:
     app.setOrganizationName("SatoriDesktop")
     app.setDesktopFileName(DESKTOP_FILE_NAME)
     app.setWindowIcon(QIcon(str(APP_ICON_PATH)))
+
+    instance = None
+    if not (args.new_instance or args.exit_when_ready):  # a cold start measured stays a cold start
+        from satori_desktop.ui.single_instance import InstanceServer, hand_over
+
+        if hand_over({"model": str(args.model.resolve())} if args.model is not None else {}):
+            log.info("another Satori Desktop is open: handed over to its window")
+            print(
+                "satori-desktop: Satori Desktop is open already; its window comes to the front.",
+                file=sys.stderr,
+            )
+            return 0
+        instance = InstanceServer(app)
+        instance.listen()
 
     error_boxes = UncaughtErrorBoxes()
     install_error_handling(error_boxes.report)
@@ -324,6 +370,8 @@ def run_gui(argv: list[str]) -> int:
     )
     made.append(window)
     error_boxes.set_window(window)
+    if instance is not None:
+        instance.handed_over.connect(lambda message: present_for_another_start(window, message))
     window.show()
     if previous_crash is not None:
         show_crash_report(previous_crash, paths.log_dir(), window)
@@ -351,6 +399,8 @@ def run_gui(argv: list[str]) -> int:
     check_ready()
 
     code = int(app.exec())
+    if instance is not None:
+        instance.close()  # a start from now on opens a window of its own
     if signal_closer is not None:
         signal_closer.uninstall()
     joined = worker.shutdown()

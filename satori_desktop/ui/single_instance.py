@@ -1,0 +1,122 @@
+"""One Satori Desktop per user: a second start hands over to the window that is open, and exits.
+
+Two copies would each load the model (about 5 GB of memory for Satori's Q4_K_M) and write one history, and
+a double-click that seemed to do nothing is often followed by another. So the first copy listens on a
+local socket (QLocalServer: a named pipe on Windows, a socket file on Unix), and a later start that finds
+it there sends one JSON line, `{"model": PATH}` when it was given a model file, and exits; the first copy
+brings its window to the front (and imports and loads that model).
+
+The socket's name is tied to the user's data folder (`core.paths.data_dir()`: SATORI_DESKTOP_HOME moves it),
+so an installation with its own folder, or a test's, is its own. A copy that crashed leaves its socket file
+behind on Unix: the next start finds no one answering there, removes it and listens itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from satori_desktop.core import paths
+
+log = logging.getLogger(__name__)
+
+# How long a second start waits for the first copy to take its message: the first copy's event loop
+# answers at once, unless it is busy starting up itself.
+HAND_OVER_TIMEOUT_MS = 3000
+# The most a message may be: a JSON line with a path in it.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+def server_name() -> str:
+    """The local socket's name for this user's data folder."""
+    folder = str(paths.data_dir().resolve())
+    return "satori-desktop-" + hashlib.sha256(folder.encode("utf-8")).hexdigest()[:16]
+
+
+def hand_over(message: dict[str, Any], name: str | None = None) -> bool:
+    """Send `message` to the copy that listens on `name`; True when it took it (this copy should exit),
+    False when no copy listens there (or it did not answer in time: this copy then starts as usual)."""
+    socket = QLocalSocket()
+    socket.connectToServer(name or server_name())
+    if not socket.waitForConnected(HAND_OVER_TIMEOUT_MS):
+        return False
+    socket.write(json.dumps(message).encode("utf-8") + b"\n")
+    socket.flush()
+    taken = socket.waitForReadyRead(HAND_OVER_TIMEOUT_MS) and bytes(socket.readAll().data()).startswith(b"ok")
+    socket.disconnectFromServer()
+    return taken
+
+
+class InstanceServer(QObject):
+    """Listens for later starts. Signal: `handed_over(dict)`, the message of each (on the GUI thread)."""
+
+    handed_over = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, name: str | None = None) -> None:
+        super().__init__(parent)
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)  # this user only
+        self._server.newConnection.connect(self._on_server_new_connection)
+        self._name = name or server_name()
+        self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def listen(self) -> bool:
+        """Start listening; False (logged) when the name cannot be had, and the app then runs without."""
+        if self._server.listen(self._name):
+            return True
+        # No one answered there (hand_over came first), so what holds the name is a crashed copy's socket.
+        QLocalServer.removeServer(self._name)
+        if self._server.listen(self._name):
+            return True
+        log.warning("cannot listen for later starts on %s: %s", self._name, self._server.errorString())
+        return False
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _on_server_new_connection(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            self._buffers[socket] = b""
+            socket.readyRead.connect(lambda socket=socket: self._on_socket_ready_read(socket))
+            socket.disconnected.connect(lambda socket=socket: self._forget(socket))
+
+    def _on_socket_ready_read(self, socket: QLocalSocket) -> None:
+        data = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
+        if b"\n" not in data:
+            if len(data) > MAX_MESSAGE_BYTES:
+                log.warning("a later start sent more than a message; ignored")
+                socket.abort()
+            else:
+                self._buffers[socket] = data
+            return
+        line = data.split(b"\n", 1)[0]
+        self._buffers[socket] = b""
+        try:
+            message = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            message = None
+        if not isinstance(message, dict):
+            log.warning("a later start sent something that is not a message; ignored")
+            socket.abort()
+            return
+        socket.write(b"ok\n")
+        socket.flush()
+        log.info("a later start handed over to this window: %s", message)
+        self.handed_over.emit(message)
+
+    def _forget(self, socket: QLocalSocket) -> None:
+        self._buffers.pop(socket, None)
+        socket.deleteLater()
+
+
+def model_of(message: dict[str, Any]) -> Path | None:
+    """The model file a handed-over start was given, if any."""
+    model = message.get("model")
+    return Path(model) if isinstance(model, str) and model else None
