@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scripted-rate", type=arguments.rate_or_unpaced, help=argparse.SUPPRESS)
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--new-instance",
+        action="store_true",
+        help="open a window of its own even when Satori Desktop is open already (which a start otherwise "
+        "brings to the front)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check this install end to end with a tiny built-in model, then exit (0: all passed)",

@@ -69,6 +69,14 @@ def test_a_second_start_hands_over_to_the_open_window_and_exits() -> None:
         assert third.returncode == 0, third.stderr
         wait_for_count(f"{HANDED_OVER}: {{'model': '{model}'}}", 1, first, timeout=10)
         assert logged(READY) == 1  # neither made a window of its own
+        # --new-instance: a window of its own all the same.
+        own = _Child(["-m", "satori_desktop", "--scripted-engine", "--new-instance"], home)
+        try:
+            wait_for_count(READY, 2, own, timeout=90)
+            own.process.send_signal(signal.SIGTERM)
+            assert own.finish(timeout=60) == 143
+        finally:
+            own.kill()
         first.process.send_signal(signal.SIGTERM)
         assert first.finish(timeout=60) == 143
     finally:
@@ -77,7 +85,7 @@ def test_a_second_start_hands_over_to_the_open_window_and_exits() -> None:
     # Closed, it let go of the name: the next start opens a window of its own.
     again = _Child(["-m", "satori_desktop", "--scripted-engine"], home)
     try:
-        wait_for_count(READY, 2, again, timeout=90)
+        wait_for_count(READY, 3, again, timeout=90)
         # A copy that crashed leaves its socket file behind: the next start still opens its window.
         again.process.send_signal(signal.SIGKILL)
         again.process.wait(timeout=30)
@@ -85,7 +93,7 @@ def test_a_second_start_hands_over_to_the_open_window_and_exits() -> None:
         again.kill()
     after_crash = _Child(["-m", "satori_desktop", "--scripted-engine"], home)
     try:
-        wait_for_count(READY, 3, after_crash, timeout=90)
+        wait_for_count(READY, 4, after_crash, timeout=90)
         assert logged(HANDED_OVER) == 2
         after_crash.process.send_signal(signal.SIGTERM)
         assert after_crash.finish(timeout=60) == 143
