@@ -772,6 +772,8 @@ class MainWindow(QMainWindow):
         hub.use_endpoint(settings.hub_endpoint)
         if mirror_changed and self._first_run is not None and self.pages.currentWidget() is self._first_run:
             self._first_run.recheck()  # the page says what it found at the new address
+        if mirror_changed and self._models_window is not None:
+            self._models_window.hub_changed()
         if self._load_report is not None:  # the reasoning format applies from the next answer
             choice = reasoning_choice(settings, self._load_report.model_path.name)
             self._prompting = with_format(self._load_report.prompting, choice)

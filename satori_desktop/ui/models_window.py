@@ -622,6 +622,11 @@ class ModelsWindow(QDialog):
     def _on_refresh_clicked(self) -> None:
         self._discover()
 
+    def hub_changed(self) -> None:
+        """The hub's address changed (a mirror chosen in the settings): ask it again, if it was asked."""
+        if self._discovered and self.refresh_button.isEnabled():
+            self._discover()
+
     def _discover(self) -> None:
         self.refresh_button.setEnabled(False)
         self.machine_label.setText(self.tr("Looking at this computer and asking the hub what there is…"))
@@ -640,7 +645,8 @@ class ModelsWindow(QDialog):
             self.hub_note.setText(
                 self.tr(
                     "The hub cannot be reached right now, so this is the built-in list with estimated sizes; "
-                    "downloading needs an internet connection."
+                    "downloading needs an internet connection. Where huggingface.co is blocked, a mirror of "
+                    "it can be chosen in Settings > Files."
                 )
             )
         self.hub_note.setVisible(found.hub_unreachable is not None)

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.engine.hardware import HardwareInfo, format_bytes
+from satori_desktop.engine.server_process import free_port
 from satori_desktop.models import catalog
 from satori_desktop.models.install import install_remote
 from satori_desktop.models.recommend import MachineRecommendation, recommend
@@ -358,3 +359,40 @@ def test_open_and_move_the_models_folder(
     # The model already installed stays where it was, and stays listed.
     assert model.path.parent == old_root and model.path.is_file()
     assert [row[0] for row in _texts(window.installed)] == [model.name]
+
+
+def test_a_mirror_chosen_while_the_window_is_open_is_asked_at_once(
+    qtbot: QtBot,
+    hub: LocalHub,
+    served: dict[str, Path],
+    make_window: MakeWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # huggingface.co blocked (huggingface_hub's own address a port nothing answers at, no HF_ENDPOINT); the
+    # local hub plays the mirror the settings then name.
+    from huggingface_hub import constants
+
+    from satori_desktop.models import hub as hub_module
+
+    hub.add_file(REPO, FILE, served[FILE])
+    blocked = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.delenv("HF_ENDPOINT")
+    monkeypatch.setattr(constants, "ENDPOINT", blocked)
+    monkeypatch.setattr(
+        constants, "HUGGINGFACE_CO_URL_TEMPLATE", blocked + "/{repo_id}/resolve/{revision}/{filename}"
+    )
+    monkeypatch.setattr(hub_module, "_chosen_endpoint", "")
+    window = make_window()
+    _discovered(qtbot, window)
+    assert (
+        window.hub_note.isVisible()
+        and "a mirror of it can be chosen in Settings > Files" in window.hub_note.text()
+    )
+
+    hub_module.use_endpoint(hub.url)  # what the main window does with the new settings, then:
+    window.hub_changed()
+    qtbot.waitUntil(
+        lambda: not window.hub_note.isVisible() and window.refresh_button.isEnabled(), timeout=30_000
+    )
+    rows = {row[1]: row for row in _texts(window.available)}
+    assert not rows["Q4_K_M"][2].startswith("about ")  # the mirror's real size

@@ -1080,8 +1080,8 @@
         <translation>正在检测这台电脑，并向 Hugging Face Hub 查询可用的模型…</translation>
     </message>
     <message>
-        <source>The hub cannot be reached right now, so this is the built-in list with estimated sizes; downloading needs an internet connection.</source>
-        <translation>现在无法连接 Hugging Face Hub，因此这里是内置列表，文件大小为估计值；下载需要联网。</translation>
+        <source>The hub cannot be reached right now, so this is the built-in list with estimated sizes; downloading needs an internet connection. Where huggingface.co is blocked, a mirror of it can be chosen in Settings &gt; Files.</source>
+        <translation>现在无法连接 Hugging Face Hub，因此这是内置列表，大小为估计值；下载需要联网。在无法访问 huggingface.co 的地方，可以在“设置 &gt; 文件”中选择它的镜像。</translation>
     </message>
     <message>
         <source>about %1</source>
