@@ -7,7 +7,8 @@
 # the tarball is unpacked and installed with its install.sh into a temporary HOME. For each: the desktop
 # entry and the AppStream metainfo validate, every bundled ELF file finds its libraries, and the installed
 # program's `--self-test` passes in an empty environment (`env -i`: no PATH tweaks, no display, no Python,
-# a HOME of its own). Writes dist/smoke-test-<variant>.json; exits non-zero on the first failure.
+# a HOME of its own); the .deb's window also opens (offscreen), and a second start hands over to it and
+# exits. Writes dist/smoke-test-<variant>.json; exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -68,6 +69,26 @@ PY
   step "  $name: --self-test passed in an empty environment"
 }
 
+second_start() {  # second_start NAME PROGRAM HOME: the window opens; a second start hands over to it and exits
+  local name="$1" program="$2" home="$3" first i
+  local run=(env -i HOME="$home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox)
+  "${run[@]}" "$program" --scripted-engine > "$tmp/$name-first.txt" 2>&1 &
+  first=$!
+  for i in $(seq 1 300); do  # up to 60 s for the window (its log says when it is ready)
+    grep -rqs "the window is ready" "$home" --include='*.log' && break
+    kill -0 "$first" 2>/dev/null || { cat "$tmp/$name-first.txt" >&2; fail "the $name's window did not open"; }
+    sleep 0.2
+  done
+  grep -rqs "the window is ready" "$home" --include='*.log' || { kill "$first"; fail "the $name's window was not ready in 60 s"; }
+  if ! timeout 60 "${run[@]}" "$program" --scripted-engine > "$tmp/$name-second.txt" 2>&1 \
+      || ! grep -q "open already" "$tmp/$name-second.txt"; then
+    cat "$tmp/$name-second.txt" >&2; kill "$first"; fail "a second start of the $name did not hand over to its window"
+  fi
+  kill -TERM "$first"
+  wait "$first" || [ $? -eq 143 ] || fail "the $name's window did not close cleanly on SIGTERM"
+  step "  $name: a second start brought the open window forward and exited"
+}
+
 validate_desktop_files() {  # validate_desktop_files SHARE_DIR
   desktop-file-validate "$1/applications/$app_id.desktop" || fail "desktop-file-validate: $1"
   appstreamcli validate --no-net --pedantic "$1/metainfo/$app_id.metainfo.xml" >/dev/null \
@@ -88,6 +109,7 @@ validate_desktop_files "$root/usr/share"
 python3 packaging/linux/elf_check.py --missing "$root/opt/satori-desktop" | tail -n 20 \
   || fail "bundled ELF files miss libraries"
 self_test deb "$root/opt/satori-desktop/satori-desktop" "$tmp/home-deb"
+second_start deb "$root/opt/satori-desktop/satori-desktop" "$tmp/home-deb"
 
 # 2. The tarball, installed with its install.sh for a user whose HOME is empty.
 step "$tarball"
