@@ -16,6 +16,7 @@ Chat-format special tokens (`<|im_end|>`, `<|endoftext|>`, ...) never reach step
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -60,7 +61,6 @@ _HIDDEN_TOKENS = (
     "<|image_pad|>",
     "<|video_pad|>",
 )
-_SPECIAL_TOKEN = re.compile("|".join(re.escape(t) for t in (*META_TOKENS, *END_TOKENS, *_HIDDEN_TOKENS)))
 _ALL_SPECIAL = (*META_TOKENS, *END_TOKENS, *_HIDDEN_TOKENS)
 
 
@@ -89,33 +89,38 @@ class AnswerFound:
 TranscriptEvent = StepStarted | TextAppended | StepFinished | AnswerFound
 
 
-def _longest_special_prefix_suffix(text: str) -> int:
-    """Length of the longest tail of `text` that is a proper prefix of some special token."""
-    start = text.rfind("<", max(0, len(text) - max(len(t) for t in _ALL_SPECIAL)))
+def tag_prefix_length(text: str, tags: Sequence[str], longest: int) -> int:
+    """Length of the longest tail of `text` that is a proper prefix of one of `tags` (`longest`: the
+    longest tag's length): what a streaming parser holds back until the next chunk says what it is."""
+    start = text.find("<", max(0, len(text) - longest))
     while start != -1:
         tail = text[start:]
-        if any(token.startswith(tail) and token != tail for token in _ALL_SPECIAL):
+        if any(tag.startswith(tail) and tag != tail for tag in tags):
             return len(tail)
         start = text.find("<", start + 1)
     return 0
 
 
-class CoatParser:
-    """Incremental COAT parser: `feed()` chunks as they stream, then `finish()` once."""
+class TaggedStream:
+    """What the incremental parsers share (CoatParser here, core/reasoning.py's section parsers): tags
+    found in the text as it streams, however it is chunked, a tail that may be the start of one held
+    back for the next chunk, the text in between handed on, and the end at an end-of-generation tag.
 
-    def __init__(self) -> None:
-        self._held = ""  # a tail that may be the start of a special token
-        self._step_index = -1
-        self._step_open = False
-        # Text before the first step that is only whitespace: the opening step starts only at real text.
-        self._leading_whitespace = ""
-        self._ended = False  # an end-of-generation token was seen
+    A subclass says what a tag does (`_on_tag`, True for an end), what text does (`_append_text`) and how
+    its open step closes (`_close_step`).
+    """
+
+    def __init__(self, tags: Sequence[str]) -> None:
+        self._pattern = re.compile("|".join(re.escape(t) for t in sorted(tags, key=len, reverse=True)))
+        self._tag_texts = tuple(tags)
+        self._longest_tag = max(len(t) for t in tags)
+        self._held = ""  # a tail that may be the start of a tag
+        self._ended = False  # an end-of-generation tag went by
         self._finished = False
-        self._boxes = BoxedScanner()
 
     @property
     def ended(self) -> bool:
-        """True once `<|im_end|>` or `<|endoftext|>` went by."""
+        """True once an end-of-generation token (`<|im_end|>`, `<|endoftext|>`, ...) went by."""
         return self._ended
 
     def feed(self, text: str) -> list[TranscriptEvent]:
@@ -124,18 +129,15 @@ class CoatParser:
         events: list[TranscriptEvent] = []
         buffer = self._held + text
         position = 0
-        for match in _SPECIAL_TOKEN.finditer(buffer):
+        for match in self._pattern.finditer(buffer):
             self._append_text(buffer[position : match.start()], events)
             position = match.end()
-            token = match.group()
-            if token in META_TOKENS:
-                self._start_step(META_TOKENS[token], events)
-            elif token in END_TOKENS:
+            if self._on_tag(match.group(), events):
                 self._ended = True
                 self._held = ""
                 return events
         rest = buffer[position:]
-        hold = _longest_special_prefix_suffix(rest)
+        hold = tag_prefix_length(rest, self._tag_texts, self._longest_tag)
         self._held = rest[len(rest) - hold :] if hold else ""
         self._append_text(rest[: len(rest) - hold], events)
         return events
@@ -148,15 +150,43 @@ class CoatParser:
         if self._held and not self._ended:
             self._append_text(self._held, events)
         self._held = ""
-        if self._step_open:
-            events.append(StepFinished(self._step_index))
-            self._step_open = False
+        self._close_step(events)
         self._finished = True
         return events
 
-    def _start_step(self, action: StepAction, events: list[TranscriptEvent]) -> None:
+    def _on_tag(self, tag: str, events: list[TranscriptEvent]) -> bool:
+        raise NotImplementedError
+
+    def _append_text(self, text: str, events: list[TranscriptEvent]) -> None:
+        raise NotImplementedError
+
+    def _close_step(self, events: list[TranscriptEvent]) -> None:
+        raise NotImplementedError
+
+
+class CoatParser(TaggedStream):
+    """Incremental COAT parser: `feed()` chunks as they stream, then `finish()` once."""
+
+    def __init__(self) -> None:
+        super().__init__(_ALL_SPECIAL)
+        self._step_index = -1
+        self._step_open = False
+        # Text before the first step that is only whitespace: the opening step starts only at real text.
+        self._leading_whitespace = ""
+        self._boxes = BoxedScanner()
+
+    def _on_tag(self, tag: str, events: list[TranscriptEvent]) -> bool:
+        if tag in META_TOKENS:
+            self._start_step(META_TOKENS[tag], events)
+        return tag in END_TOKENS  # a hidden token (vision padding and the like) is dropped
+
+    def _close_step(self, events: list[TranscriptEvent]) -> None:
         if self._step_open:
             events.append(StepFinished(self._step_index))
+            self._step_open = False
+
+    def _start_step(self, action: StepAction, events: list[TranscriptEvent]) -> None:
+        self._close_step(events)
         self._step_index += 1
         self._step_open = True
         self._leading_whitespace = ""

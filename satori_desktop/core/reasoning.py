@@ -16,7 +16,6 @@ the GUI shows the answer section itself.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from enum import Enum
 from typing import Literal, Protocol
@@ -29,6 +28,7 @@ from satori_desktop.core.coat import (
     StepAction,
     StepFinished,
     StepStarted,
+    TaggedStream,
     TextAppended,
     TraceBuilder,
     TranscriptEvent,
@@ -74,7 +74,7 @@ class TranscriptParser(Protocol):
     def finish(self) -> list[TranscriptEvent]: ...
 
 
-class _SectionParser:
+class _SectionParser(TaggedStream):
     """A thought section and an answer section, marked by tags: the machinery of the parsers below.
 
     Text inside the thought tags is the thought step; any other text (inside the answer tags or outside
@@ -89,53 +89,18 @@ class _SectionParser:
             **{token: _Tag.HIDDEN for token in HIDDEN_TOKENS},
             **tags,
         }
-        self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self._tags, key=len, reverse=True)))
-        self._longest_tag = max(len(t) for t in self._tags)
-        self._held = ""  # a tail that may be the start of a tag
+        super().__init__(tuple(self._tags))
         self._in_thought = starts_inside
         self._step_index = -1
         self._open_action: StepAction | None = None  # the action of the open step, None when none is
-        self._ended = False
-        self._finished = False
         self._boxes = BoxedScanner()
 
-    @property
-    def ended(self) -> bool:
-        """True once an end-of-generation token went by."""
-        return self._ended
-
-    def feed(self, text: str) -> list[TranscriptEvent]:
-        if self._ended or self._finished or not text:
-            return []
-        events: list[TranscriptEvent] = []
-        buffer = self._held + text
-        position = 0
-        for match in self._pattern.finditer(buffer):
-            self._append_text(buffer[position : match.start()], events)
-            position = match.end()
-            tag = self._tags[match.group()]
-            if tag is _Tag.END:
-                self._ended = True
-                self._held = ""
-                return events
-            self._apply_tag(tag, events)
-        rest = buffer[position:]
-        hold = self._tag_prefix_length(rest)
-        self._held = rest[len(rest) - hold :] if hold else ""
-        self._append_text(rest[: len(rest) - hold], events)
-        return events
-
-    def finish(self) -> list[TranscriptEvent]:
-        """Flush what is held back and close the open step, an unclosed thought too. Call once, at the end."""
-        if self._finished:
-            return []
-        events: list[TranscriptEvent] = []
-        if self._held and not self._ended:
-            self._append_text(self._held, events)
-        self._held = ""
-        self._close_step(events)
-        self._finished = True
-        return events
+    def _on_tag(self, tag: str, events: list[TranscriptEvent]) -> bool:
+        kind = self._tags[tag]
+        if kind is _Tag.END:
+            return True
+        self._apply_tag(kind, events)
+        return False
 
     def _apply_tag(self, tag: _Tag, events: list[TranscriptEvent]) -> None:
         if tag is _Tag.OPEN_THOUGHT:
@@ -168,16 +133,6 @@ class _SectionParser:
         if self._open_action is not None:
             events.append(StepFinished(self._step_index))
             self._open_action = None
-
-    def _tag_prefix_length(self, text: str) -> int:
-        """Length of the longest tail of `text` that is a proper prefix of some tag."""
-        start = text.find("<", max(0, len(text) - self._longest_tag))
-        while start != -1:
-            tail = text[start:]
-            if any(tag.startswith(tail) and tag != tail for tag in self._tags):
-                return len(tail)
-            start = text.find("<", start + 1)
-        return 0
 
 
 class ThinkParser(_SectionParser):
