@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import socket
 import sys
@@ -252,13 +253,17 @@ def present_for_another_start(window: Any, message: dict[str, Any]) -> None:
     was given imported and loaded, as a file dropped on the window is."""
     from PySide6.QtCore import QCoreApplication
 
-    from satori_desktop.ui.single_instance import model_of
+    from satori_desktop.ui.single_instance import ACTIVATION_TOKEN, activation_token_of, model_of
 
     if window.isMinimized():
         window.showNormal()
     window.show()
     window.raise_()
+    token = activation_token_of(message)
+    if token:  # Wayland: the focus with the token the launcher gave the later start (used once)
+        os.environ[ACTIVATION_TOKEN] = token
     window.activateWindow()
+    os.environ.pop(ACTIVATION_TOKEN, None)
     model = model_of(message)
     if model is None:
         return
@@ -305,9 +310,9 @@ def run_gui(argv: list[str]) -> int:
 
     instance = None
     if not (args.new_instance or args.exit_when_ready):  # a cold start measured stays a cold start
-        from satori_desktop.ui.single_instance import InstanceServer, hand_over
+        from satori_desktop.ui.single_instance import InstanceServer, hand_over, start_message
 
-        if hand_over({"model": str(args.model.resolve())} if args.model is not None else {}):
+        if hand_over(start_message(args.model)):
             log.info("another Satori Desktop is open: handed over to its window")
             print(
                 "satori-desktop: Satori Desktop is open already; its window comes to the front.",

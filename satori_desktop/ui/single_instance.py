@@ -4,7 +4,9 @@ Two copies would each load the model (about 5 GB of memory for Satori's Q4_K_M) 
 a double-click that seemed to do nothing is often followed by another. So the first copy listens on a
 local socket (QLocalServer: a named pipe on Windows, a socket file on Unix), and a later start that finds
 it there sends one JSON line, `{"model": PATH}` when it was given a model file, and exits; the first copy
-brings its window to the front (and imports and loads that model).
+brings its window to the front (and imports and loads that model). On Wayland a window may take the focus
+only with the activation token the launcher gave the start that asked for it (`XDG_ACTIVATION_TOKEN`), so
+the line carries that token too, and the first copy activates its window with it.
 
 The socket's name is tied to the user's data folder (`core.paths.data_dir()`: SATORI_DESKTOP_HOME moves it),
 so an installation with its own folder, or a test's, is its own. A copy that crashed leaves its socket file
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 HAND_OVER_TIMEOUT_MS = 3000
 # The most a message may be: a JSON line with a path in it.
 MAX_MESSAGE_BYTES = 64 * 1024
+# Where a Wayland launcher puts the token that lets the started program's window take the focus (Qt's
+# Wayland plugin reads it when a window asks to be activated).
+ACTIVATION_TOKEN = "XDG_ACTIVATION_TOKEN"
 
 
 def server_name() -> str:
@@ -114,6 +120,22 @@ class InstanceServer(QObject):
     def _forget(self, socket: QLocalSocket) -> None:
         self._buffers.pop(socket, None)
         socket.deleteLater()
+
+
+def start_message(model: Path | None) -> dict[str, Any]:
+    """What this start hands over: its model file, and the launcher's activation token (Wayland)."""
+    message: dict[str, Any] = {}
+    if model is not None:
+        message["model"] = str(model.resolve())
+    token = os.environ.get(ACTIVATION_TOKEN, "").strip()
+    if token:
+        message["activation_token"] = token
+    return message
+
+
+def activation_token_of(message: dict[str, Any]) -> str:
+    token = message.get("activation_token")
+    return token if isinstance(token, str) else ""
 
 
 def model_of(message: dict[str, Any]) -> Path | None:

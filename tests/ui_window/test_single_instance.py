@@ -29,11 +29,14 @@ READY = "the window is ready"
 HANDED_OVER = "a later start handed over to this window"
 
 
-def start_again(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def start_again(home: Path, *args: str, token: str = "") -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in app_env(home).items() if name != "XDG_ACTIVATION_TOKEN"}
+    if token:
+        env["XDG_ACTIVATION_TOKEN"] = token  # what a Wayland launcher gives the program it starts
     return subprocess.run(
         [sys.executable, "-m", "satori_desktop", "--scripted-engine", *args],
         cwd=ROOT,
-        env=app_env(home),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,9 +68,11 @@ def test_a_second_start_hands_over_to_the_open_window_and_exits() -> None:
         wait_for_count(f"{HANDED_OVER}: {{}}", 1, first, timeout=10)
         # Given a model file, the second start hands that over too (the open window imports it).
         model = home / "elsewhere" / "tiny.gguf"
-        third = start_again(home, "--model", str(model))
+        third = start_again(home, "--model", str(model), token="launcher-token-7")
         assert third.returncode == 0, third.stderr
-        wait_for_count(f"{HANDED_OVER}: {{'model': '{model}'}}", 1, first, timeout=10)
+        # With the launcher's activation token, which the open window takes the focus with (Wayland).
+        message = f"{{'model': '{model}', 'activation_token': 'launcher-token-7'}}"
+        wait_for_count(f"{HANDED_OVER}: {message}", 1, first, timeout=10)
         assert logged(READY) == 1  # neither made a window of its own
         # --new-instance: a window of its own all the same.
         own = _Child(["-m", "satori_desktop", "--scripted-engine", "--new-instance"], home)
