@@ -22,7 +22,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "models",
         help="find, download, import and check models",
-        description="Find, download (resumable, verified), import, verify and remove GGUF models.",
+        description="Find, download (resumable, verified), import, verify and remove GGUF models. Downloads "
+        "come from the Hugging Face hub, or from the mirror of it chosen in the app's settings (Settings > "
+        "Files); HF_ENDPOINT, where it is set, wins.",
     )
     parser.add_argument("--models-dir", type=Path, help="use this models folder for this command")
     commands = parser.add_subparsers(title="subcommands", metavar="SUBCOMMAND", required=True)
