@@ -440,6 +440,8 @@ class SettingsDialog(QDialog):
         temperature = self.temperature_spin.value()
         if temperature == self._temperature_shown:
             temperature = self._applied.temperature
+        # An address that is not one yet keeps the one applied (OK and Apply wait for a valid one anyway).
+        hub_endpoint = self._hub_endpoint()
         gpu_mode = self.gpu_layers_combo.currentData()
         gpu_layers = {GPU_AUTO: None, GPU_CPU_ONLY: 0}.get(gpu_mode, self.gpu_layers_spin.value())
         settings = self._applied.with_changes(
@@ -454,7 +456,7 @@ class SettingsDialog(QDialog):
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
             models_dir=self._models_dir,
-            hub_endpoint=self._hub_endpoint() or "",
+            hub_endpoint=self._applied.hub_endpoint if hub_endpoint is None else hub_endpoint,
         )
         if self._model_name is None:
             return settings
