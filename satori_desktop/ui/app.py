@@ -312,15 +312,20 @@ def run_gui(argv: list[str]) -> int:
     if not (args.new_instance or args.exit_when_ready):  # a cold start measured stays a cold start
         from satori_desktop.ui.single_instance import InstanceServer, hand_over, start_message
 
-        if hand_over(start_message(args.model)):
+        message = start_message(args.model)
+        instance = InstanceServer(app)
+        # An open copy takes the message; else this copy listens. Two starts a moment apart both find no
+        # one, and one gets the name: the other, finding it held, hands over to that one after all. Held
+        # with no one answering there: the socket a crashed copy left behind, taken over.
+        if hand_over(message) or (not instance.listen() and hand_over(message)):
             log.info("another Satori Desktop is open: handed over to its window")
             print(
                 "satori-desktop: Satori Desktop is open already; its window comes to the front.",
                 file=sys.stderr,
             )
             return 0
-        instance = InstanceServer(app)
-        instance.listen()
+        if not instance.is_listening:
+            instance.listen(take_over=True)
 
     error_boxes = UncaughtErrorBoxes()
     install_error_handling(error_boxes.report)

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from satori_desktop.core import paths
 
 log = logging.getLogger(__name__)
 
-# How long a second start waits for the first copy to take its message: the first copy's event loop
-# answers at once, unless it is busy starting up itself.
-HAND_OVER_TIMEOUT_MS = 3000
+# How long a later start waits to reach the first copy, and then for its answer: the first copy's event
+# loop answers at once, unless it is still starting itself (two starts a moment apart: a double-click
+# repeated), which on a slow laptop takes seconds.
+CONNECT_TIMEOUT_MS = 3000
+ANSWER_TIMEOUT_MS = 20000
 # The most a message may be: a JSON line with a path in it.
 MAX_MESSAGE_BYTES = 64 * 1024
 # Where a Wayland launcher puts the token that lets the started program's window take the focus (Qt's
@@ -50,11 +53,11 @@ def hand_over(message: dict[str, Any], name: str | None = None) -> bool:
     False when no copy listens there (or it did not answer in time: this copy then starts as usual)."""
     socket = QLocalSocket()
     socket.connectToServer(name or server_name())
-    if not socket.waitForConnected(HAND_OVER_TIMEOUT_MS):
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
     socket.write(json.dumps(message).encode("utf-8") + b"\n")
     socket.flush()
-    taken = socket.waitForReadyRead(HAND_OVER_TIMEOUT_MS) and bytes(socket.readAll().data()).startswith(b"ok")
+    taken = socket.waitForReadyRead(ANSWER_TIMEOUT_MS) and bytes(socket.readAll().data()).startswith(b"ok")
     socket.disconnectFromServer()
     return taken
 
@@ -67,21 +70,32 @@ class InstanceServer(QObject):
     def __init__(self, parent: QObject | None = None, name: str | None = None) -> None:
         super().__init__(parent)
         self._server = QLocalServer(self)
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)  # this user only
+        if sys.platform == "win32":  # a named pipe: this user only (its DACL)
+            self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        # Not on Unix: there that option makes the socket in a folder of its own and renames it into place,
+        # over the socket of a copy listening already, so two copies would both listen; the plain socket
+        # fails when the name is held, and only its owner may write to it (the umask's permissions).
         self._server.newConnection.connect(self._on_server_new_connection)
         self._name = name or server_name()
         self._buffers: dict[QLocalSocket, bytes] = {}
 
-    def listen(self) -> bool:
-        """Start listening; False (logged) when the name cannot be had, and the app then runs without."""
+    def listen(self, *, take_over: bool = False) -> bool:
+        """Start listening; False when the name is held: by an open copy (hand over to it), or, when no
+        copy answers there, by a crashed copy's socket, which `take_over=True` removes first (False then,
+        logged, only when the name cannot be had at all: the app runs without)."""
         if self._server.listen(self._name):
             return True
-        # No one answered there (hand_over came first), so what holds the name is a crashed copy's socket.
+        if not take_over:
+            return False
         QLocalServer.removeServer(self._name)
         if self._server.listen(self._name):
             return True
         log.warning("cannot listen for later starts on %s: %s", self._name, self._server.errorString())
         return False
+
+    @property
+    def is_listening(self) -> bool:
+        return self._server.isListening()
 
     def close(self) -> None:
         self._server.close()

@@ -106,6 +106,29 @@ def test_a_second_start_hands_over_to_the_open_window_and_exits() -> None:
         after_crash.kill()
 
 
+def test_two_starts_a_moment_apart_make_one_window() -> None:
+    # A double-click repeated: both start before either has a window; one gets the name and the other,
+    # finding it held, waits for that one's answer.
+    home = Path(os.environ["SATORI_DESKTOP_HOME"])
+    starts = [_Child(["-m", "satori_desktop", "--scripted-engine"], home) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and all(start.process.poll() is None for start in starts):
+            time.sleep(0.05)
+        [handed] = [start for start in starts if start.process.poll() is not None]
+        [window] = [start for start in starts if start is not handed]
+        assert handed.finish(timeout=10) == 0
+        assert "open already" in handed.stderr()
+        wait_for_count(READY, 1, window, timeout=90)
+        time.sleep(0.5)
+        assert logged(READY) == 1 and logged(HANDED_OVER) == 1
+        window.process.send_signal(signal.SIGTERM)
+        assert window.finish(timeout=60) == 143
+    finally:
+        for start in starts:
+            start.kill()
+
+
 # Qt's offscreen platform has no window stacking, and says so when the window is raised (a marker of the
 # test's own takes the place of the folder's, so the start-up noise is named again).
 @pytest.mark.qt_log_ignore(*startup_noise(), "This plugin does not support raise")
