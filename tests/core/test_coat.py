@@ -12,10 +12,9 @@ from satori_desktop.core.coat import (
     StepFinished,
     StepStarted,
     TextAppended,
-    TraceBuilder,
-    TranscriptEvent,
     parse_trace,
 )
+from tests.support.parsing import feed_in_chunks, fold
 
 SATORI_TRACE = (
     "To find the sum of the roots, we use Vieta's formulas.\n\n"
@@ -25,29 +24,6 @@ SATORI_TRACE = (
     "<|explore|>\nInstead, compute directly: \\[ 2 + 3 = 5 \\]\n\n"
     "<|continue|>\nTherefore, the final answer is: $\\boxed{5}$.<|im_end|>"
 )
-
-
-def feed_in_chunks(text: str, cuts: list[int]) -> list[TranscriptEvent]:
-    parser = CoatParser()
-    events: list[TranscriptEvent] = []
-    previous = 0
-    for cut in sorted(set(cuts)):
-        events += parser.feed(text[previous:cut])
-        previous = cut
-    events += parser.feed(text[previous:])
-    events += parser.finish()
-    return events
-
-
-def fold(events: list[TranscriptEvent]) -> dict[str, object]:
-    builder = TraceBuilder()
-    builder.apply(events)
-    trace = builder.result()
-    return {
-        "steps": [(step.action, step.text) for step in trace.steps],
-        "answers": [e.latex for e in events if isinstance(e, AnswerFound)],
-        "finished": [e.index for e in events if isinstance(e, StepFinished)],
-    }
 
 
 def test_satori_trace_gives_steps_actions_and_answer() -> None:
@@ -66,7 +42,7 @@ def test_satori_trace_gives_steps_actions_and_answer() -> None:
 
 
 def test_events_arrive_in_order_and_every_step_is_finished() -> None:
-    events = feed_in_chunks(SATORI_TRACE, [])
+    events = feed_in_chunks(CoatParser(), SATORI_TRACE, [])
     started = [e.index for e in events if isinstance(e, StepStarted)]
     finished = [e.index for e in events if isinstance(e, StepFinished)]
     assert started == finished == [0, 1, 2, 3, 4]
@@ -85,7 +61,7 @@ def test_events_arrive_in_order_and_every_step_is_finished() -> None:
 def test_meta_token_split_across_chunks_is_recognised() -> None:
     text = "First.<|reflect|>Check."
     for cut in range(len(text) + 1):
-        events = feed_in_chunks(text, [cut])
+        events = feed_in_chunks(CoatParser(), text, [cut])
         assert fold(events)["steps"] == [(StepAction.START, "First."), (StepAction.REFLECT, "Check.")]
 
 
@@ -119,7 +95,7 @@ def test_no_meta_tokens_is_one_opening_step_and_no_boxed_is_no_answer() -> None:
 
 
 def test_the_last_boxed_wins_and_answer_events_stream() -> None:
-    events = feed_in_chunks("A \\boxed{1}.<|reflect|>No: \\boxed{\\frac{3}{4}}.", [3, 9])
+    events = feed_in_chunks(CoatParser(), "A \\boxed{1}.<|reflect|>No: \\boxed{\\frac{3}{4}}.", [3, 9])
     assert [e.latex for e in events if isinstance(e, AnswerFound)] == ["1", "\\frac{3}{4}"]
     assert parse_trace("A \\boxed{1}.<|reflect|>No: \\boxed{\\frac{3}{4}}.").answer == "\\frac{3}{4}"
 
@@ -175,8 +151,8 @@ _PIECES = st.sampled_from(
 )
 def test_any_chunking_parses_like_the_whole(pieces: list[str], cuts: list[int]) -> None:
     text = "".join(pieces)
-    whole = fold(feed_in_chunks(text, []))
-    chunked = fold(feed_in_chunks(text, [c for c in cuts if c <= len(text)]))
+    whole = fold(feed_in_chunks(CoatParser(), text, []))
+    chunked = fold(feed_in_chunks(CoatParser(), text, [c for c in cuts if c <= len(text)]))
     assert chunked == whole
 
 

@@ -14,7 +14,6 @@ from satori_desktop.core.coat import (
     StepFinished,
     StepStarted,
     TextAppended,
-    TraceBuilder,
     TranscriptEvent,
     parse_trace,
 )
@@ -25,10 +24,10 @@ from satori_desktop.core.reasoning import (
     MarcoParser,
     PlainParser,
     ThinkParser,
-    TranscriptParser,
     make_parser,
     parse_output,
 )
+from tests.support.parsing import feed_in_chunks, fold
 
 R1_OUTPUT = (
     "<think>\nOkay, so I need to add $\\frac{1}{2}$ and $\\frac{1}{3}$. The common denominator is 6.\n\n"
@@ -40,28 +39,6 @@ MARCO_OUTPUT = (
     "<Thought>\nAlright, I need to find $2^{10}$. Doubling ten times: 2, 4, 8, ..., 1024.\n</Thought>\n"
     "<Output>\n$2^{10} = 1024$\n</Output><|im_end|>"
 )
-
-
-def feed_in_chunks(parser: TranscriptParser, text: str, cuts: list[int]) -> list[TranscriptEvent]:
-    events: list[TranscriptEvent] = []
-    previous = 0
-    for cut in sorted(set(cuts)):
-        events += parser.feed(text[previous:cut])
-        previous = cut
-    events += parser.feed(text[previous:])
-    events += parser.finish()
-    return events
-
-
-def fold(events: list[TranscriptEvent]) -> dict[str, object]:
-    builder = TraceBuilder()
-    builder.apply(events)
-    trace = builder.result()
-    return {
-        "steps": [(step.action, step.text) for step in trace.steps],
-        "answers": [e.latex for e in events if isinstance(e, AnswerFound)],
-        "finished": [e.index for e in events if isinstance(e, StepFinished)],
-    }
 
 
 def steps(events: list[TranscriptEvent]) -> list[tuple[object, str]]:
