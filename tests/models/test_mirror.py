@@ -9,27 +9,17 @@ import pytest
 
 from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.core.settings import Settings, save_settings
-from satori_desktop.engine.server_process import free_port
 from satori_desktop.models import catalog, hub
 from satori_desktop.models.download import download_file
 from satori_desktop.models.hub import normalize_endpoint
 from tests.models.conftest import SATORI_FILE, SATORI_REPO, run_cli
+from tests.support.hub import block_the_hub
 
 
 @pytest.fixture
 def blocked_hub(hf_env: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """huggingface_hub's own address is one nothing answers at; no HF_ENDPOINT; no mirror chosen yet (the
-    process-wide choice is put back after the test)."""
-    from huggingface_hub import constants
-
-    blocked = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.setattr(constants, "ENDPOINT", blocked)  # and the file URLs it builds on it
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", blocked + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(hub, "_chosen_endpoint", "")
-    return blocked
+    """huggingface.co blocked (tests/support/hub.py), in a private Hugging Face cache."""
+    return block_the_hub(monkeypatch)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from pytestqt.qtbot import QtBot
 from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.core.settings import Settings
 from satori_desktop.engine.scripted import ScriptedEngine
-from satori_desktop.engine.server_process import free_port
 from satori_desktop.engine.types import Engine, GenerationRequest
 from satori_desktop.models.download import pending_downloads
 from satori_desktop.models.store import ModelStore
@@ -28,6 +27,7 @@ from satori_desktop.ui.app import llama_engine_factory
 from satori_desktop.ui.engine_worker import EngineWorker
 from satori_desktop.ui.main_window import MainWindow
 from satori_desktop.ui.settings_dialog import SettingsDialog
+from tests.support.hub import block_the_hub
 from tests.support.tiny_gguf import IM_END, script_grammar, write_tiny_gguf
 from tests.ui_transcript.conftest import dom_state
 
@@ -277,18 +277,8 @@ def test_where_the_hub_is_blocked_a_mirror_chosen_from_the_page_serves_the_downl
 ) -> None:
     # huggingface.co blocked: huggingface_hub's own address (and the file URLs it builds on it) is a port
     # nothing answers at, and no HF_ENDPOINT. The local hub plays the mirror.
-    from huggingface_hub import constants
-
-    from satori_desktop.models import hub as hub_module
-
     hub.add_file(REPO, FILE, small_model)
-    blocked = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.delenv("HF_ENDPOINT")
-    monkeypatch.setattr(constants, "ENDPOINT", blocked)
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", blocked + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(hub_module, "_chosen_endpoint", "")  # put back after the test
+    block_the_hub(monkeypatch)
     window = make_window(llama_engine_factory)
     page = window.first_run
     qtbot.waitUntil(lambda: page.recommendation is not None, timeout=30_000)

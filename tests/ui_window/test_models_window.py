@@ -14,12 +14,12 @@ from pytestqt.qtbot import QtBot
 
 from satori_desktop.bench.local_hub import LocalHub
 from satori_desktop.engine.hardware import HardwareInfo, format_bytes
-from satori_desktop.engine.server_process import free_port
 from satori_desktop.models import catalog
 from satori_desktop.models.install import install_remote
 from satori_desktop.models.recommend import MachineRecommendation, recommend
 from satori_desktop.models.store import InstalledModel, ModelStore
 from satori_desktop.ui.models_window import INSTALLED_COLUMNS, ModelsWindow
+from tests.support.hub import block_the_hub
 from tests.support.tiny_gguf import write_tiny_gguf
 
 REPO = "Triangle104/Satori-7B-Round2-Q4_K_M-GGUF"
@@ -370,24 +370,16 @@ def test_a_mirror_chosen_while_the_window_is_open_is_asked_at_once(
 ) -> None:
     # huggingface.co blocked (huggingface_hub's own address a port nothing answers at, no HF_ENDPOINT); the
     # local hub plays the mirror the settings then name.
-    from huggingface_hub import constants
-
-    from satori_desktop.models import hub as hub_module
-
     hub.add_file(REPO, FILE, served[FILE])
-    blocked = f"http://127.0.0.1:{free_port()}"
-    monkeypatch.delenv("HF_ENDPOINT")
-    monkeypatch.setattr(constants, "ENDPOINT", blocked)
-    monkeypatch.setattr(
-        constants, "HUGGINGFACE_CO_URL_TEMPLATE", blocked + "/{repo_id}/resolve/{revision}/{filename}"
-    )
-    monkeypatch.setattr(hub_module, "_chosen_endpoint", "")
+    block_the_hub(monkeypatch)
     window = make_window()
     _discovered(qtbot, window)
     assert (
         window.hub_note.isVisible()
         and "a mirror of it can be chosen in Settings > Files" in window.hub_note.text()
     )
+
+    from satori_desktop.models import hub as hub_module
 
     hub_module.use_endpoint(hub.url)  # what the main window does with the new settings, then:
     window.hub_changed()
