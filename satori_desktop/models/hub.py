@@ -61,7 +61,7 @@ def endpoint() -> str:
     default; read at call time so a change takes effect without a restart."""
     from huggingface_hub import constants
 
-    return (os.environ.get("HF_ENDPOINT") or _chosen_endpoint or constants.ENDPOINT).rstrip("/")
+    return mirror() or constants.ENDPOINT.rstrip("/")
 
 
 def mirror() -> str:

@@ -248,11 +248,23 @@ def scripted_engine_factory(tokens_per_second: float | None) -> Callable[[], Eng
     return factory
 
 
+def missing_model_sentence(path: Path) -> str:
+    """What the window says of a --model file that is not there (at start, or handed over later)."""
+    from PySide6.QtCore import QCoreApplication
+
+    return arg(
+        QCoreApplication.translate(
+            "App",
+            "The model file %1 does not exist: check the path, or start without --model to use the "
+            "default installed model.",
+        ),
+        path,
+    )
+
+
 def present_for_another_start(window: Any, message: dict[str, Any]) -> None:
     """A later start handed over (ui/single_instance.py): the window to the front, and the model file it
     was given imported and loaded, as a file dropped on the window is."""
-    from PySide6.QtCore import QCoreApplication
-
     from satori_desktop.ui.single_instance import ACTIVATION_TOKEN, activation_token_of, model_of
 
     if window.isMinimized():
@@ -270,16 +282,7 @@ def present_for_another_start(window: Any, message: dict[str, Any]) -> None:
     if model.is_file():
         window.import_model(model)
     else:
-        window.notice_bar.add(
-            arg(
-                QCoreApplication.translate(
-                    "App",
-                    "The model file %1 does not exist: check the path, or start without --model to use the "
-                    "default installed model.",
-                ),
-                model,
-            )
-        )
+        window.notice_bar.add(missing_model_sentence(model))
 
 
 def run_gui(argv: list[str]) -> int:
@@ -291,7 +294,7 @@ def run_gui(argv: list[str]) -> int:
     previous_crash = take_previous_crash()
 
     # QtWebEngineWidgets must be imported before the QApplication exists.
-    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
     from PySide6.QtWidgets import QApplication
@@ -359,14 +362,7 @@ def run_gui(argv: list[str]) -> int:
         factory = llama_engine_factory
         model_path = args.model if args.model is not None else default_model_path()
         if model_path is not None and not model_path.is_file():
-            notice = arg(
-                QCoreApplication.translate(
-                    "App",
-                    "The model file %1 does not exist: check the path, or start without --model to use the "
-                    "default installed model.",
-                ),
-                model_path,
-            )
+            notice = missing_model_sentence(model_path)
             model_path = None
 
     worker = EngineWorker(factory)

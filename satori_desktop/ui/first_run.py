@@ -369,6 +369,7 @@ class FirstRunPage(QWidget):
         if found.recommendation.estimated:
             size = arg(self.tr("about %1"), size)
         name = entry.filename or arg(self.tr("the %1 file"), entry.quantization)
+        mirror = hub.mirror()
         self._say(
             self.plan,
             arg(
@@ -379,7 +380,7 @@ class FirstRunPage(QWidget):
                 name,
                 size,
                 # The repository, and the mirror it comes through when it is not the hub itself.
-                f"{entry.repo_id} ({urlsplit(hub.mirror()).netloc})" if hub.mirror() else entry.repo_id,
+                f"{entry.repo_id} ({urlsplit(mirror).netloc})" if mirror else entry.repo_id,
                 self._models_folder(),
             ),
         )

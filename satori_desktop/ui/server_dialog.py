@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from satori_desktop.core.settings import EngineMode, Settings, server_url_list
 from satori_desktop.ui.i18n.text import arg
+from satori_desktop.ui.wrapped_text import fit_height
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class ServerDialog(QDialog):
         self.setObjectName("serverDialog")
         self.setWindowTitle(self.tr("Shared server"))
         self.setMinimumWidth(520)
-        layout = self._layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self)
 
         self.local_radio = QRadioButton(self.tr("This computer: the model chosen in File > Models…"), self)
         self.local_radio.setObjectName("localRadio")
@@ -201,21 +202,13 @@ class ServerDialog(QDialog):
     def _show_error(self, sentence: str, field: QLineEdit | None = None) -> None:
         self.error_label.setText(sentence)
         self.error_label.setVisible(True)
-        self._fit_height()
+        fit_height(self)
         (field or self.urls_edit).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _hide_error(self) -> None:
         if self.error_label.isVisible():
             self.error_label.setVisible(False)
-            self._fit_height()
-
-    def _fit_height(self) -> None:
-        """The height the word-wrapped hints need at this width: Qt fits a dialog to its size hint when
-        its layout changes, which is short of that, and squeezes them."""
-        self._layout.activate()
-        needed = self._layout.totalHeightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+            fit_height(self)
 
     def _on_button_box_accepted(self) -> None:
         from satori_desktop.engine.remote import display_host, sends_key_in_clear

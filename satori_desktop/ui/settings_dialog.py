@@ -53,6 +53,7 @@ from satori_desktop.core.settings import (
 from satori_desktop.models.hub import normalize_endpoint
 from satori_desktop.ui.file_manager import open_folder
 from satori_desktop.ui.i18n.text import QT_TRANSLATE_NOOP, arg
+from satori_desktop.ui.wrapped_text import fit_height
 
 log = logging.getLogger(__name__)
 
@@ -470,23 +471,12 @@ class SettingsDialog(QDialog):
             if self.hub_endpoint_error.isHidden() or self.hub_endpoint_error.text() != str(exc):
                 self.hub_endpoint_error.setText(str(exc))
                 self.hub_endpoint_error.setVisible(True)
-                self._fit_height()
+                fit_height(self)
             return None
         if not self.hub_endpoint_error.isHidden():
             self.hub_endpoint_error.setVisible(False)
-            self._fit_height()
+            fit_height(self)
         return value
-
-    def _fit_height(self) -> None:
-        """The height the wrapped sentence needs at this width: Qt fits a dialog to its size hint when a
-        label appears, which is short of that, and squeezes it."""
-        layout = self.layout()
-        if layout is None or not self.isVisible():
-            return
-        layout.activate()
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
 
     def focus_hub_endpoint(self) -> None:
         """Put the keyboard in the mirror's field (the first-run page sends the user here for it)."""
