@@ -14,17 +14,21 @@ steps of one llama_decode holding every sequence's next token:
 
 * `bare`: logits on for every row, llama_synchronize, no sampling, the same token fed back: what
   llama-batched-bench does, driven from Python (the price of ctypes and of this loop);
+* `bare-async`: `bare` without the llama_synchronize, as llama-batched-bench runs: llama.cpp then prepares
+  step n+1 on the host (batch split, KV cells, the attention mask) while the GPU still computes step n,
+  which no sampler can do (it needs step n's token first);
 * `backend-greedy`: every sequence with its own backend greedy chain (llama_set_sampler), its token read
   with llama_get_sampled_token_ith and fed back: what the engine does for greedy sequences;
 * `host-argmax`: no chains; every row's logits copied back (as in `bare`) and one numpy argmax over all
   rows: the alternative to per-sequence chains;
 * `non-unified`: `bare` with a cache per sequence (llama-batched-bench's default layout, the prompt copied
-  whole into each sequence's cache);
+  whole into each sequence's cache); `non-unified-greedy` the same with backend greedy chains;
 * `backend-sampled` and `host-sampled`: self-consistency's chain (top-k 40, top-p 0.8, temperature 0.7,
   dist with a seed per sequence, as LlamaEngine._make_sampler builds it) in the graph per sequence, or on
   the host through llama_sampler_sample after the logits came back.
 
-The rate is llama-batched-bench's S_TG: B x TOKENS over the time of the TOKENS steps. Prints one JSON
+The rate is llama-batched-bench's S_TG: B x TOKENS over the time of the TOKENS steps; `decode_ms` is the
+host's time inside llama_decode per step (it only queues the GPU's work, after preparing it). Prints one JSON
 line per variant and B, and writes them all to --out. Run it in the same device call as llama-batched-bench
 (benchmarks/batched_gpu.sh runs both) so the ratios come from one machine state. A diagnostic for
 docs/benchmarks.md, not a test; it runs on a CPU too (slowly), which is how it is checked.
@@ -84,15 +88,16 @@ def make_chain(*, sampled: bool, seed: int) -> Any:
 
 
 def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int) -> dict[str, Any]:
-    unified = variant != "non-unified"
+    unified = not variant.startswith("non-unified")
     ctx = make_context(model, n_seq, tokens, unified=unified, threads=threads)
     vocab = llama.llama_model_get_vocab(model)
     n_vocab = llama.llama_vocab_n_tokens(vocab)
     memory = llama.llama_get_memory(ctx)
     chains: list[Any] = []
-    if variant in ("backend-greedy", "backend-sampled", "host-sampled"):
-        chains = [make_chain(sampled=variant != "backend-greedy", seed=seq) for seq in range(n_seq)]
-    if variant.startswith("backend-"):
+    backend = variant in ("backend-greedy", "backend-sampled", "non-unified-greedy")
+    if backend or variant == "host-sampled":
+        chains = [make_chain(sampled=variant.endswith("-sampled"), seed=seq) for seq in range(n_seq)]
+    if backend:
         for seq, chain in enumerate(chains):
             if not llama.llama_set_sampler(ctx, seq, chain):
                 sys.exit("backend sampling is not available in this build")
@@ -115,15 +120,19 @@ def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int)
         batch.n_tokens = n_seq
         next_tokens = [0] * n_seq
         llama.llama_synchronize(ctx)
-        started = time.perf_counter()
+        clock = time.perf_counter
+        in_decode = 0.0
+        started = clock()
         for step in range(tokens):
             position = PROMPT_TOKENS + step
             for i in range(n_seq):
                 batch.token[i] = next_tokens[i]
                 batch.pos[i] = position
+            before = clock()
             if llama.llama_decode(ctx, batch) != 0:
                 sys.exit(f"step {step} did not decode")
-            if variant.startswith("backend-"):
+            in_decode += clock() - before
+            if backend:
                 next_tokens = [llama.llama_get_sampled_token_ith(ctx, i) for i in range(n_seq)]
             elif variant == "host-sampled":
                 next_tokens = [llama.llama_sampler_sample(chains[i], ctx, i) for i in range(n_seq)]
@@ -131,9 +140,10 @@ def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int)
                 llama.llama_synchronize(ctx)
                 rows = np.ctypeslib.as_array(llama.llama_get_logits(ctx), shape=(n_seq, n_vocab))
                 next_tokens = rows.argmax(axis=1).tolist()
-            else:
+            elif variant != "bare-async":
                 llama.llama_synchronize(ctx)
-        seconds = time.perf_counter() - started
+        llama.llama_synchronize(ctx)
+        seconds = clock() - started
     finally:
         llama.llama_batch_free(batch)
         llama.llama_free(ctx)
@@ -146,6 +156,7 @@ def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int)
         "seconds": round(seconds, 4),
         "tok_s": round(n_seq * tokens / seconds, 1),
         "step_ms": round(1000 * seconds / tokens, 3),
+        "decode_ms": round(1000 * in_decode / tokens, 3),
     }
 
 
@@ -157,7 +168,8 @@ def main() -> None:
     parser.add_argument("--gpu-layers", type=int, default=99)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
-        "--variants", default="bare,backend-greedy,host-argmax,non-unified,backend-sampled,host-sampled"
+        "--variants",
+        default="bare,bare-async,backend-greedy,host-argmax,non-unified,non-unified-greedy,backend-sampled,host-sampled",
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
