@@ -99,13 +99,15 @@ class BatchContext:
         self.llama = llama
         self.n_ctx = n_ctx
         self.n_seq_max = n_seq_max
-        self.capacity = max(PROMPT_BATCH, n_seq_max)
+        self.unified = kv_unified()
+        # With a cache per sequence every sequence below the highest decoding one has a row each step (see
+        # BatchRun._fill_batch_per_seq), so prompt tokens get PROMPT_BATCH on top of those rows.
+        self.capacity = max(PROMPT_BATCH, n_seq_max) if self.unified else PROMPT_BATCH + n_seq_max
         params = llama.llama_context_default_params()
         params.n_ctx = n_ctx
         params.n_batch = self.capacity
         params.n_ubatch = self.capacity
         params.n_seq_max = n_seq_max
-        self.unified = kv_unified()
         params.kv_unified = self.unified
         params.n_threads = parts.n_threads
         params.n_threads_batch = parts.n_threads_batch
@@ -219,6 +221,9 @@ class _Prefill:
     cursor: int  # tokens already in the sequences' cells (copied from a donor, or decoded)
     slots: list[_Slot]
     started: bool = False  # tokens of it have gone into a batch: no one joins any more
+    # With a cache per sequence, slots after the first take a whole copy of the first's cache once it holds
+    # all but the prompt's last token, which each then decodes in its own row.
+    whole_copy: bool = False
 
 
 def context_size(needs: Sequence[int], parallel: int) -> int:
@@ -273,6 +278,7 @@ class BatchRun:
         self.retired: dict[int, list[int]] = {}
         self._abort_callback: Any = None
         self._rows: list[int] = []  # the sequences whose next tokens the batch's first rows were set for
+        self._fillers: list[tuple[int, int]] = []  # (sequence, position) of this step's filler rows
 
     # -- the loop --------------------------------------------------------------------------------------
 
@@ -288,7 +294,10 @@ class BatchRun:
                     continue  # every admitted job failed before it started; admit the next ones
                 if cancel.is_set():
                     break
-                in_batch, has_prompt = self._fill_batch()
+                if self.context.unified:
+                    in_batch, has_prompt = self._fill_batch()
+                else:
+                    in_batch, has_prompt = self._fill_batch_per_seq()
                 status = self._decode(ctx, has_prompt)
                 if status != 0:
                     if status == 2 or cancel.is_set():
@@ -352,7 +361,10 @@ class BatchRun:
                     best, chosen = common, seq
         if chosen < 0:
             clean = [seq for seq in self.free_seqs if seq not in self.retired]
-            chosen = clean[-1] if clean else self.free_seqs[-1]
+            if not self.context.unified:  # the lowest: every free sequence below a decoding one costs a row
+                chosen = min(clean or self.free_seqs)
+            else:
+                chosen = clean[-1] if clean else self.free_seqs[-1]
         self.free_seqs.remove(chosen)
         return chosen
 
@@ -362,10 +374,15 @@ class BatchRun:
         prompt, seq = slot.prompt, slot.seq
         kept = self.retired.pop(seq, None)
         unified = self.context.unified
-        for prefill in self.prefills if unified else ():  # the same prompt started together: evaluated once
+        for prefill in self.prefills:  # the same prompt started together: evaluated once
             if not prefill.started and prefill.tokens == prompt:
                 if kept is not None:
                     llama.llama_memory_seq_rm(memory, seq, -1, -1)
+                if not unified:  # its cache becomes a whole copy of the first slot's (_copy_whole)
+                    prefill.whole_copy = True
+                    prefill.slots.append(slot)
+                    slot.reused = len(prompt) - 1
+                    return
                 if prefill.cursor > 0:  # the cells its first slot already holds
                     llama.llama_memory_seq_cp(memory, prefill.slots[0].seq, seq, 0, prefill.cursor)
                 prefill.slots.append(slot)
@@ -499,6 +516,101 @@ class BatchRun:
         batch.n_tokens = n
         return in_batch, has_prompt
 
+    def _fill_batch_per_seq(self) -> tuple[list[_Slot], bool]:
+        """This step's batch with a cache per sequence: rows in sequence order with no id missing.
+
+        llama.cpp splits such a batch (llama_batch_allocr::split_equal, "sequential") into micro-batches of
+        consecutive sequence ids, one token each, and each micro-batch is a pass over all the weights. So
+        the rows go in sequence order, and every sequence below the highest one with a token has a row: a
+        free or waiting sequence gets a filler token (no logits) after its own cells, taken out again at
+        the next step. Prompt tokens beyond a sequence's first go into micro-batches of their own."""
+        llama, memory = self.parts.llama, self.context.memory
+        for seq, position in self._fillers:
+            llama.llama_memory_seq_rm(memory, seq, position, -1)
+        self._fillers = []
+        for prefill in [p for p in self.prefills if p.whole_copy and p.cursor >= len(p.tokens) - 1]:
+            self._copy_whole(prefill)
+        decoding: dict[int, _Slot] = {}
+        for live in self.slots:
+            live.sample_index = -1
+            if live.decoding:
+                decoding[live.seq] = live
+        room = self.context.capacity - self.parallel  # a row for every sequence, decoding or filler
+        chunks: dict[int, tuple[_Prefill, int, bool]] = {}  # seq: (prefill, tokens to take, completes)
+        for prefill in sorted(self.prefills, key=lambda p: p.slots[0].seq):
+            # A prefill whose slots take a whole copy evaluates all but the last token, on its first slot.
+            end = len(prefill.tokens) - 1 if prefill.whole_copy else len(prefill.tokens)
+            take = min(room, end - prefill.cursor)
+            if take > 0:
+                chunks[prefill.slots[0].seq] = (
+                    prefill,
+                    take,
+                    not prefill.whole_copy and take == end - prefill.cursor,
+                )
+                room -= take
+        top = max([*decoding, *chunks], default=-1)
+        batch = self.context.batch
+        token, pos, n_seq_id, seq_id, logits = (
+            batch.token,
+            batch.pos,
+            batch.n_seq_id,
+            batch.seq_id,
+            batch.logits,
+        )
+        in_batch: list[_Slot] = []
+        n = 0
+        for seq in range(top + 1):
+            slot = decoding.get(seq)
+            if slot is not None:
+                token[n], pos[n], n_seq_id[n], logits[n] = slot.pending, slot.position, 1, 1
+                seq_id[n][0] = seq
+                slot.sample_index = n
+                slot.position += 1
+                in_batch.append(slot)
+                n += 1
+                continue
+            chunk = chunks.get(seq)
+            if chunk is None:  # free, or waiting for room or for a copy: a filler after its own cells
+                position = int(llama.llama_memory_seq_pos_max(memory, seq)) + 1
+                token[n], pos[n], n_seq_id[n], logits[n] = 0, position, 1, 0
+                seq_id[n][0] = seq
+                self._fillers.append((seq, position))
+                n += 1
+                continue
+            prefill, take, completes = chunk
+            for i in range(prefill.cursor, prefill.cursor + take):
+                token[n], pos[n], n_seq_id[n], logits[n] = prefill.tokens[i], i, 1, 0
+                seq_id[n][0] = seq
+                n += 1
+            prefill.cursor += take
+            prefill.started = True
+            in_batch.extend(prefill.slots)
+            if completes:
+                logits[n - 1] = 1
+                (starting,) = prefill.slots
+                starting.sample_index = n - 1
+                starting.position = len(prefill.tokens)
+                starting.decoding = True
+                self.prefills.remove(prefill)
+        batch.n_tokens = n
+        self._rows = []  # the unified layout's row cache no longer holds
+        return in_batch, bool(chunks)
+
+    def _copy_whole(self, prefill: _Prefill) -> None:
+        """Give every slot after the first a copy of the first's cache, which holds all of the prompt but its
+        last token (llama.cpp copies between caches only whole, when the next decode begins); each slot
+        then decodes that last token on its own, with its own sampler."""
+        llama, memory = self.parts.llama, self.context.memory
+        first, *others = prefill.slots
+        for slot in others:
+            llama.llama_memory_seq_rm(memory, slot.seq, -1, -1)
+            llama.llama_memory_seq_cp(memory, first.seq, slot.seq, -1, -1)
+        self.prefills.remove(prefill)
+        for slot in prefill.slots:
+            self.prefills.append(
+                _Prefill(tokens=prefill.tokens, cursor=prefill.cursor, slots=[slot], started=True)
+            )
+
     def _split_last(self, members: Sequence[_Slot]) -> bool:
         """Whether members of one prompt need their own last token: unless none samples in the graph or
         all do greedily (one argmax serves them all), the graph's pick for a shared row is not theirs."""
@@ -528,6 +640,11 @@ class BatchRun:
         """Every slot with logits in this step takes its next token; slots that end free their cells."""
         parts = self.parts
         sample = parts.llama.llama_sampler_sample
+        # A token the graph sampled is read directly: llama_sampler_sample would also ask for the row's
+        # probabilities, logits and candidates and then accept the token into chains (greedy; top-k, top-p,
+        # temperature, dist) that keep no state from accepted tokens.
+        sampled_in_graph = parts.llama.llama_get_sampled_token_ith
+        attached = self.context.attached
         ctx = self.context.ctx
         known = self.context.tokens
         on_text = self.on_text
@@ -538,7 +655,9 @@ class BatchRun:
             if slot.limit <= 0:  # the prompt fills its whole context: nothing to write (as in generate)
                 self._finish(slot, "length")
                 continue
-            token = sample(slot.sampler, ctx, slot.sample_index)
+            token = sampled_in_graph(ctx, slot.sample_index) if slot.seq in attached else -1
+            if token < 0:
+                token = sample(slot.sampler, ctx, slot.sample_index)
             if slot.t_first is None:
                 slot.t_first = clock()
             info = known.get(token)
@@ -592,6 +711,12 @@ class BatchRun:
         self.slots.remove(slot)
         for prefill in list(self.prefills):
             if slot in prefill.slots:
+                if prefill.whole_copy and prefill.slots[0] is slot:
+                    # What it evaluated was in its own cache; the others' are empty: they start again.
+                    prefill.cursor = 0
+                    prefill.whole_copy = len(prefill.slots) > 2
+                    for other in prefill.slots:
+                        other.reused = 0
                 prefill.slots.remove(slot)
                 if not prefill.slots:
                     self.prefills.remove(prefill)

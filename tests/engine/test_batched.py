@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,7 +88,10 @@ def test_greedy_equality_with_backend_sampling(random_model: Path, monkeypatch: 
     assert [again[str(i)].text for i in range(5)] == [single.text for single in singles]
 
 
-def test_same_prompt_is_evaluated_once_and_shared(random_engine: LlamaEngine) -> None:
+def test_same_prompt_is_evaluated_once_and_shared(
+    random_engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", "1")  # one cache: the cells themselves are shared
     single = random_engine.generate(GenerationRequest(PROMPTS[0], max_tokens=20))
     jobs = [BatchJob(f"s{i}", GenerationRequest(PROMPTS[0], max_tokens=20)) for i in range(5)]
     results = random_engine.generate_batch(jobs, parallel=3)
@@ -296,21 +300,70 @@ def test_greedy_sampled_and_grammar_jobs_of_one_prompt_with_backend_sampling(
     assert results["sampled"].generated_tokens == 24
 
 
+@pytest.mark.parametrize("backend_sampling", ["0", "1"])
 def test_a_kv_cache_per_sequence_gives_the_same_tokens(
-    random_model: Path, monkeypatch: pytest.MonkeyPatch
+    random_model: Path, monkeypatch: pytest.MonkeyPatch, backend_sampling: str
 ) -> None:
-    # The experiment of SATORI_BATCH_KV_UNIFIED=0: llama-batched-bench's layout, no sharing between
-    # sequences (a sequence reuses only its own kept prompt), the same answers.
+    # SATORI_BATCH_KV_UNIFIED=0: llama-batched-bench's layout. Answers of different lengths end at
+    # different steps, so live sequences sit above free ones (filler rows) and later jobs take the gaps; a
+    # sequence reuses only its own kept prompt. With and without the graph sampling.
     monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", "0")
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", backend_sampling)
     engine = LlamaEngine()
     engine.load(LoadOptions(random_model))
-    requests = [GenerationRequest(prompt, max_tokens=24) for prompt in PROMPTS]
-    requests += [_sampled(PROMPTS[0], seed) for seed in (1, 2)]
-    singles = [engine.generate(request).text for request in requests]
+    requests = [_sampled(PROMPTS[0], seed) for seed in (1, 2)]
+    requests += [GenerationRequest(prompt, max_tokens=5 + 5 * i) for i, prompt in enumerate(PROMPTS)]
+    singles = [engine.generate(request) for request in requests]
     jobs = [BatchJob(str(i), request) for i, request in enumerate(requests)]
+    # Every step's rows: in sequence order, none missing below the highest (else llama.cpp would split the
+    # step into several passes over the weights), some of them fillers.
+    steps: list[list[int]] = []
+    fillers = 0
+    fill = batched.BatchRun._fill_batch_per_seq
+
+    def watched(run: batched.BatchRun) -> tuple[list[Any], bool]:
+        nonlocal fillers
+        filled = fill(run)
+        batch = run.context.batch
+        steps.append([batch.seq_id[i][0] for i in range(batch.n_tokens)])
+        fillers += len(run._fillers)
+        return filled
+
+    monkeypatch.setattr(batched.BatchRun, "_fill_batch_per_seq", watched)
     results = engine.generate_batch(jobs, parallel=3)
     context = engine._batch_context
     engine.unload()
 
     assert context is not None and not context.unified
-    assert [results[str(i)].text for i in range(len(requests))] == singles
+    for rows in steps:
+        firsts = [seq for i, seq in enumerate(rows) if i == 0 or rows[i - 1] != seq]
+        assert firsts == list(range(len(firsts))), rows
+    assert fillers > 0
+    assert [results[str(i)].text for i in range(len(requests))] == [single.text for single in singles]
+    lengths = [single.generated_tokens for single in singles]
+    assert [results[str(i)].generated_tokens for i in range(len(requests))] == lengths
+    assert len(set(lengths)) > 3  # they did end at different steps
+
+
+@pytest.mark.parametrize("backend_sampling", ["0", "1"])
+def test_a_kv_cache_per_sequence_evaluates_a_shared_prompt_once(
+    random_model: Path, monkeypatch: pytest.MonkeyPatch, backend_sampling: str
+) -> None:
+    # Jobs that start together with one prompt (self-consistency): the first evaluates all of it but the
+    # last token, the others take a whole copy of its cache, and each decodes the last token itself.
+    monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", "0")
+    monkeypatch.setenv("SATORI_BACKEND_SAMPLING", backend_sampling)
+    engine = LlamaEngine()
+    engine.load(LoadOptions(random_model))
+    requests = [GenerationRequest(PROMPTS[2], max_tokens=12), GenerationRequest(PROMPTS[2], max_tokens=20)]
+    requests += [_sampled(PROMPTS[2], seed) for seed in (5, 6, 7)]
+    singles = [engine.generate(request) for request in requests]
+    jobs = [BatchJob(str(i), request) for i, request in enumerate(requests)]
+    results = engine.generate_batch(jobs, parallel=len(jobs))
+    again = engine.generate_batch(jobs, parallel=len(jobs))  # the same context, its caches reused
+    engine.unload()
+
+    n_prompt = singles[0].prompt_tokens
+    for run in (results, again):
+        assert [run[str(i)].text for i in range(len(jobs))] == [single.text for single in singles]
+        assert [run[str(i)].reused_prompt_tokens for i in range(len(jobs))] == [0] + [n_prompt - 1] * 4
