@@ -2,8 +2,11 @@
 
 On a GPU one answer leaves most of the hardware idle; decoding k sequences in one `llama_decode` per step
 costs little more than one. This module runs `LlamaEngine.generate_batch` on its own `llama_context`, made
-from the loaded model with `n_seq_max` slots and a unified KV cache (the high-level `Llama` can set
-neither), so the single-answer context, its KV-prefix reuse and its hot loop stay exactly as they were.
+from the loaded model with `n_seq_max` slots and the KV layout chosen for the hardware (the high-level
+`Llama` can set neither), so the single-answer context, its KV-prefix reuse and its hot loop stay exactly
+as they were. On the CPU the sequences share one unified KV cache; on a GPU each has its own (`kv_unified`
+says why), and the batch is laid out as `BatchRun._fill_batch_per_seq` says. What follows is the unified
+layout; the per-sequence one differs where its docstrings say.
 
 How a batch runs (continuous batching with chunked prefill, as llama-server does):
 
@@ -81,6 +84,7 @@ class EngineParts:
     n_threads: int
     n_threads_batch: int
     backend_sampling: bool  # slots sample in the graph (as the single-answer path's greedy ones do on a GPU)
+    on_gpu: bool  # layers are offloaded: the batch context then takes a cache per sequence (kv_unified)
     tokenize: Callable[[str], list[int]]
     piece: Callable[[int], bytes]  # the bytes of a token, special tokens spelt out (cached)
     make_sampler: Callable[[GenerationRequest], Any]  # a llama_sampler chain the caller frees
@@ -99,7 +103,7 @@ class BatchContext:
         self.llama = llama
         self.n_ctx = n_ctx
         self.n_seq_max = n_seq_max
-        self.unified = kv_unified()
+        self.unified = kv_unified(parts.on_gpu)
         # With a cache per sequence every sequence below the highest decoding one has a row each step (see
         # BatchRun._fill_batch_per_seq), so prompt tokens get PROMPT_BATCH on top of those rows.
         self.capacity = max(PROMPT_BATCH, n_seq_max) if self.unified else PROMPT_BATCH + n_seq_max
@@ -128,8 +132,8 @@ class BatchContext:
         self.tokens: dict[int, tuple[bytes, bool]] = {}  # a token's bytes and whether it ends generation
         self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
 
-    def fits(self, n_ctx: int, n_seq_max: int) -> bool:
-        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx and self.unified == kv_unified()
+    def fits(self, n_ctx: int, n_seq_max: int, *, unified: bool) -> bool:
+        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx and self.unified == unified
 
     def attach(self, seq: int, request: GenerationRequest, sampler: Any) -> bool:
         """Let the graph sample `seq`'s tokens for `request` where it can; True when the context took
@@ -226,22 +230,33 @@ class _Prefill:
     whole_copy: bool = False
 
 
-def context_size(needs: Sequence[int], parallel: int) -> int:
+def context_size(needs: Sequence[int], parallel: int, *, unified: bool) -> int:
     """Cells for the `parallel` largest needs at once, rounded up as llama.cpp pads the cache (with a
     cache per sequence, `parallel` times the largest need)."""
-    if not kv_unified():
+    if not unified:
         largest = max(needs, default=0) or 1
         return parallel * (-(-largest // CONTEXT_ROUNDING) * CONTEXT_ROUNDING)
     total = sum(sorted(needs, reverse=True)[:parallel]) or 1
     return -(-total // CONTEXT_ROUNDING) * CONTEXT_ROUNDING
 
 
-def kv_unified() -> bool:
-    """One KV cache for all sequences (the default: a shared prompt is evaluated and stored once), or,
-    with SATORI_BATCH_KV_UNIFIED=0, an experiment: a cache per sequence (llama-batched-bench's default
-    layout, where each token attends only to its own sequence's cells) and no prompt sharing between
-    sequences (llama.cpp copies cells across caches only whole), only a sequence's own kept prefix."""
-    return os.environ.get("SATORI_BATCH_KV_UNIFIED", "1").strip().lower() not in ("0", "off", "false")
+def kv_unified(on_gpu: bool) -> bool:
+    """Whether a batch keeps one KV cache for all its sequences, or a cache per sequence.
+
+    A cache per sequence (llama-batched-bench's default layout) on a GPU: each token attends only to its
+    own sequence's cells and llama.cpp builds a mask that small, so on an H200 a step of 16 greedy
+    sequences took 8.3 ms instead of 9.2 (benchmarks/batched_step_anatomy.py, docs/benchmarks.md). Prompts
+    are still shared where it counts: jobs that start together with one prompt take a whole copy of the
+    first one's cache, and a job reuses the prompt its sequence kept from the job before. One cache on
+    the CPU, where a step costs the same either way (benchmarks/batched_cpu.sh) and where evaluating a
+    prompt is dear, so any live or finished sequence can lend its prompt's cells to another.
+    SATORI_BATCH_KV_UNIFIED=1 or 0 forces one cache or a cache per sequence."""
+    setting = os.environ.get("SATORI_BATCH_KV_UNIFIED", "auto").strip().lower()
+    if setting in ("1", "on", "true"):
+        return True
+    if setting in ("0", "off", "false"):
+        return False
+    return not on_gpu
 
 
 def no_room_sentence(n_ctx: int, parallel: int) -> str:

@@ -617,6 +617,7 @@ class LlamaEngine:
             # per physical core), not the prompt's count of every logical CPU.
             n_threads_batch=int(llama.llama_n_threads(loaded.ctx)),
             backend_sampling=loaded.backend_greedy is not None,
+            on_gpu=self._report is not None and self._report.gpu_layers > 0,
             tokenize=self._tokenize,
             piece=self._cached_piece,
             make_sampler=self._make_sampler,
@@ -624,11 +625,12 @@ class LlamaEngine:
         )
         prepared = batched.prepare_jobs(parts, jobs)
         parallel = max(1, min(parallel, len(prepared)))
+        unified = batched.kv_unified(parts.on_gpu)
         n_ctx = batched.context_size(
-            [batched.job_need(job, parts.n_seq_tokens) for job in prepared], parallel
+            [batched.job_need(job, parts.n_seq_tokens) for job in prepared], parallel, unified=unified
         )
         context = self._batch_context
-        if context is not None and not context.fits(n_ctx, parallel):
+        if context is not None and not context.fits(n_ctx, parallel, unified=unified):
             self._batch_context = None
             context.close()
             context = None

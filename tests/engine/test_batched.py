@@ -180,7 +180,7 @@ def test_a_failed_decode_ends_the_jobs_it_hit_and_the_engine_stays_usable(
     engine: LlamaEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A context far too small for what the jobs need: the KV cache fills up (llama_decode returns 1).
-    monkeypatch.setattr(batched, "context_size", lambda needs, parallel: 256)
+    monkeypatch.setattr(batched, "context_size", lambda needs, parallel, unified: 256)
     jobs = [BatchJob(f"f{i}", GenerationRequest(PROMPTS[i], max_tokens=400)) for i in range(2)]
     results = engine.generate_batch(jobs, parallel=2)
     monkeypatch.undo()
