@@ -3,7 +3,8 @@
     PYTHONPATH=... python3 benchmarks/batched_step_profile.py MODEL [B] [TOKENS]
 
 Runs `LlamaEngine.generate_batch` with B greedy sequences of one 256-token prompt (ignore_eog, TOKENS new
-tokens each, all layers offloaded) and wraps llama_decode and llama_sampler_sample with timers; turns
+tokens each, all layers offloaded) and wraps llama_decode and the calls that read a sampled token
+(llama_get_sampled_token_ith for tokens the graph sampled, llama_sampler_sample for the rest) with timers; turns
 llama.cpp's own perf counters on for the batch context to report how many decodes reused their compute
 graph (a graph rebuilt every step costs host time llama-batched-bench does not pay). Prints one JSON line.
 A diagnostic for docs/benchmarks.md (issue 12), not a test.
@@ -27,10 +28,11 @@ from satori_desktop.engine.types import BatchJob, GenerationRequest, LoadOptions
 
 contexts: list[object] = []
 spent = {"decode_s": 0.0, "decodes": 0, "sample_s": 0.0, "samples": 0}
-real_init, real_decode, real_sample = (
+real_init, real_decode, real_sample, real_sampled_in_graph = (
     llama_cpp.llama_init_from_model,
     llama_cpp.llama_decode,
     llama_cpp.llama_sampler_sample,
+    llama_cpp.llama_get_sampled_token_ith,
 )
 
 
@@ -57,6 +59,14 @@ def sample(sampler: object, ctx: object, index: int) -> int:
     return int(token)
 
 
+def sampled_in_graph(ctx: object, index: int) -> int:
+    started = time.perf_counter()
+    token = real_sampled_in_graph(ctx, index)
+    spent["sample_s"] += time.perf_counter() - started
+    spent["samples"] += 1
+    return int(token)
+
+
 def main() -> None:
     model = Path(sys.argv[1])
     size = int(sys.argv[2]) if len(sys.argv) > 2 else 16
@@ -69,6 +79,7 @@ def main() -> None:
     engine.generate_batch(jobs[:size], parallel=size)  # warm-up: the batch context is made here
     llama_cpp.llama_init_from_model, llama_cpp.llama_decode = init, decode
     llama_cpp.llama_sampler_sample = sample
+    llama_cpp.llama_get_sampled_token_ith = sampled_in_graph
     # A fresh context with perf counters: ask for a different shape once, then the measured one.
     engine.generate_batch(jobs[:1], parallel=1)
     for key in spent:
