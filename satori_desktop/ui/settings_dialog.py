@@ -298,7 +298,7 @@ class SettingsDialog(QDialog):
         self.n_threads_spin.setObjectName("threadsSpin")
         self.n_threads_spin.setRange(*_int_range("n_threads"))
         form.addRow(
-            self.tr("CPU &threads:"), self._row(group, self.n_threads_auto_check, self.n_threads_spin)
+            self.tr("CPU thr&eads:"), self._row(group, self.n_threads_auto_check, self.n_threads_spin)
         )
         self.n_threads_auto_check.toggled.connect(lambda on: self.n_threads_spin.setEnabled(not on))
         return group
@@ -348,7 +348,7 @@ class SettingsDialog(QDialog):
         row = self._row(
             group, self.models_dir_edit, self.models_dir_change_button, self.models_dir_open_button
         )
-        form.addRow(self.tr("&Models folder:"), row)
+        form.addRow(self.tr("Mo&dels folder:"), row)
         form.addRow(
             "",
             _hint(

@@ -30,7 +30,8 @@ from types import ModuleType
 import pytest
 import shiboken6
 from PySide6.QtCore import QTranslator
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from satori_desktop.core.crash_report import CrashReport
@@ -482,6 +483,23 @@ def test_the_settings_dialog_speaks_chinese(
         if label.isVisible() and not (isinstance(label, QLabel) and label.wordWrap()):
             assert label.width() >= label.minimumSizeHint().width(), label.text()
     shoot(dialog, "zh-settings")
+
+
+@pytest.mark.parametrize("setting", ["en", "zh_CN"])
+def test_every_key_of_the_settings_dialog_reaches_one_field(
+    qtbot: QtBot, language: Callable[[str], str], setting: str
+) -> None:
+    # Alt plus a label's underlined letter moves to its field: two labels with one letter would make the
+    # second unreachable that way (Qt cycles between them instead).
+    language(setting)
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None]
+    texts += [button.text() for button in dialog.findChildren(QAbstractButton)]
+    keys = [QKeySequence.mnemonic(text).toString() for text in texts]
+    keys = [key for key in keys if key]
+    assert len(keys) >= 12, texts
+    assert len(keys) == len(set(keys)), sorted(zip(keys, texts, strict=True))
 
 
 def test_an_exported_page_says_its_language(language: Callable[[str], str]) -> None:

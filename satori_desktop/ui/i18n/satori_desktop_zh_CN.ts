@@ -1623,8 +1623,12 @@
         <translation>每个物理核心一个线程。</translation>
     </message>
     <message>
-        <source>CPU &amp;threads:</source>
-        <translation>CPU 线程数(&amp;T)：</translation>
+        <source>CPU thr&amp;eads:</source>
+        <translation>CPU 线程数(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>Mo&amp;dels folder:</source>
+        <translation>模型文件夹(&amp;D)：</translation>
     </message>
     <message>
         <source>Appearance</source>
@@ -1657,10 +1661,6 @@
     <message>
         <source>Open</source>
         <translation>打开</translation>
-    </message>
-    <message>
-        <source>&amp;Models folder:</source>
-        <translation>模型文件夹(&amp;M)：</translation>
     </message>
     <message>
         <source>New downloads go here; installed models stay where they are.</source>
