@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
             self.tr("&Type a problem"), self._on_focus_composer_action_triggered, QKeySequence("Ctrl+L")
         )
         self.search_action = self._action(
-            self.tr("&Search the history"), self.sidebar.focus_search, keys.Find
+            self.tr("Searc&h the history"), self.sidebar.focus_search, keys.Find
         )
         # The last solution on the page; the page says what was copied (transcript/copy_menu.py).
         self.copy_solution_markdown_action = self._action(

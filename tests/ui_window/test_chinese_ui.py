@@ -502,6 +502,20 @@ def test_every_key_of_the_settings_dialog_reaches_one_field(
     assert len(keys) == len(set(keys)), sorted(zip(keys, texts, strict=True))
 
 
+@pytest.mark.parametrize("setting", ["en", "zh_CN"])
+def test_every_key_of_a_menu_reaches_one_command(
+    language: Callable[[str], str], make_window: MakeWindow, setting: str
+) -> None:
+    language(setting)
+    window = make_window()
+    menus = [action.menu() for action in window.menuBar().actions()]
+    for actions in [window.menuBar().actions()] + [menu.actions() for menu in menus if menu is not None]:
+        texts = [action.text() for action in actions if not action.isSeparator()]
+        keys = [QKeySequence.mnemonic(text).toString() for text in texts]
+        assert all(keys), texts  # every command has its letter
+        assert len(keys) == len(set(keys)), sorted(zip(keys, texts, strict=True))
+
+
 def test_an_exported_page_says_its_language(language: Callable[[str], str]) -> None:
     from satori_desktop.ui.transcript.export import standalone_html
 

@@ -713,8 +713,8 @@
         <translation>输入题目(&amp;T)</translation>
     </message>
     <message>
-        <source>&amp;Search the history</source>
-        <translation>搜索历史记录(&amp;S)</translation>
+        <source>Searc&amp;h the history</source>
+        <translation>搜索历史记录(&amp;H)</translation>
     </message>
     <message>
         <source>Copy solution as &amp;Markdown</source>
