@@ -6,7 +6,11 @@
 #   2. benchmarks/batched_step_anatomy.py: the same steps driven from Python, bare, with backend greedy
 #      chains, with a host argmax, with a cache per sequence, with sampled chains in the graph and on the host,
 #   3. benchmarks/batched_step_profile.py: the engine itself at B = 16.
-# It takes about 9.5 of a call's 10 minutes (a second engine profile did not fit).
+# It takes about 9.5 of a call's 10 minutes (a second engine profile did not fit). LBB_SIZES, ANATOMY_SIZES and
+# ANATOMY_VARIANTS choose other runs; the one issue 12 asks next (does a step of 9 rows beat one of 5-8?):
+#   LBB_SIZES=4,5,6,7,8,9,16 ANATOMY_SIZES=5,6,7,8 \
+#   ANATOMY_VARIANTS=non-unified-greedy,padded-greedy,non-unified-sampled,padded-sampled \
+#   bash benchmarks/batched_anatomy_gpu.sh
 # Everything lands in $OUT (or /tmp) as JSON and text; nothing is piped (a pipe's buffer once cost a call).
 set -euo pipefail
 trap 'tail -n 30 /tmp/*.log' ERR  # the logs stay in /tmp: $OUT brings back 8 files at most
@@ -20,11 +24,11 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > 
 for layout in default kvu; do
   extra=()
   [ "$layout" = kvu ] && extra=(-kvu -pps)
-  "$LBB" -m "$MODEL" -c 20000 -b 2048 -ub 512 -npp 256 -ntg 512 -npl 4,8,16 -ngl 99 -fa on \
+  "$LBB" -m "$MODEL" -c 20000 -b 2048 -ub 512 -npp 256 -ntg 512 -npl "${LBB_SIZES:-4,8,16}" -ngl 99 -fa on \
     --output-format jsonl "${extra[@]}" > "$RESULTS/llama-batched-bench-$layout.jsonl" 2> "/tmp/llama-batched-bench-$layout.log"
 done
-python3 benchmarks/batched_step_anatomy.py "$MODEL" --batch-sizes 4,8,16 --tokens 512 \
-  --out "$RESULTS/anatomy.json" > "$RESULTS/anatomy.txt" 2>&1
+python3 benchmarks/batched_step_anatomy.py "$MODEL" --batch-sizes "${ANATOMY_SIZES:-4,8,16}" --tokens 512 \
+  ${ANATOMY_VARIANTS:+--variants "$ANATOMY_VARIANTS"} --out "$RESULTS/anatomy.json" > "$RESULTS/anatomy.txt" 2>&1
 SATORI_BACKEND_SAMPLING=1 python3 benchmarks/batched_step_profile.py "$MODEL" 16 512 \
   > "$RESULTS/profile-16.json" 2> /tmp/profile-16.log
 cat "$RESULTS"/llama-batched-bench-*.jsonl "$RESULTS/anatomy.txt" "$RESULTS"/profile-16*.json

@@ -23,6 +23,10 @@ steps of one llama_decode holding every sequence's next token:
   rows: the alternative to per-sequence chains;
 * `non-unified`: `bare` with a cache per sequence (llama-batched-bench's default layout, the prompt copied
   whole into each sequence's cache); `non-unified-greedy` the same with backend greedy chains;
+* `padded-greedy`: `non-unified-greedy` with filler rows (no logits, their own sequences, one position
+  each, taken out again every step) up to --pad-to rows when B is smaller: on an H200 a step of 8 rows
+  (a matrix-vector kernel) took longer than one of 16 (a matrix-matrix kernel); does 9 rows beat 8?
+* `non-unified-sampled` and `padded-sampled`: the same two with self-consistency's chain in the graph;
 * `backend-sampled` and `host-sampled`: self-consistency's chain (top-k 40, top-p 0.8, temperature 0.7,
   dist with a seed per sequence, as LlamaEngine._make_sampler builds it) in the graph per sequence, or on
   the host through llama_sampler_sample after the logits came back.
@@ -87,21 +91,31 @@ def make_chain(*, sampled: bool, seed: int) -> Any:
     return chain
 
 
-def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int) -> dict[str, Any]:
-    unified = not variant.startswith("non-unified")
-    ctx = make_context(model, n_seq, tokens, unified=unified, threads=threads)
+def run_variant(
+    model: Any, variant: str, n_seq: int, tokens: int, threads: int, pad_to: int = 0
+) -> dict[str, Any]:
+    padded = variant.startswith("padded")
+    unified = not (padded or variant.startswith("non-unified"))
+    n_rows = max(n_seq, pad_to) if padded else n_seq
+    fillers = range(n_seq, n_rows)
+    ctx = make_context(model, n_rows, tokens, unified=unified, threads=threads)
     vocab = llama.llama_model_get_vocab(model)
     n_vocab = llama.llama_vocab_n_tokens(vocab)
     memory = llama.llama_get_memory(ctx)
     chains: list[Any] = []
-    backend = variant in ("backend-greedy", "backend-sampled", "non-unified-greedy")
+    backend = variant.startswith("padded") or variant in (
+        "backend-greedy",
+        "backend-sampled",
+        "non-unified-greedy",
+        "non-unified-sampled",
+    )
     if backend or variant == "host-sampled":
         chains = [make_chain(sampled=variant.endswith("-sampled"), seed=seq) for seq in range(n_seq)]
     if backend:
         for seq, chain in enumerate(chains):
             if not llama.llama_set_sampler(ctx, seq, chain):
                 sys.exit("backend sampling is not available in this build")
-    batch = llama.llama_batch_init(max(BATCH, n_seq), 0, n_seq)
+    batch = llama.llama_batch_init(max(BATCH, n_rows), 0, n_rows)
     try:
         # The prompt, once, in sequence 0 (a fixed token, as llama-batched-bench's prompt is), then copied.
         for i in range(PROMPT_TOKENS):
@@ -113,11 +127,12 @@ def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int)
             sys.exit("the prompt did not decode")
         for seq in range(1, n_seq):
             llama.llama_memory_seq_cp(memory, 0, seq, -1, -1)
-        for i in range(n_seq):
+        for i in range(n_rows):
             batch.n_seq_id[i] = 1
             batch.seq_id[i][0] = i
-            batch.logits[i] = 1
-        batch.n_tokens = n_seq
+            batch.logits[i] = i < n_seq
+            batch.token[i], batch.pos[i] = 0, 0  # a filler's token and position stay
+        batch.n_tokens = n_rows
         next_tokens = [0] * n_seq
         llama.llama_synchronize(ctx)
         clock = time.perf_counter
@@ -128,6 +143,8 @@ def run_variant(model: Any, variant: str, n_seq: int, tokens: int, threads: int)
             for i in range(n_seq):
                 batch.token[i] = next_tokens[i]
                 batch.pos[i] = position
+            for seq in fillers:
+                llama.llama_memory_seq_rm(memory, seq, 0, -1)
             before = clock()
             if llama.llama_decode(ctx, batch) != 0:
                 sys.exit(f"step {step} did not decode")
@@ -167,6 +184,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=512)
     parser.add_argument("--gpu-layers", type=int, default=99)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pad-to", type=int, default=9, help="rows of the padded variants (default 9)")
     parser.add_argument(
         "--variants",
         default="bare,bare-async,backend-greedy,host-argmax,non-unified,non-unified-greedy,backend-sampled,host-sampled",
@@ -181,7 +199,7 @@ def main() -> None:
         run_variant(model, "bare", 1, 16, args.threads)  # warm-up: kernels loaded, memory pools made
         for n_seq in (int(b) for b in args.batch_sizes.split(",")):
             for variant in args.variants.split(","):
-                row = run_variant(model, variant, n_seq, args.tokens, args.threads)
+                row = run_variant(model, variant, n_seq, args.tokens, args.threads, args.pad_to)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     finally:
