@@ -4,10 +4,10 @@
 
 Runs `LlamaEngine.generate_batch` with B greedy sequences of one 256-token prompt (ignore_eog, TOKENS new
 tokens each, all layers offloaded) and wraps llama_decode and the calls that read a sampled token
-(llama_get_sampled_token_ith for tokens the graph sampled, llama_sampler_sample for the rest) with timers; turns
-llama.cpp's own perf counters on for the batch context to report how many decodes reused their compute
-graph (a graph rebuilt every step costs host time llama-batched-bench does not pay). Prints one JSON line.
-A diagnostic for docs/benchmarks.md (issue 12), not a test.
+(llama_get_sampled_token_ith for tokens the graph sampled, llama_sampler_sample for the rest) with
+timers; turns llama.cpp's own perf counters on for the batch context to report how many decodes reused
+their compute graph (a graph rebuilt every step costs host time llama-batched-bench does not pay).
+Prints one JSON line. A diagnostic for docs/benchmarks.md (issue 12), not a test.
 """
 
 from __future__ import annotations
