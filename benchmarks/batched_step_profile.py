@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("SATORI_BACKEND_SAMPLING", "1")
@@ -51,20 +52,17 @@ def decode(ctx: object, batch: object) -> int:
     return int(status)
 
 
-def sample(sampler: object, ctx: object, index: int) -> int:
-    started = time.perf_counter()
-    token = real_sample(sampler, ctx, index)
-    spent["sample_s"] += time.perf_counter() - started
-    spent["samples"] += 1
-    return int(token)
+def timed_read(real: Callable[..., int]) -> Callable[..., int]:
+    """`real` (a call that returns a sampled token) with its time and calls counted."""
 
+    def read(*args: object) -> int:
+        started = time.perf_counter()
+        token = real(*args)
+        spent["sample_s"] += time.perf_counter() - started
+        spent["samples"] += 1
+        return int(token)
 
-def sampled_in_graph(ctx: object, index: int) -> int:
-    started = time.perf_counter()
-    token = real_sampled_in_graph(ctx, index)
-    spent["sample_s"] += time.perf_counter() - started
-    spent["samples"] += 1
-    return int(token)
+    return read
 
 
 def main() -> None:
@@ -78,8 +76,8 @@ def main() -> None:
     jobs = [BatchJob(f"s{i}", request) for i in range(size)]
     engine.generate_batch(jobs[:size], parallel=size)  # warm-up: the batch context is made here
     llama_cpp.llama_init_from_model, llama_cpp.llama_decode = init, decode
-    llama_cpp.llama_sampler_sample = sample
-    llama_cpp.llama_get_sampled_token_ith = sampled_in_graph
+    llama_cpp.llama_sampler_sample = timed_read(real_sample)
+    llama_cpp.llama_get_sampled_token_ith = timed_read(real_sampled_in_graph)
     # A fresh context with perf counters: ask for a different shape once, then the measured one.
     engine.generate_batch(jobs[:1], parallel=1)
     for key in spent:

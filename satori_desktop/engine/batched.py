@@ -84,7 +84,6 @@ class EngineParts:
     n_threads: int
     n_threads_batch: int
     backend_sampling: bool  # slots sample in the graph (as the single-answer path's greedy ones do on a GPU)
-    on_gpu: bool  # layers are offloaded: the batch context then takes a cache per sequence (kv_unified)
     tokenize: Callable[[str], list[int]]
     piece: Callable[[int], bytes]  # the bytes of a token, special tokens spelt out (cached)
     make_sampler: Callable[[GenerationRequest], Any]  # a llama_sampler chain the caller frees
@@ -98,12 +97,12 @@ class BatchContext:
     freed on unload, on the engine's thread.
     """
 
-    def __init__(self, parts: EngineParts, *, n_ctx: int, n_seq_max: int) -> None:
+    def __init__(self, parts: EngineParts, *, n_ctx: int, n_seq_max: int, unified: bool) -> None:
         llama = parts.llama
         self.llama = llama
         self.n_ctx = n_ctx
         self.n_seq_max = n_seq_max
-        self.unified = kv_unified(parts.on_gpu)
+        self.unified = unified
         # With a cache per sequence every sequence below the highest decoding one has a row each step (see
         # BatchRun._fill_batch_per_seq), so prompt tokens get PROMPT_BATCH on top of those rows.
         self.capacity = max(PROMPT_BATCH, n_seq_max) if self.unified else PROMPT_BATCH + n_seq_max
@@ -608,7 +607,6 @@ class BatchRun:
                 starting.decoding = True
                 self.prefills.remove(prefill)
         batch.n_tokens = n
-        self._rows = []  # the unified layout's row cache no longer holds
         return in_batch, bool(chunks)
 
     def _copy_whole(self, prefill: _Prefill) -> None:

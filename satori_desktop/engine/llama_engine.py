@@ -617,7 +617,6 @@ class LlamaEngine:
             # per physical core), not the prompt's count of every logical CPU.
             n_threads_batch=int(llama.llama_n_threads(loaded.ctx)),
             backend_sampling=loaded.backend_greedy is not None,
-            on_gpu=self._report is not None and self._report.gpu_layers > 0,
             tokenize=self._tokenize,
             piece=self._cached_piece,
             make_sampler=self._make_sampler,
@@ -625,7 +624,7 @@ class LlamaEngine:
         )
         prepared = batched.prepare_jobs(parts, jobs)
         parallel = max(1, min(parallel, len(prepared)))
-        unified = batched.kv_unified(parts.on_gpu)
+        unified = batched.kv_unified(on_gpu=self._report is not None and self._report.gpu_layers > 0)
         n_ctx = batched.context_size(
             [batched.job_need(job, parts.n_seq_tokens) for job in prepared], parallel, unified=unified
         )
@@ -637,7 +636,7 @@ class LlamaEngine:
         if context is None:
             try:
                 with _native_errors_logged():
-                    context = batched.BatchContext(parts, n_ctx=n_ctx, n_seq_max=parallel)
+                    context = batched.BatchContext(parts, n_ctx=n_ctx, n_seq_max=parallel, unified=unified)
             except MemoryError:
                 log.exception("no batch context for %d sequences", parallel)
                 sentence = batched.no_room_sentence(n_ctx, parallel)
