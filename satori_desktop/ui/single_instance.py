@@ -98,7 +98,11 @@ class InstanceServer(QObject):
         return self._server.isListening()
 
     def close(self) -> None:
+        """Stop listening and let go of the later starts still connected."""
         self._server.close()
+        for socket in list(self._buffers):
+            self._forget(socket)
+            socket.abort()
 
     def _on_server_new_connection(self) -> None:
         while self._server.hasPendingConnections():
@@ -132,7 +136,11 @@ class InstanceServer(QObject):
         self.handed_over.emit(message)
 
     def _forget(self, socket: QLocalSocket) -> None:
+        # Its signals go first: a socket still open when it is destroyed (with this server, say) emits them
+        # from its destructor, and the slots would then call into a half-destroyed object (a crash, seen).
         self._buffers.pop(socket, None)
+        socket.readyRead.disconnect()
+        socket.disconnected.disconnect()
         socket.deleteLater()
 
 
