@@ -70,6 +70,13 @@ log = logging.getLogger(__name__)
 PROMPT_BATCH = 512
 # Cells rounded up to this multiple (llama.cpp pads the KV cache to 256 anyway).
 CONTEXT_ROUNDING = 256
+# llama.cpp's CUDA backend multiplies a step of up to this many rows by the quantised weights with its
+# matrix-vector kernel (mmvq, MMVQ_MAX_BATCH_SIZE in ggml-cuda), and a larger step with its matrix-matrix
+# kernel (mmq), whose cost hardly grows with the rows: on an H200 llama-batched-bench's step of 8
+# sequences took longer than one of 16. See `pad_from`.
+MMVQ_MAX_ROWS = 8
+PADDED_ROWS = MMVQ_MAX_ROWS + 1
+DEFAULT_PAD_FROM = 8  # CUDA's; see pad_from
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,17 @@ class BatchContext:
     freed on unload, on the engine's thread.
     """
 
-    def __init__(self, parts: EngineParts, *, n_ctx: int, n_seq_max: int, unified: bool) -> None:
+    def __init__(
+        self, parts: EngineParts, *, n_ctx: int, n_seq_max: int, unified: bool, pad_from: int = 0
+    ) -> None:
         llama = parts.llama
         self.llama = llama
         self.n_ctx = n_ctx
         self.n_seq_max = n_seq_max
         self.unified = unified
+        # Decode steps of pad_from..MMVQ_MAX_ROWS rows get filler rows up to PADDED_ROWS (0: none do);
+        # `sequences` gave n_seq_max the sequences those rows need.
+        self.pad_from = _usable_pad(pad_from, n_seq_max, unified)
         # With a cache per sequence every sequence below the highest decoding one has a row each step (see
         # BatchRun._fill_batch_per_seq), so prompt tokens get PROMPT_BATCH on top of those rows.
         self.capacity = max(PROMPT_BATCH, n_seq_max) if self.unified else PROMPT_BATCH + n_seq_max
@@ -131,8 +143,13 @@ class BatchContext:
         self.tokens: dict[int, tuple[bytes, bool]] = {}  # a token's bytes and whether it ends generation
         self.batch = llama.llama_batch_init(self.capacity, 0, n_seq_max)
 
-    def fits(self, n_ctx: int, n_seq_max: int, *, unified: bool) -> bool:
-        return self.n_seq_max == n_seq_max and n_ctx <= self.n_ctx and self.unified == unified
+    def fits(self, n_ctx: int, n_seq_max: int, *, unified: bool, pad_from: int = 0) -> bool:
+        return (
+            self.n_seq_max == n_seq_max
+            and n_ctx <= self.n_ctx
+            and self.unified == unified
+            and self.pad_from == _usable_pad(pad_from, n_seq_max, unified)
+        )
 
     def attach(self, seq: int, request: GenerationRequest, sampler: Any) -> bool:
         """Let the graph sample `seq`'s tokens for `request` where it can; True when the context took
@@ -256,6 +273,40 @@ def kv_unified(on_gpu: bool) -> bool:
     if setting in ("0", "off", "false"):
         return False
     return not on_gpu
+
+
+def pad_from(backend: str, *, unified: bool) -> int:
+    """The fewest rows of a decode step that are padded with filler rows to PADDED_ROWS (0: never).
+
+    With a cache per sequence on CUDA a step of up to MMVQ_MAX_ROWS rows runs the matrix-vector kernel,
+    whose cost grows with every row, and one of PADDED_ROWS the matrix-matrix kernel. On an H200
+    (docs/benchmarks.md, "padding") 8 sequences padded to 9 rows decoded 1,013 tok/s against 925 unpadded,
+    and 8 sampled solutions took 4.57 s instead of 4.99; at 7 rows padding only broke even (881 against
+    874) and at 5 and 6 it lost (660 against 752, 773 against 827), so only steps of 8 rows are padded.
+    Filler rows cost a cell each, in sequences of their own. Other GPUs choose their kernels otherwise,
+    Metal among them: no padding there until it is measured. SATORI_BATCH_PAD_FROM=N pads steps of N to
+    MMVQ_MAX_ROWS rows (any backend, a cache per sequence), 0 never."""
+    setting = os.environ.get("SATORI_BATCH_PAD_FROM", "").strip()
+    if unified:
+        return 0
+    if setting:
+        try:
+            return max(0, int(setting))
+        except ValueError:
+            log.warning("SATORI_BATCH_PAD_FROM=%r is not a whole number; not padding", setting)
+            return 0
+    return DEFAULT_PAD_FROM if backend == "CUDA" else 0
+
+
+def sequences(parallel: int, pad: int) -> int:
+    """The sequences a batch context needs for `parallel` slots: padded steps need PADDED_ROWS of them."""
+    if 0 < pad <= min(parallel, MMVQ_MAX_ROWS):
+        return max(parallel, PADDED_ROWS)
+    return parallel
+
+
+def _usable_pad(pad: int, n_seq_max: int, unified: bool) -> int:
+    return pad if not unified and n_seq_max >= PADDED_ROWS else 0
 
 
 def no_room_sentence(n_ctx: int, parallel: int) -> str:
@@ -549,7 +600,7 @@ class BatchRun:
             live.sample_index = -1
             if live.decoding:
                 decoding[live.seq] = live
-        room = self.context.capacity - self.parallel  # a row for every sequence, decoding or filler
+        room = self.context.capacity - self.context.n_seq_max  # a row for every sequence: decoding, filler
         chunks: dict[int, tuple[_Prefill, int, bool]] = {}  # seq: (prefill, tokens to take, completes)
         for prefill in sorted(self.prefills, key=lambda p: p.slots[0].seq):
             # A prefill whose slots take a whole copy evaluates all but the last token, on its first slot.
@@ -563,6 +614,9 @@ class BatchRun:
                 )
                 room -= take
         top = max([*decoding, *chunks], default=-1)
+        pad = self.context.pad_from
+        if pad and pad <= top + 1 <= MMVQ_MAX_ROWS:
+            top = PADDED_ROWS - 1  # fillers up to the rows of the matrix-matrix kernel (see pad_from)
         batch = self.context.batch
         token, pos, n_seq_id, seq_id, logits = (
             batch.token,

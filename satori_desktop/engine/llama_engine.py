@@ -624,19 +624,24 @@ class LlamaEngine:
         )
         prepared = batched.prepare_jobs(parts, jobs)
         parallel = max(1, min(parallel, len(prepared)))
-        unified = batched.kv_unified(on_gpu=self._report is not None and self._report.gpu_layers > 0)
+        on_gpu = self._report is not None and self._report.gpu_layers > 0
+        unified = batched.kv_unified(on_gpu=on_gpu)
+        pad = batched.pad_from(self._report.backend if on_gpu and self._report else "CPU", unified=unified)
+        n_seq = batched.sequences(parallel, pad)
         n_ctx = batched.context_size(
-            [batched.job_need(job, parts.n_seq_tokens) for job in prepared], parallel, unified=unified
+            [batched.job_need(job, parts.n_seq_tokens) for job in prepared], n_seq, unified=unified
         )
         context = self._batch_context
-        if context is not None and not context.fits(n_ctx, parallel, unified=unified):
+        if context is not None and not context.fits(n_ctx, n_seq, unified=unified, pad_from=pad):
             self._batch_context = None
             context.close()
             context = None
         if context is None:
             try:
                 with _native_errors_logged():
-                    context = batched.BatchContext(parts, n_ctx=n_ctx, n_seq_max=parallel, unified=unified)
+                    context = batched.BatchContext(
+                        parts, n_ctx=n_ctx, n_seq_max=n_seq, unified=unified, pad_from=pad
+                    )
             except MemoryError:
                 log.exception("no batch context for %d sequences", parallel)
                 sentence = batched.no_room_sentence(n_ctx, parallel)

@@ -300,15 +300,17 @@ def test_greedy_sampled_and_grammar_jobs_of_one_prompt_with_backend_sampling(
     assert results["sampled"].generated_tokens == 24
 
 
-@pytest.mark.parametrize("backend_sampling", ["0", "1"])
+@pytest.mark.parametrize(("backend_sampling", "pad_from"), [("0", 0), ("1", 0), ("1", 2)])
 def test_a_kv_cache_per_sequence_gives_the_same_tokens(
-    random_model: Path, monkeypatch: pytest.MonkeyPatch, backend_sampling: str
+    random_model: Path, monkeypatch: pytest.MonkeyPatch, backend_sampling: str, pad_from: int
 ) -> None:
     # SATORI_BATCH_KV_UNIFIED=0: llama-batched-bench's layout. Answers of different lengths end at
     # different steps, so live sequences sit above free ones (filler rows) and later jobs take the gaps; a
-    # sequence reuses only its own kept prompt. With and without the graph sampling.
+    # sequence reuses only its own kept prompt. With and without the graph sampling, and with steps of two
+    # or more rows padded to the rows of CUDA's matrix-matrix kernel (CUDA's default, forced here).
     monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", "0")
     monkeypatch.setenv("SATORI_BACKEND_SAMPLING", backend_sampling)
+    monkeypatch.setenv("SATORI_BATCH_PAD_FROM", str(pad_from))
     engine = LlamaEngine()
     engine.load(LoadOptions(random_model))
     requests = [_sampled(PROMPTS[0], seed) for seed in (1, 2)]
@@ -335,9 +337,17 @@ def test_a_kv_cache_per_sequence_gives_the_same_tokens(
     engine.unload()
 
     assert context is not None and not context.unified
+    assert context.pad_from == pad_from
+    assert context.n_seq_max == (batched.PADDED_ROWS if pad_from else 3)
+    widths = set()
     for rows in steps:
         firsts = [seq for i, seq in enumerate(rows) if i == 0 or rows[i - 1] != seq]
         assert firsts == list(range(len(firsts))), rows
+        widths.add(len(firsts))
+    if pad_from:
+        assert widths == {1, batched.PADDED_ROWS}  # one row alone (the last answer left), else padded
+    else:
+        assert max(widths) == 3
     assert fillers > 0
     assert [results[str(i)].text for i in range(len(requests))] == [single.text for single in singles]
     lengths = [single.generated_tokens for single in singles]
@@ -367,3 +377,24 @@ def test_a_kv_cache_per_sequence_evaluates_a_shared_prompt_once(
     for run in (results, again):
         assert [run[str(i)].text for i in range(len(jobs))] == [single.text for single in singles]
         assert [run[str(i)].reused_prompt_tokens for i in range(len(jobs))] == [0] + [n_prompt - 1] * 4
+
+
+def test_only_cuda_steps_of_eight_rows_are_padded_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SATORI_BATCH_PAD_FROM", raising=False)
+    assert batched.pad_from("CUDA", unified=False) == batched.MMVQ_MAX_ROWS
+    assert batched.pad_from("Metal", unified=False) == 0
+    assert batched.pad_from("CPU", unified=False) == 0
+    assert batched.pad_from("CUDA", unified=True) == 0  # one cache: the rows are laid out otherwise
+    monkeypatch.setenv("SATORI_BATCH_PAD_FROM", "5")
+    assert batched.pad_from("CPU", unified=False) == 5
+    assert batched.pad_from("CUDA", unified=True) == 0
+    monkeypatch.setenv("SATORI_BATCH_PAD_FROM", "many")
+    assert batched.pad_from("CUDA", unified=False) == 0
+
+
+@pytest.mark.parametrize(
+    ("parallel", "pad", "expected"),
+    [(8, 8, batched.PADDED_ROWS), (7, 8, 7), (16, 8, 16), (3, 2, batched.PADDED_ROWS), (8, 0, 8)],
+)
+def test_padded_steps_get_the_sequences_their_fillers_need(parallel: int, pad: int, expected: int) -> None:
+    assert batched.sequences(parallel, pad) == expected
