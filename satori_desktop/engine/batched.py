@@ -495,13 +495,7 @@ class BatchRun:
     def _fill_batch(self) -> tuple[list[_Slot], bool]:
         """This step's batch: every decoding slot's next token, then prompt tokens as room allows."""
         batch = self.context.batch
-        token, pos, n_seq_id, seq_id, logits = (
-            batch.token,
-            batch.pos,
-            batch.n_seq_id,
-            batch.seq_id,
-            batch.logits,
-        )
+        token, pos, n_seq_id, seq_id, logits = _arrays(batch)
         decoding: list[_Slot] = []
         for slot in self.slots:
             slot.sample_index = -1
@@ -618,13 +612,7 @@ class BatchRun:
         if pad and pad <= top + 1 <= MMVQ_MAX_ROWS:
             top = PADDED_ROWS - 1  # fillers up to the rows of the matrix-matrix kernel (see pad_from)
         batch = self.context.batch
-        token, pos, n_seq_id, seq_id, logits = (
-            batch.token,
-            batch.pos,
-            batch.n_seq_id,
-            batch.seq_id,
-            batch.logits,
-        )
+        token, pos, n_seq_id, seq_id, logits = _arrays(batch)
         in_batch: list[_Slot] = []
         n = 0
         for seq in range(top + 1):
@@ -846,6 +834,11 @@ def decode_failed_sentence(status: int) -> str:
         f"llama.cpp stopped with an error while writing this answer (llama_decode status {status}); try "
         "again, and if it repeats, solve fewer at a time or load the model on the CPU only."
     )
+
+
+def _arrays(batch: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """A llama_batch's arrays, read once per step: each ctypes field access makes a new pointer object."""
+    return batch.token, batch.pos, batch.n_seq_id, batch.seq_id, batch.logits
 
 
 def _failed(prompt_tokens: int, sentence: str) -> GenerationResult:
