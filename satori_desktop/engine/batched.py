@@ -53,6 +53,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from satori_desktop.engine.row_argmax import RowArgmax
 from satori_desktop.engine.types import (
     WINDOW_TOKENS,
     BatchDoneCallback,
@@ -138,6 +139,14 @@ class BatchContext:
         # attached is kept here and freed after the context.
         self.backend_greedy = parts.backend_sampling
         self.backend_sampled = parts.backend_sampling
+        # Greedy sequences share one argmax over the step's logits (engine/row_argmax.py), or each has
+        # llama.cpp's own greedy sampler.
+        self.row_argmax: RowArgmax | None = None
+        if self.backend_greedy and one_argmax_for_rows():
+            try:
+                self.row_argmax = RowArgmax(llama)
+            except (OSError, AttributeError):
+                log.warning("no ggml library to build one argmax for every row; one per sequence instead")
         self.attached: dict[int, str] = {}
         self.chains: list[Any] = []
         self.tokens: dict[int, tuple[bytes, bool]] = {}  # a token's bytes and whether it ends generation
@@ -182,8 +191,11 @@ class BatchContext:
         if self.attached.get(seq) == "greedy":
             return
         llama = self.llama
-        chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
-        llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+        if self.row_argmax is not None:
+            chain = self.row_argmax.chain()
+        else:
+            chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
         self.chains.append(chain)
         if llama.llama_set_sampler(self.ctx, seq, chain):
             self.attached[seq] = "greedy"
@@ -200,6 +212,7 @@ class BatchContext:
         for chain in self.chains:  # after the context, which points at them
             llama.llama_sampler_free(chain)
         self.chains = []
+        self.row_argmax = None  # after the chains, whose samplers call into it
 
 
 @dataclass
@@ -273,6 +286,12 @@ def kv_unified(on_gpu: bool) -> bool:
     if setting in ("0", "off", "false"):
         return False
     return not on_gpu
+
+
+def one_argmax_for_rows() -> bool:
+    """Whether greedy sequences sampled in the graph share one argmax kernel (engine/row_argmax.py).
+    SATORI_BATCH_ROW_ARGMAX=0 gives each llama.cpp's own greedy sampler."""
+    return os.environ.get("SATORI_BATCH_ROW_ARGMAX", "1").strip().lower() not in ("0", "off", "false")
 
 
 def pad_from(backend: str, *, unified: bool) -> int:

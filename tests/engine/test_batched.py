@@ -13,6 +13,7 @@ import pytest
 from satori_desktop.core.prompt import problem_prompt
 from satori_desktop.engine import batched
 from satori_desktop.engine.llama_engine import LlamaEngine
+from satori_desktop.engine.row_argmax import RowArgmax
 from satori_desktop.engine.types import BatchJob, GenerationRequest, GenerationResult, LoadOptions
 from tests.support.tiny_gguf import (
     EXAMPLE_TRACE,
@@ -71,21 +72,42 @@ def test_greedy_batched_sequences_equal_single_generates(random_engine: LlamaEng
     assert any(result.reused_prompt_tokens > 0 for result in results.values()) == (len(PROMPTS) > parallel)
 
 
-def test_greedy_equality_with_backend_sampling(random_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The GPU's way (the graph picks greedy tokens per sequence), forced on the CPU.
+@pytest.mark.parametrize(("layout", "row_argmax"), [("1", "1"), ("0", "1"), ("1", "0"), ("0", "0")])
+def test_greedy_equality_with_backend_sampling(
+    random_model: Path, monkeypatch: pytest.MonkeyPatch, layout: str, row_argmax: str
+) -> None:
+    # The GPU's way (the graph picks greedy tokens), forced on the CPU, in both KV layouts: one argmax
+    # over every output row of a step (engine/row_argmax.py), or llama.cpp's greedy sampler per sequence.
     monkeypatch.setenv("SATORI_BACKEND_SAMPLING", "1")
+    monkeypatch.setenv("SATORI_BATCH_KV_UNIFIED", layout)
+    monkeypatch.setenv("SATORI_BATCH_ROW_ARGMAX", row_argmax)
+    # Per sampler asked in a graph build: the (matrix, argmax) its token came from, a new tuple per build.
+    shared: list[tuple[int, int]] = []
+    row_token = RowArgmax._row_token
+
+    def watched(sampler: RowArgmax, ctx: Any, logits: int) -> int:
+        token = row_token(sampler, ctx, logits)
+        if sampler._all is not None:
+            shared.append(sampler._all)
+        return token
+
+    monkeypatch.setattr(RowArgmax, "_row_token", watched)
     engine = LlamaEngine()
     engine.load(LoadOptions(random_model))
     singles = [engine.generate(GenerationRequest(prompt, max_tokens=24)) for prompt in PROMPTS[:5]]
     jobs = [
         BatchJob(str(i), GenerationRequest(prompt, max_tokens=24)) for i, prompt in enumerate(PROMPTS[:5])
     ]
-    first = engine.generate_batch(jobs, parallel=2)
-    again = engine.generate_batch(jobs, parallel=2)  # the same context and its sequences' chains again
+    first = engine.generate_batch(jobs, parallel=3)
+    again = engine.generate_batch(jobs, parallel=3)  # the same context and its sequences' chains again
     engine.unload()
 
     assert [first[str(i)].text for i in range(5)] == [single.text for single in singles]
     assert [again[str(i)].text for i in range(5)] == [single.text for single in singles]
+    if row_argmax == "1":  # graphs were built where 3 sequences took their tokens from one argmax
+        assert shared and max(sum(1 for other in shared if other is built) for built in shared) >= 3
+    else:
+        assert not shared
 
 
 def test_same_prompt_is_evaluated_once_and_shared(
