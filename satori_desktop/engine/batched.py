@@ -145,7 +145,7 @@ class BatchContext:
         if self.backend_greedy and one_argmax_for_rows():
             try:
                 self.row_argmax = RowArgmax(llama)
-            except (OSError, AttributeError):
+            except (OSError, RuntimeError, AttributeError):
                 log.warning("no ggml library to build one argmax for every row; one per sequence instead")
         self.attached: dict[int, str] = {}
         self.chains: list[Any] = []

@@ -51,10 +51,13 @@ class _TensorHead(ctypes.Structure):
 class _Ggml:
     """The few ggml graph functions the sampler calls, from the ggml-base library beside libllama."""
 
-    def __init__(self, llama: Any) -> None:
+    def __init__(self) -> None:
+        import llama_cpp.llama_cpp as bindings
         from llama_cpp._ctypes_extensions import load_shared_library
 
-        lib = load_shared_library("ggml-base", Path(llama.__file__).resolve().parent / "lib")
+        # Where llama-cpp-python loaded libllama from (LLAMA_CPP_LIB_PATH, or its lib folder).
+        folder = getattr(bindings, "_base_path", None) or Path(bindings.__file__).resolve().parent / "lib"
+        lib = load_shared_library("ggml-base", Path(folder))
         p = ctypes.c_void_p
         self.argmax = _function(lib, "ggml_argmax", p, [p, p])
         self.view_1d = _function(lib, "ggml_view_1d", p, [p, p, ctypes.c_int64, ctypes.c_size_t])
@@ -73,11 +76,12 @@ def _function(lib: Any, name: str, restype: Any, argtypes: list[Any]) -> Any:
 
 class RowArgmax:
     """Makes the greedy samplers of one batch context and builds their shared argmax (see the module
-    docstring). Keep it as long as the context: llama.cpp calls into it while it builds graphs."""
+    docstring). Keep it as long as the context: llama.cpp calls into it while it builds graphs.
+    Raises OSError or RuntimeError where the ggml library or its functions cannot be found."""
 
     def __init__(self, llama: Any) -> None:
         self.llama = llama
-        self.ggml = _Ggml(llama)
+        self.ggml = _Ggml()
         self._all: tuple[int, int] | None = None  # (logits matrix, its argmax) of the graph being built
         iface = llama.llama_sampler_i()
         # The callbacks stay referenced here: llama.cpp keeps only their addresses.
