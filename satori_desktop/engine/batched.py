@@ -25,7 +25,8 @@ How a batch runs (continuous batching with chunked prefill, as llama-server does
   drops its answer's cells (`llama_memory_seq_rm`; its prompt's cells stay until the sequence is
   reused, as a donor) and its slot goes to the next waiting job at once.
 * Where the single-answer path samples greedy tokens in the graph (GPU), every slot without a grammar
-  does: a greedy slot gets a backend greedy chain for its sequence, a sampled slot its own whole chain
+  does: a greedy slot gets a backend greedy chain for its sequence (all of them share one argmax over the
+  step's logits: engine/row_argmax.py), a sampled slot its own whole chain
   (top-k, top-p, temperature, dist with its seed; `llama_set_sampler`), so the host neither copies nor
   scans any sequence's logits. Grammar slots sample on the host. A shared prompt's last token then goes
   into the batch once per member (the graph samples an output row with its first sequence's chain only),
