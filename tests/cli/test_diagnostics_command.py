@@ -232,7 +232,8 @@ def test_a_part_that_cannot_be_read_is_unavailable_and_the_rest_still_comes(tmp_
 
 
 def test_the_licence_is_the_one_in_pyproject() -> None:
-    assert importlib.metadata.metadata("satori-desktop")["License"] == APP_LICENCE
+    # pyproject's `license` is an SPDX expression, which the metadata holds as License-Expression.
+    assert importlib.metadata.metadata("satori-desktop")["License-Expression"] == APP_LICENCE
 
 
 def test_system_info_of_a_cuda_build_names_each_backend_and_its_features() -> None:
