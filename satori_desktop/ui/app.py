@@ -313,22 +313,29 @@ def run_gui(argv: list[str]) -> int:
 
     instance = None
     if not (args.new_instance or args.exit_when_ready):  # a cold start measured stays a cold start
-        from satori_desktop.ui.single_instance import InstanceServer, hand_over, start_message
+        from satori_desktop.ui.single_instance import InstanceServer, deciding_lock, hand_over, start_message
 
         message = start_message(args.model)
         instance = InstanceServer(app)
-        # An open copy takes the message; else this copy listens. Two starts a moment apart both find no
-        # one, and one gets the name: the other, finding it held, hands over to that one after all. Held
-        # with no one answering there: the socket a crashed copy left behind, taken over.
-        if hand_over(message) or (not instance.listen() and hand_over(message)):
-            log.info("another Satori Desktop is open: handed over to its window")
-            print(
-                "satori-desktop: Satori Desktop is open already; its window comes to the front.",
-                file=sys.stderr,
-            )
-            return 0
-        if not instance.is_listening:
-            instance.listen(take_over=True)
+        # An open copy takes the message; else this copy listens. Starts in the same instant decide one
+        # after another (deciding_lock): the first listens, the next finds it and hands over. Should two
+        # decide at once all the same (no lock), one gets the name and the other, finding it held, hands
+        # over to that one after all. Held with no one answering there: the socket a crashed copy left
+        # behind, taken over.
+        lock = deciding_lock()
+        try:
+            if hand_over(message) or (not instance.listen() and hand_over(message)):
+                log.info("another Satori Desktop is open: handed over to its window")
+                print(
+                    "satori-desktop: Satori Desktop is open already; its window comes to the front.",
+                    file=sys.stderr,
+                )
+                return 0
+            if not instance.is_listening:
+                instance.listen(take_over=True)
+        finally:
+            if lock is not None:
+                lock.unlock()
 
     error_boxes = UncaughtErrorBoxes()
     install_error_handling(error_boxes.report)

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from satori_desktop.core import paths
@@ -40,6 +40,35 @@ MAX_MESSAGE_BYTES = 64 * 1024
 # Where a Wayland launcher puts the token that lets the started program's window take the focus (Qt's
 # Wayland plugin reads it when a window asks to be activated).
 ACTIVATION_TOKEN = "XDG_ACTIVATION_TOKEN"
+
+
+# How long a start waits for another one deciding in the same instant (which hands over, at the most
+# waiting that long for an answer) before it decides unlocked.
+DECIDE_TIMEOUT_MS = CONNECT_TIMEOUT_MS + ANSWER_TIMEOUT_MS
+WAITING_TO_DECIDE = "another start is deciding whether to open a window; waiting for it"
+
+
+def deciding_lock() -> QLockFile | None:
+    """The lock in the data folder a start holds while it decides whether to hand over or to listen (see
+    ui/app.py), so that starts in the same instant decide one after another. On Unix the socket file
+    has one owner, so only one of them could listen anyway; on Windows a named pipe may have several
+    instances, and both could have listened and opened a window each. None when the lock cannot be had
+    (a folder that cannot be written, or a start that takes longer than DECIDE_TIMEOUT_MS): the start
+    then decides unlocked, as it would without the lock."""
+    folder = paths.data_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    lock = QLockFile(str(folder / "instance.lock"))
+    lock.setStaleLockTime(0)  # stale only when its process is gone (a crash): a decision may take seconds
+    if lock.tryLock(0):
+        return lock
+    log.info(WAITING_TO_DECIDE)
+    if lock.tryLock(DECIDE_TIMEOUT_MS):
+        return lock
+    log.warning("the lock of %s could not be had (%s); deciding without it", folder, lock.error())
+    return None
 
 
 def server_name() -> str:

@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from satori_desktop.core.logging_setup import log_file_path
 from satori_desktop.ui.app import present_for_another_start
-from satori_desktop.ui.single_instance import InstanceServer, server_name
+from satori_desktop.ui.single_instance import WAITING_TO_DECIDE, InstanceServer, deciding_lock, server_name
 from tests.support.qt_env import app_env, startup_noise
 from tests.ui_window.test_signals import ROOT, _Child, _wait_for_log
 
@@ -127,6 +127,29 @@ def test_two_starts_a_moment_apart_make_one_window() -> None:
     finally:
         for start in starts:
             start.kill()
+
+
+def test_a_start_waits_while_another_decides_and_then_opens_its_window() -> None:
+    # Two starts in the same instant decide one after another. Here the test is the other start: while it
+    # holds the lock the app waits (and makes no window); once it lets go the app decides, finds no one
+    # listening and opens its window, and lets go of the lock in turn.
+    home = Path(os.environ["SATORI_DESKTOP_HOME"])
+    lock = deciding_lock()
+    assert lock is not None and lock.isLocked()
+    start = _Child(["-m", "satori_desktop", "--scripted-engine"], home)
+    try:
+        wait_for_count(WAITING_TO_DECIDE, 1, start, timeout=60)
+        assert logged(READY) == 0
+        lock.unlock()
+        wait_for_count(READY, 1, start, timeout=90)
+        again = deciding_lock()
+        assert again is not None
+        again.unlock()
+        start.process.send_signal(signal.SIGTERM)
+        assert start.finish(timeout=60) == 143
+    finally:
+        lock.unlock()
+        start.kill()
 
 
 # Qt's offscreen platform has no window stacking, and says so when the window is raised (a marker of the
