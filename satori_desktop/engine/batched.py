@@ -115,8 +115,8 @@ class BatchContext:
         self.n_seq_max = n_seq_max
         self.unified = unified
         # Decode steps of pad_from..MMVQ_MAX_ROWS rows get filler rows up to PADDED_ROWS (0: none do);
-        # `sequences` gave n_seq_max the sequences those rows need.
-        self.pad_from = _usable_pad(pad_from, n_seq_max, unified)
+        # `padded_shape` gave n_seq_max the sequences those rows need.
+        self.pad_from = pad_from
         # With a cache per sequence every sequence below the highest decoding one has a row each step (see
         # BatchRun._fill_batch_per_seq), so prompt tokens get PROMPT_BATCH on top of those rows.
         self.capacity = max(PROMPT_BATCH, n_seq_max) if self.unified else PROMPT_BATCH + n_seq_max
@@ -158,7 +158,7 @@ class BatchContext:
             self.n_seq_max == n_seq_max
             and n_ctx <= self.n_ctx
             and self.unified == unified
-            and self.pad_from == _usable_pad(pad_from, n_seq_max, unified)
+            and self.pad_from == pad_from
         )
 
     def attach(self, seq: int, request: GenerationRequest, sampler: Any) -> bool:
@@ -318,15 +318,12 @@ def pad_from(backend: str, *, unified: bool) -> int:
     return DEFAULT_PAD_FROM if backend == "CUDA" else 0
 
 
-def sequences(parallel: int, pad: int) -> int:
-    """The sequences a batch context needs for `parallel` slots: padded steps need PADDED_ROWS of them."""
+def padded_shape(parallel: int, pad: int) -> tuple[int, int]:
+    """The sequences a batch context needs for `parallel` slots, and the padding it can do (`pad_from`'s
+    `pad`, or 0 where no step can have `pad` rows): padded steps need PADDED_ROWS sequences."""
     if 0 < pad <= min(parallel, MMVQ_MAX_ROWS):
-        return max(parallel, PADDED_ROWS)
-    return parallel
-
-
-def _usable_pad(pad: int, n_seq_max: int, unified: bool) -> int:
-    return pad if not unified and n_seq_max >= PADDED_ROWS else 0
+        return max(parallel, PADDED_ROWS), pad
+    return parallel, 0
 
 
 def no_room_sentence(n_ctx: int, parallel: int) -> str:

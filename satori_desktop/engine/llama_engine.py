@@ -626,8 +626,9 @@ class LlamaEngine:
         parallel = max(1, min(parallel, len(prepared)))
         on_gpu = self._report is not None and self._report.gpu_layers > 0
         unified = batched.kv_unified(on_gpu=on_gpu)
-        pad = batched.pad_from(self._report.backend if on_gpu and self._report else "CPU", unified=unified)
-        n_seq = batched.sequences(parallel, pad)
+        n_seq, pad = batched.padded_shape(
+            parallel, batched.pad_from(self._report.backend if self._report else "CPU", unified=unified)
+        )
         n_ctx = batched.context_size(
             [batched.job_need(job, parts.n_seq_tokens) for job in prepared], n_seq, unified=unified
         )

@@ -416,7 +416,16 @@ def test_only_cuda_steps_of_eight_rows_are_padded_unless_told(monkeypatch: pytes
 
 @pytest.mark.parametrize(
     ("parallel", "pad", "expected"),
-    [(8, 8, batched.PADDED_ROWS), (7, 8, 7), (16, 8, 16), (3, 2, batched.PADDED_ROWS), (8, 0, 8)],
+    [
+        (8, 8, (batched.PADDED_ROWS, 8)),
+        (7, 8, (7, 0)),  # no step has 8 rows: nothing to pad
+        (16, 8, (16, 8)),
+        (3, 2, (batched.PADDED_ROWS, 2)),
+        (1, 2, (1, 0)),
+        (8, 0, (8, 0)),
+    ],
 )
-def test_padded_steps_get_the_sequences_their_fillers_need(parallel: int, pad: int, expected: int) -> None:
-    assert batched.sequences(parallel, pad) == expected
+def test_padded_steps_get_the_sequences_their_fillers_need(
+    parallel: int, pad: int, expected: tuple[int, int]
+) -> None:
+    assert batched.padded_shape(parallel, pad) == expected
