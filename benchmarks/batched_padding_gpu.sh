@@ -13,16 +13,8 @@ cd "$(dirname "$0")/.."
 RESULTS="${OUT:-/tmp}"
 bash .gpu/device_build.sh > "$RESULTS/build.txt" 2>&1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$RESULTS/gpu.txt" || true
-export PYTHONPATH="$PWD/.gpu/lcp:/tmp/site:$PWD:$PWD/.gpu/lcp/vendor/llama.cpp/gguf-py"
-export SATORI_BACKEND_SAMPLING=1
-bench() {
-  local name=$1
-  shift
-  python3 -m satori_desktop.bench.batched --model /tmp/r7b-q4km.gguf --prompt-tokens 256 --tokens 512 \
-    --gpu-layers 99 --llama-batched-bench /tmp/lcpbuild/bin/llama-batched-bench --no-sequential --samples 8 \
-    --save "$RESULTS/$name.json" "$@" > "$RESULTS/$name.txt" 2>&1
-  cat "$RESULTS/$name.txt"
-}
-SATORI_BATCH_PAD_FROM=6 bench shipped --batch-sizes 1,4,8,16 --rounds 2
-SATORI_BATCH_PAD_FROM=0 bench unpadded --batch-sizes 5,6,7,8,9 --rounds 1
-SATORI_BATCH_PAD_FROM=5 bench padded --batch-sizes 5,6,7,8 --rounds 1 --no-llama-batched-bench
+source benchmarks/batched_gpu_common.sh
+LBB=(--llama-batched-bench /tmp/lcpbuild/bin/llama-batched-bench --samples 8)
+SATORI_BATCH_PAD_FROM=6 bench_batched shipped "${LBB[@]}" --batch-sizes 1,4,8,16 --rounds 2
+SATORI_BATCH_PAD_FROM=0 bench_batched unpadded "${LBB[@]}" --batch-sizes 5,6,7,8,9 --rounds 1
+SATORI_BATCH_PAD_FROM=5 bench_batched padded "${LBB[@]}" --batch-sizes 5,6,7,8 --rounds 1 --no-llama-batched-bench

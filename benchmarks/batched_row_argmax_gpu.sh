@@ -23,18 +23,9 @@ if [ ! -f /tmp/r7b-q4km.gguf ]; then
   $B/bin/llama-quantize /tmp/r7b-f16.gguf /tmp/r7b-q4km.gguf Q4_K_M 16 > /tmp/quant.log 2>&1 && rm -f /tmp/r7b-f16.gguf
 fi
 date -u >> "$RESULTS/build.txt"
-export PYTHONPATH="$PWD/.gpu/lcp:/tmp/site:$PWD:$PWD/.gpu/lcp/vendor/llama.cpp/gguf-py"
-export SATORI_BACKEND_SAMPLING=1
-bench() {
-  local name=$1
-  shift
-  python3 -m satori_desktop.bench.batched --model /tmp/r7b-q4km.gguf --prompt-tokens 256 --tokens 512 \
-    --gpu-layers 99 --batch-sizes 16 --rounds 1 --no-sequential --save "$RESULTS/$name.json" "$@" \
-    > "$RESULTS/$name.txt" 2>&1
-  cat "$RESULTS/$name.txt"
-}
-SATORI_BATCH_ROW_ARGMAX=1 bench row-argmax --no-llama-batched-bench
-SATORI_BATCH_ROW_ARGMAX=0 bench per-sequence --no-llama-batched-bench
+source benchmarks/batched_gpu_common.sh
+SATORI_BATCH_ROW_ARGMAX=1 bench_batched row-argmax --batch-sizes 16 --rounds 1 --no-llama-batched-bench
+SATORI_BATCH_ROW_ARGMAX=0 bench_batched per-sequence --batch-sizes 16 --rounds 1 --no-llama-batched-bench
 $B/bin/llama-batched-bench -m /tmp/r7b-q4km.gguf -c 20000 -b 2048 -ub 512 -npp 256 -ntg 512 -npl 16 -ngl 99 \
   -fa on --output-format jsonl > "$RESULTS/llama-batched-bench.jsonl" 2> /tmp/lbb.log
 cat "$RESULTS/llama-batched-bench.jsonl"
